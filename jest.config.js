@@ -1,0 +1,9 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  rootDir: '.',
+  testEnvironment: 'node',
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testRegex: '(src/.*\\.spec|test/.*\\.e2e-spec)\\.ts$',
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  testTimeout: 60000,
+};
