@@ -1,0 +1,65 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { createValidationPipe } from './common/validation';
+import type { AppConfig } from './config/app-config';
+
+/** Express `trust proxy` from TRUST_PROXY: false/true, a hop count, or names/addresses. */
+export function trustProxyValue(raw: string): boolean | number | string {
+  const value = raw.trim().toLowerCase();
+  if (value === 'false' || value === '') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return raw;
+}
+
+/** BigInt ids (messages, outbox rows) go out as JSON numbers. */
+const jsonReplacer = (_key: string, value: unknown): unknown =>
+  typeof value === 'bigint' ? Number(value) : value;
+
+/** Everything main.ts and the tests both need: security headers, CORS, parsers, pipes, OpenAPI. */
+export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
+  app.useLogger(app.get(Logger));
+  app.set('trust proxy', trustProxyValue(config.TRUST_PROXY));
+  app.set('json replacer', jsonReplacer);
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'connect-src': ["'self'"] },
+      },
+    }),
+  );
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (origins.length > 0) app.enableCors({ origin: origins.includes('*') ? '*' : origins, maxAge: 600 });
+  app.useBodyParser('json', { limit: config.BODY_LIMIT });
+  app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('WhatsApp Gateway API')
+      .setDescription(
+        'Multi-session WhatsApp gateway. Every JSON response is `{ success, message, data }`; errors are ' +
+          '`{ success: false, message, code, timestamp }` with `details` for validation errors.',
+      )
+      .setVersion('1.0')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'User JWT or session API token' },
+        'bearer',
+      )
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-master-key' }, 'master-key')
+      .build(),
+  );
+  SwaggerModule.setup('api-documentation', app, document, {
+    jsonDocumentUrl: 'api-documentation/json',
+    customSiteTitle: 'WhatsApp Gateway API',
+  });
+  return app;
+}

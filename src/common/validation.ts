@@ -1,0 +1,27 @@
+import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import type { FieldError } from './api-envelope';
+
+/** Flattens class-validator errors into `[{ field: 'a.b', errors: [...] }]`. */
+export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
+  return errors.flatMap((error) => {
+    const field = parent ? `${parent}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, errors: Object.values(error.constraints) }] : [];
+    return [...own, ...toFieldErrors(error.children ?? [], field)];
+  });
+}
+
+export class ValidationFailedException extends BadRequestException {
+  constructor(details: FieldError[], message = 'Validation failed') {
+    super({ message, code: 'VALIDATION_ERROR', details });
+  }
+}
+
+/** The one global pipe: unknown fields are refused, payloads are turned into DTO instances. */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    exceptionFactory: (errors) => new ValidationFailedException(toFieldErrors(errors)),
+  });
+}

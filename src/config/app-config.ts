@@ -1,0 +1,227 @@
+import 'reflect-metadata';
+import { Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const toBool = ({ value }: { value: unknown }) =>
+  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.trim().toLowerCase()) : value;
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * Every setting of the gateway, read once from the environment (and .env) at start and validated.
+ * The defaults here are the ones documented in .env.example and the README.
+ */
+export class AppConfig {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT = 3000;
+
+  @IsString()
+  HOST = '0.0.0.0';
+
+  @Matches(/^(mysql|mariadb):\/\/.+/, {
+    message: 'must be a mysql:// URL, e.g. mysql://user:pass@127.0.0.1:3306/wa_gateway',
+  })
+  DATABASE_URL = '';
+
+  @Transform(toBool)
+  @IsBoolean()
+  MIGRATE_ON_START = true;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /** 32 bytes as 64 hex characters; derives the keys that encrypt auth state, secrets and tokens. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex characters (openssl rand -hex 32)' })
+  TOKEN_ENCRYPTION_KEY?: string = undefined;
+
+  /** Signs user JWTs; derived from TOKEN_ENCRYPTION_KEY when not set. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(32)
+  JWT_SECRET?: string = undefined;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  JWT_TTL_SECONDS = 900;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  REFRESH_TOKEN_TTL_DAYS = 14;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(16)
+  MASTER_API_KEY?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsEmail()
+  ADMIN_EMAIL?: string = undefined;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(8)
+  ADMIN_PASSWORD?: string = undefined;
+
+  /** The seed's single legacy dashboard password; its login route exists only when this is set. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(8)
+  ADMIN_DASHBOARD_PASSWORD?: string = undefined;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_MAX_FAILURES = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_LOCKOUT_MINUTES = 15;
+
+  /** Express `trust proxy`: a hop count, a preset such as `loopback`, a list of addresses, or false. */
+  @IsString()
+  TRUST_PROXY = 'loopback';
+
+  /** Comma-separated origins allowed by CORS; empty allows same-origin only. `*` allows any. */
+  @IsString()
+  CORS_ORIGINS = '';
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PER_MINUTE = 600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_RATE_LIMIT_PER_MINUTE = 10;
+
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'must be a size such as 1mb or 512kb' })
+  BODY_LIMIT = '1mb';
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' })
+  WEBHOOK_URL?: string = undefined;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  WEBHOOK_TIMEOUT = 10000;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(20)
+  WEBHOOK_MAX_RETRIES = 3;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  WEBHOOK_RETRY_DELAY = 1000;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @MinLength(16)
+  WEBHOOK_SECRET?: string = undefined;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  WEBHOOK_CONCURRENCY = 32;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  WEBHOOK_RETENTION_DAYS = 7;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  MAX_SESSIONS = 10;
+
+  /** A session with no WhatsApp traffic for this long is restarted; 0 turns it off. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SESSION_TIMEOUT_HOURS = 24;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  QR_TIMEOUT_SECONDS = 120;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  SESSION_LEASE_SECONDS = 30;
+
+  /** This process's name in session leases; defaults to host name and pid. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  INSTANCE_ID?: string = undefined;
+
+  @IsString()
+  MEDIA_PATH = './media';
+
+  @Transform(toBool)
+  @IsBoolean()
+  MEDIA_DOWNLOAD = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  MEDIA_MAX_BYTES = 16 * 1024 * 1024;
+
+  /** Region used to read phone numbers written without a country code (ISO 3166 alpha-2). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'must be a two-letter country code such as ID or US' })
+  DEFAULT_COUNTRY?: string = undefined;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1024)
+  CSV_MAX_BYTES = 50 * 1024 * 1024;
+
+  /** Runs the gateway against the built-in WhatsApp simulator (never in production). */
+  @Transform(toBool)
+  @IsBoolean()
+  SANDBOX = false;
+
+  @ValidateIf((c: AppConfig) => c.SANDBOX)
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SANDBOX_PORT = 0;
+
+  get isProduction(): boolean {
+    return this.NODE_ENV === 'production';
+  }
+}

@@ -1,0 +1,149 @@
+import { Body, Controller, Module, Post } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { IsEmail, IsInt, Min } from 'class-validator';
+import request from 'supertest';
+import { AppModule } from '../src/app.module';
+import { configureApp } from '../src/app.setup';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { startTestApp, testConfig } from './support/test-app';
+
+class ProbeDto {
+  @IsEmail()
+  email: string;
+
+  @IsInt()
+  @Min(1)
+  count: number;
+}
+
+// A route with a DTO, only to exercise the global pipe and filter the way every module's routes do.
+@Controller('probe')
+class ProbeController {
+  @Post()
+  echo(@Body() dto: ProbeDto): ProbeDto {
+    return dto;
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+class ProbeModule {}
+
+describe('HTTP foundation', () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('wagw_http');
+    const config = testConfig(db.url, { BODY_LIMIT: '2kb' });
+    const moduleRef = await Test.createTestingModule({
+      imports: [AppModule.forRoot(config), ProbeModule],
+    }).compile();
+    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
+    configureApp(app, config);
+    await app.init();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('GET /health is 200 with the database, sessions summary, uptime and memory', async () => {
+    const res = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(res.body).toMatchObject({
+      success: true,
+      data: { status: 'ok', database: { reachable: true }, sessions: { total: 0 } },
+    });
+    expect(res.body.data.uptime).toEqual(expect.any(Number));
+    expect(res.body.data.memory.rss).toBeGreaterThan(0);
+    expect(res.headers['x-request-id']).toMatch(/^[\w-]{8,}$/);
+  });
+
+  it('an unknown route is a 404 in the error envelope', async () => {
+    const res = await request(app.getHttpServer()).get('/no/such/route').expect(404);
+    expect(res.body).toEqual({
+      success: false,
+      message: 'Cannot GET /no/such/route',
+      code: 'NOT_FOUND',
+      timestamp: expect.any(String),
+      requestId: expect.any(String),
+    });
+  });
+
+  it('a validation error is a 400 naming each bad field', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/probe')
+      .send({ email: 'nope', count: 0, extra: 1 })
+      .expect(400);
+    expect(res.body).toMatchObject({
+      success: false,
+      code: 'VALIDATION_ERROR',
+      message: 'Validation failed',
+    });
+    const fields = Object.fromEntries(
+      res.body.details.map((d: { field: string; errors: string[] }) => [d.field, d.errors]),
+    );
+    expect(Object.keys(fields).sort()).toEqual(['count', 'email', 'extra']);
+    expect(fields.email[0]).toMatch(/email/);
+    expect(fields.extra[0]).toMatch(/should not exist/);
+  });
+
+  it('a valid body passes, wrapped in the success envelope', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/probe')
+      .send({ email: 'a@example.com', count: 2 })
+      .expect(201);
+    expect(res.body).toEqual({ success: true, message: 'OK', data: { email: 'a@example.com', count: 2 } });
+  });
+
+  it('malformed JSON is a 400 and an oversized body a 413, without parser internals', async () => {
+    const bad = await request(app.getHttpServer())
+      .post('/probe')
+      .set('content-type', 'application/json')
+      .send('{bad')
+      .expect(400);
+    expect(bad.body).toMatchObject({
+      success: false,
+      code: 'INVALID_JSON',
+      message: 'Request body is not valid JSON',
+    });
+    const big = await request(app.getHttpServer())
+      .post('/probe')
+      .send({ email: 'a@example.com', count: 1, pad: 'x'.repeat(4000) });
+    expect(big.status).toBe(413);
+    expect(big.body).toMatchObject({ success: false, code: 'PAYLOAD_TOO_LARGE' });
+  });
+
+  it('sends security headers', async () => {
+    const res = await request(app.getHttpServer()).get('/health');
+    expect(res.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('/api-documentation serves the Swagger UI and the OpenAPI JSON beside it', async () => {
+    const ui = await request(app.getHttpServer()).get('/api-documentation').redirects(1).expect(200);
+    expect(ui.text).toMatch(/swagger-ui/);
+    const json = await request(app.getHttpServer()).get('/api-documentation/json').expect(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(json.body.paths)).toContain('/health');
+  });
+});
+
+describe('HTTP foundation with the database down', () => {
+  it('GET /health is 503 when the database is unreachable', async () => {
+    const app = await startTestApp(
+      testConfig('mysql://root@127.0.0.1:1/unreachable?pool_timeout=1&connect_timeout=1'),
+    );
+    try {
+      const res = await request(app.getHttpServer()).get('/health').expect(503);
+      expect(res.body.data).toMatchObject({
+        status: 'unavailable',
+        database: { reachable: false },
+        sessions: null,
+      });
+    } finally {
+      await app.close();
+    }
+  });
+});
