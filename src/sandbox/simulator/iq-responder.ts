@@ -1,0 +1,112 @@
+import * as B from '@whiskeysockets/baileys';
+import type { BinaryNode } from '@whiskeysockets/baileys';
+import type { ClientConnection } from './client-connection';
+import type { CompanionDevice } from './directory';
+import { prekeyBundleList, storeSignedPreKey, storeUploadedPreKeys } from './key-bundles';
+import type { SimulatorContext } from './simulator-context';
+import { describeDevice } from './simulator-context';
+import { answerUsync } from './usync-responder';
+
+/** Reply content for an iq, or `undefined` for an empty `type='result'`. */
+type IqAnswer = BinaryNode[] | undefined;
+
+/**
+ * Answers the iqs Baileys sends (SIMULATOR.md §6). Every iq gets a reply, because an unanswered one
+ * stalls Baileys until `defaultQueryTimeoutMs`; unknown ones get an empty result.
+ */
+export class IqResponder {
+  constructor(private readonly ctx: SimulatorContext) {}
+
+  answer(connection: ClientConnection, device: CompanionDevice | undefined, iq: BinaryNode): void {
+    if (iq.attrs.type === 'result' || iq.attrs.type === 'error') return;
+    const content = this.contentFor(connection, device, iq);
+    connection.send({ tag: 'iq', attrs: { id: iq.attrs.id, type: 'result', from: 's.whatsapp.net' }, content });
+    if (device && iq.attrs.xmlns === 'passive' && B.getBinaryNodeChild(iq, 'active')) {
+      this.goActive(connection, device);
+    }
+  }
+
+  private contentFor(connection: ClientConnection, device: CompanionDevice | undefined, iq: BinaryNode): IqAnswer {
+    switch (iq.attrs.xmlns) {
+      case 'encrypt':
+        return this.encryption(device, iq);
+      case 'usync':
+        return answerUsync(this.ctx.directory, iq);
+      case 'w:m':
+        return [
+          {
+            tag: 'media_conn',
+            attrs: { auth: this.ctx.media.uploadAuth, ttl: '3600' },
+            content: [{ tag: 'host', attrs: { hostname: this.ctx.media.uploadHost } }],
+          },
+        ];
+      case 'md':
+        if (device && B.getBinaryNodeChild(iq, 'remove-companion-device')) this.removeDevice(device);
+        return undefined;
+      case 'abt':
+        return [{ tag: 'props', attrs: { protocol: '1', hash: 'simulator' } }];
+      case 'blocklist':
+        return [{ tag: 'list', attrs: {} }];
+      case 'privacy':
+        return iq.attrs.type === 'get' ? [privacySettings()] : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  private encryption(device: CompanionDevice | undefined, iq: BinaryNode): IqAnswer {
+    const keyNode = B.getBinaryNodeChild(iq, 'key');
+    if (keyNode) return [prekeyBundleList(this.ctx.directory, keyNode)];
+    if (B.getBinaryNodeChild(iq, 'count')) {
+      return [{ tag: 'count', attrs: { value: String(device?.keys.preKeys.size ?? 0) } }];
+    }
+    if (B.getBinaryNodeChild(iq, 'digest')) {
+      // Baileys only checks that a <digest> comes back; it re-uploads prekeys otherwise.
+      return [{ tag: 'digest', attrs: {} }];
+    }
+    const rotate = B.getBinaryNodeChild(iq, 'rotate');
+    const skey = B.getBinaryNodeChild(rotate, 'skey');
+    if (device && skey) {
+      storeSignedPreKey(device, skey);
+      return undefined;
+    }
+    if (device && B.getBinaryNodeChild(iq, 'list')) {
+      storeUploadedPreKeys(device, iq);
+    }
+    return undefined;
+  }
+
+  /** `passive/active` ends the login: deliver what was queued, then tell Baileys the backlog is done. */
+  private goActive(connection: ClientConnection, device: CompanionDevice): void {
+    const delivered = this.ctx.delivery.flushOffline(device);
+    connection.send({
+      tag: 'ib',
+      attrs: { from: 's.whatsapp.net' },
+      content: [{ tag: 'offline', attrs: { count: String(delivered) } }],
+    });
+    this.ctx.events.emit('device-online', describeDevice(device));
+  }
+
+  /** Logout from the device itself: forget it, so its next login fails with 401. */
+  private removeDevice(device: CompanionDevice): void {
+    device.user.companions.delete(device.deviceId);
+    this.ctx.events.emit('device-removed', describeDevice(device));
+  }
+}
+
+function privacySettings(): BinaryNode {
+  const categories: Record<string, string> = {
+    readreceipts: 'all',
+    last: 'all',
+    online: 'all',
+    profile: 'all',
+    status: 'all',
+    groupadd: 'all',
+    calladd: 'all',
+  };
+  return {
+    tag: 'privacy',
+    attrs: {},
+    content: Object.entries(categories).map(([name, value]) => ({ tag: 'category', attrs: { name, value } })),
+  };
+}

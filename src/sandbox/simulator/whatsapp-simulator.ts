@@ -1,0 +1,248 @@
+import { EventEmitter } from 'node:events';
+import { Agent } from 'node:https';
+import type * as B from '@whiskeysockets/baileys';
+import { Delivery } from './delivery';
+import { Directory, type CompanionDevice, type WhatsAppUser } from './directory';
+import { FaultPlan } from './faults';
+import { decryptMedia, uploadToken, type MediaKind } from './media-crypto';
+import { MediaHost } from './media-host';
+import type { ReceivedMessage } from './message-log';
+import { buildOutgoingMessage } from './outgoing-content';
+import type { SimulatorContext } from './simulator-context';
+import { describeDevice } from './simulator-context';
+import { SimulatorServer } from './simulator-server';
+import type {
+  AutoReply,
+  DeviceInfo,
+  OutgoingContent,
+  ReceiptType,
+  ResolvedSimulatorOptions,
+  SenderAddressing,
+  SimulatorEndpoints,
+  SimulatorEventMap,
+  SimulatorOptions,
+  UserInfo,
+} from './types';
+
+/** Close codes the simulator can make Baileys report (`lastDisconnect.error.output.statusCode`). */
+export type DisconnectCode = 401 | 428 | 440 | 500 | 515 | 408;
+
+/** The socket settings a Baileys socket needs to talk to this simulator (spread into makeWASocket's config). */
+export interface SandboxSocketConfig {
+  waWebSocketUrl: string;
+  /** Trusts the simulator's TLS certificate only; used by Baileys for media uploads. */
+  fetchAgent: Agent;
+}
+
+const DEFAULTS: ResolvedSimulatorOptions = {
+  host: '127.0.0.1',
+  port: 0,
+  qrRefCount: 5,
+  autoDeliveryReceipts: true,
+  pairingTimeoutMs: 10_000,
+};
+
+/**
+ * A WhatsApp server that unmodified Baileys pairs with, logs in to, messages through and gets
+ * disconnected by (see docs/simulator.md). Users ("accounts" and "contacts") live in memory; each has a
+ * simulated phone that decrypts what it receives, so tests can assert exactly what arrived.
+ *
+ * Baileys only trusts it after `enableSandboxBaileys(simulator)` (src/sandbox/baileys-sandbox-switch.ts).
+ */
+export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
+  readonly faults = new FaultPlan();
+  private readonly options: ResolvedSimulatorOptions;
+  private readonly directory = new Directory();
+  private readonly media = new MediaHost();
+  private readonly server: SimulatorServer;
+  private readonly delivery = new Delivery(this.faults);
+  private endpoints: SimulatorEndpoints | undefined;
+  private agent: Agent | undefined;
+
+  constructor(options: SimulatorOptions = {}) {
+    super();
+    this.options = { ...DEFAULTS, ...options };
+    const context: SimulatorContext = {
+      options: this.options,
+      directory: this.directory,
+      faults: this.faults,
+      media: this.media,
+      delivery: this.delivery,
+      events: this,
+      messageOrigins: new Map(),
+    };
+    this.server = new SimulatorServer(context);
+  }
+
+  /** The root key Baileys must trust (`WA_CERT_DETAILS.PUBLIC_KEY`); fresh for every simulator. */
+  get rootPublicKey(): Buffer {
+    return Buffer.from(this.server.identity.rootPublicKey);
+  }
+
+  async start(): Promise<SimulatorEndpoints> {
+    if (this.endpoints) return this.endpoints;
+    await this.media.startTls();
+    const { baseUrl, webSocketUrl } = await this.server.listen(this.options.host, this.options.port);
+    this.media.setPlainBaseUrl(baseUrl);
+    this.agent = new Agent({ ca: this.media.certificatePem, keepAlive: false });
+    this.endpoints = { webSocketUrl, mediaBaseUrl: baseUrl, uploadHost: this.media.uploadHost };
+    return this.endpoints;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.close();
+    await this.media.stop();
+    this.agent?.destroy();
+    this.agent = undefined;
+    this.endpoints = undefined;
+  }
+
+  socketConfig(): SandboxSocketConfig {
+    if (!this.endpoints || !this.agent) throw new Error('simulator not started');
+    return { waWebSocketUrl: this.endpoints.webSocketUrl, fetchAgent: this.agent };
+  }
+
+  /** PEM of the upload listener's certificate, for clients that build their own agent. */
+  get tlsCertificate(): string {
+    return this.media.certificatePem;
+  }
+
+  createAccount(phoneNumber: string, options: { pushName?: string } = {}): UserInfo {
+    return describeUser(this.directory.create(phoneNumber, options.pushName));
+  }
+
+  /** A contact is a user like an account; it may answer every text automatically. */
+  createContact(phoneNumber: string, options: { pushName?: string; autoReply?: AutoReply } = {}): UserInfo {
+    const user = this.directory.create(phoneNumber, options.pushName);
+    user.autoReply = options.autoReply;
+    return describeUser(user);
+  }
+
+  hasUser(phoneNumber: string): boolean {
+    return this.directory.findByPhone(phoneNumber) !== undefined;
+  }
+
+  user(phoneNumber: string): UserInfo {
+    return describeUser(this.requireUser(phoneNumber));
+  }
+
+  setAutoReply(phoneNumber: string, autoReply: AutoReply | undefined): void {
+    this.requireUser(phoneNumber).autoReply = autoReply;
+  }
+
+  /** The phone of `phoneNumber` scans `qr` (created on the fly if needed); resolves once linked. */
+  async linkDevice(qr: string, options: { phoneNumber: string; pushName?: string }): Promise<DeviceInfo> {
+    const user = this.directory.findByPhone(options.phoneNumber) ?? this.directory.create(options.phoneNumber, options.pushName);
+    return this.server.pairing.link(qr, user);
+  }
+
+  devices(phoneNumber: string): DeviceInfo[] {
+    return [...this.requireUser(phoneNumber).companions.values()].map(describeDevice);
+  }
+
+  /** `from` sends `content` to every linked device of `to`; returns the message id. */
+  async sendMessage(
+    from: string,
+    to: string,
+    content: OutgoingContent,
+    options: { id?: string; addressing?: SenderAddressing } = {},
+  ): Promise<string> {
+    const sender = this.requireUser(from);
+    const built = await buildOutgoingMessage(content, sender, this.media);
+    return this.server.messenger.send(sender, this.requireUser(to), built.message, { ...options, ...built });
+  }
+
+  /** Messages the phone of `phoneNumber` received (own-device copies left out unless asked for). */
+  receivedMessages(phoneNumber: string, options: { includeOwnDevice?: boolean } = {}): ReceivedMessage[] {
+    return this.requireUser(phoneNumber)
+      .inbox.list()
+      .filter(m => options.includeOwnDevice || !m.fromOwnDevice);
+  }
+
+  /** Waits for the next message the phone of `phoneNumber` receives (from now, or since `sinceIndex`). */
+  waitForMessage(
+    phoneNumber: string,
+    options: { timeoutMs?: number; match?: (m: ReceivedMessage) => boolean; sinceIndex?: number } = {},
+  ): Promise<ReceivedMessage> {
+    const inbox = this.requireUser(phoneNumber).inbox;
+    const match = options.match ?? (() => true);
+    return inbox.waitFor(m => !m.fromOwnDevice && match(m), options.timeoutMs ?? 10_000, options.sinceIndex ?? inbox.size);
+  }
+
+  /** The plain bytes of a media message a companion uploaded and sent. */
+  async downloadMedia(received: ReceivedMessage): Promise<Buffer> {
+    const found = mediaOf(received.message);
+    if (!found?.content.fileEncSha256 || !found.content.mediaKey) throw new Error('not a media message');
+    const encrypted = this.media.uploaded(uploadToken(found.content.fileEncSha256));
+    if (!encrypted) throw new Error('media was never uploaded to this simulator');
+    return decryptMedia(encrypted, found.content.mediaKey, found.kind);
+  }
+
+  /** `phoneNumber` (who received `messageId`) tells the sending device it was delivered/read/played. */
+  sendReceipt(phoneNumber: string, messageId: string, type: ReceiptType): void {
+    const user = this.requireUser(phoneNumber);
+    const received = user.inbox.find(messageId);
+    if (!received) throw new Error(`${phoneNumber} never received ${messageId}`);
+    const device = this.directory.findByPhone(received.fromPhoneNumber)?.companions.get(received.fromDevice);
+    if (!device) return;
+    const attrs: Record<string, string> = { id: messageId, from: user.pnJid, t: String(Math.floor(Date.now() / 1000)) };
+    if (type !== 'delivery') attrs.type = type;
+    this.delivery.receipt(device, { tag: 'receipt', attrs });
+  }
+
+  /** Ends a device's connection so that Baileys reports `code` (408 by going silent until its keep-alive gives up). */
+  disconnect(device: { phoneNumber: string; deviceId: number }, code: DisconnectCode): void {
+    const companion = this.requireDevice(device.phoneNumber, device.deviceId);
+    const connection = this.server.connectionOf(companion);
+    if (code === 401) {
+      companion.user.companions.delete(companion.deviceId);
+      this.emit('device-removed', describeDevice(companion));
+    }
+    if (!connection) return;
+    switch (code) {
+      case 401:
+        return connection.streamError(401, { tag: 'conflict', attrs: { type: 'device_removed' } });
+      case 428:
+        return connection.close();
+      case 440:
+        return connection.replaced();
+      case 408:
+        return connection.silence();
+      case 500:
+      case 515:
+        return connection.streamError(code);
+    }
+  }
+
+  /** Drops a device's TCP connection without any goodbye (a network cut). */
+  cutConnection(device: { phoneNumber: string; deviceId: number }): void {
+    this.server.connectionOf(this.requireDevice(device.phoneNumber, device.deviceId))?.cut();
+  }
+
+  private requireUser(phoneNumber: string): WhatsAppUser {
+    const user = this.directory.findByPhone(phoneNumber);
+    if (!user) throw new Error(`no simulated user ${phoneNumber}`);
+    return user;
+  }
+
+  private requireDevice(phoneNumber: string, deviceId: number): CompanionDevice {
+    const device = this.requireUser(phoneNumber).companions.get(deviceId);
+    if (!device) throw new Error(`${phoneNumber} has no device ${deviceId}`);
+    return device;
+  }
+}
+
+function describeUser(user: WhatsAppUser): UserInfo {
+  return { phoneNumber: user.phoneNumber, pnJid: user.pnJid, lidJid: user.lidJid, pushName: user.pushName };
+}
+
+type MediaMessage = { mediaKey?: Uint8Array | null; fileEncSha256?: Uint8Array | null };
+
+function mediaOf(message: B.proto.IMessage): { kind: MediaKind; content: MediaMessage } | undefined {
+  if (message.imageMessage) return { kind: 'image', content: message.imageMessage };
+  if (message.videoMessage) return { kind: 'video', content: message.videoMessage };
+  if (message.audioMessage) return { kind: 'audio', content: message.audioMessage };
+  if (message.documentMessage) return { kind: 'document', content: message.documentMessage };
+  if (message.stickerMessage) return { kind: 'sticker', content: message.stickerMessage };
+  return undefined;
+}
