@@ -35,7 +35,7 @@ export class ClientConnection {
   private lastSendAt = 0;
   private silenced = false;
   private closed = false;
-  private readonly pendingIqs = new Map<string, (node: BinaryNode) => void>();
+  private readonly pendingIqs = new Map<string, { resolve: (node: BinaryNode) => void; reject: (error: Error) => void }>();
 
   constructor(
     private readonly ws: WebSocket,
@@ -80,9 +80,15 @@ export class ClientConnection {
         this.pendingIqs.delete(id);
         reject(new Error(`client did not answer iq ${id} within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.pendingIqs.set(id, reply => {
-        clearTimeout(timer);
-        resolve(reply);
+      this.pendingIqs.set(id, {
+        resolve: reply => {
+          clearTimeout(timer);
+          resolve(reply);
+        },
+        reject: error => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
       this.send(node);
     });
@@ -145,7 +151,7 @@ export class ClientConnection {
       const answered = node.tag === 'iq' && this.pendingIqs.get(node.attrs.id ?? '');
       if (answered) {
         this.pendingIqs.delete(node.attrs.id);
-        answered(node);
+        answered.resolve(node);
         return;
       }
       this.handlers.onNode(this, node);
@@ -165,6 +171,7 @@ export class ClientConnection {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const pending of this.pendingIqs.values()) pending.reject(new Error('client closed the connection'));
     this.pendingIqs.clear();
     this.handlers.onClose(this);
   }

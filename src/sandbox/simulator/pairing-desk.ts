@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import * as B from '@whiskeysockets/baileys';
+import { verifySignature } from 'libsignal/src/curve';
 import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ClientConnection } from './client-connection';
 import type { CompanionDevice, WhatsAppUser } from './directory';
@@ -163,7 +164,7 @@ export class PairingDesk {
     }
     const account = B.proto.ADVSignedDeviceIdentity.decode(identityNode.content);
     const message = Buffer.concat([DEVICE_SIGNATURE_PREFIX, account.details ?? Buffer.alloc(0), identityKey, user.phone.identityKeyPair.public]);
-    if (!account.deviceSignature || !B.Curve.verify(identityKey, message, account.deviceSignature)) {
+    if (!account.deviceSignature || !verifySignature(Buffer.from(B.generateSignalPubKey(identityKey)), message, account.deviceSignature)) {
       throw new Error('client countersignature does not verify');
     }
   }

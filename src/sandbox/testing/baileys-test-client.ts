@@ -30,6 +30,8 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): P
 export class BaileysTestClient {
   socket: WASocket | undefined;
   readonly upserts: B.WAMessage[] = [];
+  /** `notify` for live messages, `append` for offline-queued ones, by message id. */
+  readonly upsertTypes = new Map<string, B.MessageUpsertType>();
   readonly updates: B.WAMessageUpdate[] = [];
   private upsertListeners: Array<() => void> = [];
 
@@ -56,8 +58,9 @@ export class BaileysTestClient {
       ...extra,
     });
     socket.ev.on('creds.update', update => Object.assign(this.auth.creds, update));
-    socket.ev.on('messages.upsert', ({ messages }) => {
+    socket.ev.on('messages.upsert', ({ messages, type }) => {
       this.upserts.push(...messages);
+      for (const message of messages) if (message.key.id) this.upsertTypes.set(message.key.id, type);
       for (const listener of this.upsertListeners) listener();
     });
     socket.ev.on('messages.update', updates => this.updates.push(...updates));
