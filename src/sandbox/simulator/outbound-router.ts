@@ -33,23 +33,27 @@ export class OutboundRouter {
     connection?.send({ tag: 'ack', attrs: ackAttrs });
     if (refusal !== undefined) return;
 
-    const deliveredTo = new Set<WhatsAppUser>();
+    const decrypted: ReceivedMessage[] = [];
     for (const { jid, enc } of addressedEncs(node)) {
       const target = this.ctx.directory.resolve(jid);
       if (!target) continue;
       if (target.device === 0) {
         const received = await this.decryptOnPhone(sender, target.user, node, enc);
-        if (received && !received.fromOwnDevice) deliveredTo.add(target.user);
+        if (received) decrypted.push(received);
         continue;
       }
       const companion = target.user.companions.get(target.device);
       if (companion && companion !== sender) this.forward(sender, companion, node, enc);
     }
-    for (const recipient of deliveredTo) {
-      if (this.ctx.options.autoDeliveryReceipts) {
-        this.ctx.delivery.receipt(sender, { tag: 'receipt', attrs: { id, from: to, t: unixNow() } });
-      }
-      this.autoReply(recipient, sender.user, node);
+    // The delivery receipt leaves before anyone can see (and read) the message, as on WhatsApp.
+    if (this.ctx.options.autoDeliveryReceipts && decrypted.some(m => !m.fromOwnDevice)) {
+      this.ctx.delivery.receipt(sender, { tag: 'receipt', attrs: { id, from: to, t: unixNow() } });
+    }
+    for (const received of decrypted) {
+      const recipient = this.ctx.directory.findByPhone(received.toPhoneNumber);
+      recipient?.inbox.add(received);
+      this.ctx.events.emit('message-received', received);
+      if (recipient && !received.fromOwnDevice) this.autoReply(recipient, sender.user, received);
     }
   }
 
@@ -82,8 +86,6 @@ export class OutboundRouter {
       stanzaType: node.attrs.type ?? 'text',
       receivedAt: new Date(),
     };
-    recipient.inbox.add(received);
-    this.ctx.events.emit('message-received', received);
     return received;
   }
 
@@ -103,10 +105,9 @@ export class OutboundRouter {
     this.ctx.delivery.toDevice(target, { tag: 'message', attrs, content: [enc] });
   }
 
-  private autoReply(recipient: WhatsAppUser, senderUser: WhatsAppUser, node: BinaryNode): void {
+  private autoReply(recipient: WhatsAppUser, senderUser: WhatsAppUser, received: ReceivedMessage): void {
     const rule = recipient.autoReply;
-    const received = recipient.inbox.find(node.attrs.id);
-    const text = received && messageText(received.message);
+    const text = messageText(received.message);
     if (!rule || text === undefined) return;
     const reply = rule.kind === 'echo' ? text : rule.text;
     setImmediate(() => {
