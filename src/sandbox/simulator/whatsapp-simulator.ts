@@ -97,6 +97,12 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
     this.endpoints = undefined;
   }
 
+  /** Where the simulator listens; throws before `start()`. */
+  endpointsOrThrow(): SimulatorEndpoints {
+    if (!this.endpoints) throw new Error('simulator not started');
+    return this.endpoints;
+  }
+
   socketConfig(): SandboxSocketConfig {
     if (!this.endpoints || !this.agent) throw new Error('simulator not started');
     return { waWebSocketUrl: this.endpoints.webSocketUrl, fetchAgent: this.agent };
