@@ -5,6 +5,7 @@ import {
   IsEmail,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -165,9 +166,9 @@ export class AppConfig {
   @Min(1)
   MAX_SESSIONS = 10;
 
-  /** A session with no WhatsApp traffic for this long is restarted; 0 turns it off. */
+  /** A session with no WhatsApp traffic for this long is restarted; 0 turns it off. Fractions allowed. */
   @Type(() => Number)
-  @IsInt()
+  @IsNumber()
   @Min(0)
   SESSION_TIMEOUT_HOURS = 24;
 

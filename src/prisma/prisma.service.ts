@@ -1,4 +1,4 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { AppConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
@@ -6,9 +6,13 @@ import { poolConfigFromUrl } from './database-url';
 
 /** The one database client of the app: Prisma over the pure-JS MariaDB driver, closed on shutdown. */
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(config: AppConfig) {
-    super({ adapter: new PrismaMariaDb(poolConfigFromUrl(config.DATABASE_URL)) });
+    super({
+      adapter: new PrismaMariaDb(poolConfigFromUrl(config.DATABASE_URL)),
+      // Bursts (many sessions reconnecting at once) can queue for a pool connection for a while.
+      transactionOptions: { maxWait: 10_000, timeout: 20_000 },
+    });
   }
 
   /** True when the database answers a trivial query within the time limit. */
@@ -26,7 +30,9 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // Last of all: modules close their sockets and flush their writes in onModuleDestroy /
+  // beforeApplicationShutdown, which Nest runs before this.
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
   }
 }

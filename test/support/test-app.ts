@@ -10,7 +10,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
   return loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     TOKEN_ENCRYPTION_KEY: '0f'.repeat(32),
     RATE_LIMIT_PER_MINUTE: '100000',
     ...overrides,

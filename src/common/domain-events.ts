@@ -1,0 +1,97 @@
+import { EventEmitter } from 'node:events';
+import { Injectable } from '@nestjs/common';
+
+export type SessionStatusValue = 'disconnected' | 'connecting' | 'qr_pending' | 'connected' | 'logged_out';
+export type MessageStatusValue = 'pending' | 'sent' | 'delivered' | 'read' | 'played' | 'failed' | 'received';
+
+export interface SessionStatusEvent {
+  sessionId: string;
+  status: SessionStatusValue;
+  previous: SessionStatusValue | null;
+  phoneNumber: string | null;
+  code: number | null;
+  reason: string | null;
+  at: Date;
+}
+
+export interface SessionQrEvent {
+  sessionId: string;
+  qr: string;
+  at: Date;
+}
+
+export interface StoredMessageEvent {
+  sessionId: string;
+  waMessageId: string;
+  direction: 'inbound' | 'outbound';
+  type: string;
+  chatJid: string;
+  from: string;
+  to: string;
+  text: string | null;
+  fileName: string | null;
+  mediaMime: string | null;
+  hasMedia: boolean;
+  waTimestamp: Date;
+}
+
+export interface MessageStatusEvent {
+  sessionId: string;
+  waMessageId: string;
+  chatJid: string;
+  status: MessageStatusValue;
+  /** WhatsApp's error code when the server refused the message (e.g. 463, 479). */
+  errorCode: number | null;
+  at: Date;
+}
+
+export interface CampaignProgressEvent {
+  campaignId: number;
+  sessionId: string;
+  status: string;
+  counts: Record<string, number>;
+  total: number;
+  ratePerMinute: number | null;
+  etaSeconds: number | null;
+  pauseReason: string | null;
+  at: Date;
+}
+
+/** Every typed domain event of the gateway, by name. */
+export interface DomainEventMap {
+  'session.status': SessionStatusEvent;
+  'session.qr': SessionQrEvent;
+  'message.stored': StoredMessageEvent;
+  'message.status': MessageStatusEvent;
+  'campaign.progress': CampaignProgressEvent;
+}
+
+export type DomainEventName = keyof DomainEventMap;
+
+/**
+ * The in-process bus modules use to tell each other what happened (a session connected, a
+ * message was stored). Listeners must not throw; a failing listener is isolated from the emitter.
+ */
+@Injectable()
+export class DomainEvents {
+  private readonly emitter = new EventEmitter({ captureRejections: true });
+
+  constructor() {
+    this.emitter.setMaxListeners(100);
+  }
+
+  emit<K extends DomainEventName>(name: K, event: DomainEventMap[K]): void {
+    for (const listener of this.emitter.listeners(name)) {
+      try {
+        (listener as (e: DomainEventMap[K]) => void)(event);
+      } catch {
+        // A listener's failure is its own business; the fact already happened.
+      }
+    }
+  }
+
+  on<K extends DomainEventName>(name: K, listener: (event: DomainEventMap[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}

@@ -1,0 +1,94 @@
+import { Injectable } from '@nestjs/common';
+import type { Message, Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+import { mediaUrlOf } from './message-payloads';
+
+export interface MessageFilter {
+  chatJid?: string;
+  direction?: 'inbound' | 'outbound';
+  type?: string;
+  from?: Date;
+  to?: Date;
+}
+
+export interface MessageView {
+  id: number;
+  sessionId: string;
+  messageId: string;
+  chatJid: string;
+  from: string;
+  to: string;
+  direction: string;
+  type: string;
+  message: string | null;
+  fileName: string | null;
+  mimetype: string | null;
+  mediaUrl: string | null;
+  quotedId: string | null;
+  pushName: string | null;
+  status: string;
+  timestamp: string;
+  createdAt: Date;
+}
+
+export const toMessageView = (m: Message): MessageView => ({
+  id: Number(m.id),
+  sessionId: m.sessionId,
+  messageId: m.waMessageId,
+  chatJid: m.chatJid,
+  from: m.fromNumber,
+  to: m.toNumber,
+  direction: m.direction,
+  type: m.type,
+  message: m.text,
+  fileName: m.fileName,
+  mimetype: m.mediaMime,
+  mediaUrl: m.mediaPath ? mediaUrlOf(m.sessionId, m.waMessageId) : null,
+  quotedId: m.quotedId,
+  pushName: m.pushName,
+  status: m.status,
+  timestamp: String(Math.floor(m.waTimestamp.getTime() / 1000)),
+  createdAt: m.createdAt,
+});
+
+/** Reads stored messages: newest first, by keyset cursor (the id) or by the seed's offset. */
+@Injectable()
+export class MessageQueries {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async list(
+    sessionId: string,
+    filter: MessageFilter,
+    page: { limit: number; cursor?: number; offset?: number },
+  ): Promise<{ messages: MessageView[]; pagination: { limit: number; offset: number | null; count: number; nextCursor: string | null } }> {
+    const where: Prisma.MessageWhereInput = {
+      sessionId,
+      ...(filter.chatJid ? { chatJid: filter.chatJid } : {}),
+      ...(filter.direction ? { direction: filter.direction } : {}),
+      ...(filter.type ? { type: filter.type } : {}),
+      ...(filter.from || filter.to ? { waTimestamp: { gte: filter.from, lte: filter.to } } : {}),
+      ...(page.cursor ? { id: { lt: BigInt(page.cursor) } } : {}),
+    };
+    const rows = await this.prisma.message.findMany({
+      where,
+      orderBy: { id: 'desc' },
+      take: page.limit + 1,
+      skip: page.cursor ? 0 : (page.offset ?? 0),
+    });
+    const more = rows.length > page.limit;
+    const messages = rows.slice(0, page.limit).map(toMessageView);
+    return {
+      messages,
+      pagination: {
+        limit: page.limit,
+        offset: page.cursor ? null : (page.offset ?? 0),
+        count: messages.length,
+        nextCursor: more ? String(messages[messages.length - 1].id) : null,
+      },
+    };
+  }
+
+  async findWithMedia(sessionId: string, waMessageId: string): Promise<Message | null> {
+    return this.prisma.message.findFirst({ where: { sessionId, waMessageId, mediaPath: { not: null } } });
+  }
+}

@@ -1,0 +1,179 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsDate,
+  IsIn,
+  IsInt,
+  IsLatitude,
+  IsLongitude,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+export class RecipientDto {
+  @ApiProperty({ example: '+62 812-3456-7890', description: 'Phone number in any usual form, or a jid' })
+  @IsString()
+  @Length(3, 64)
+  to: string;
+
+  @ApiPropertyOptional({ description: 'WhatsApp id of a message in this chat to reply to (quote)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  quotedMessageId?: string;
+}
+
+export class SendTextDto extends RecipientDto {
+  @ApiProperty({ example: 'Hello from the gateway' })
+  @IsString()
+  @Length(1, 65536)
+  text: string;
+}
+
+/** Media by URL in JSON, or by a multipart upload (field `file`) with these fields beside it. */
+export class SendMediaDto extends RecipientDto {
+  @ApiPropertyOptional({ description: 'http(s) URL to fetch the media from (when no file is uploaded)' })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
+  url?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  caption?: string;
+
+  @ApiPropertyOptional({ description: 'File name shown for documents' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  fileName?: string;
+
+  @ApiPropertyOptional({ description: 'MIME type (taken from the upload or the URL response when omitted)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  mimetype?: string;
+}
+
+export class SendLocationDto extends RecipientDto {
+  @ApiProperty({ example: -6.2 })
+  @Type(() => Number)
+  @IsLatitude()
+  latitude: number;
+
+  @ApiProperty({ example: 106.816666 })
+  @Type(() => Number)
+  @IsLongitude()
+  longitude: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  name?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  address?: string;
+}
+
+export class SendContactDto extends RecipientDto {
+  @ApiProperty({ example: 'Ann Lee' })
+  @IsString()
+  @Length(1, 120)
+  contactName: string;
+
+  @ApiProperty({ example: '+6281234567890' })
+  @IsString()
+  @Length(3, 64)
+  contactPhone: string;
+}
+
+export class SendReactionDto {
+  @ApiProperty({ example: '+6281234567890' })
+  @IsString()
+  @Length(3, 64)
+  to: string;
+
+  @ApiProperty({ description: 'WhatsApp id of the message reacted to' })
+  @IsString()
+  @Length(1, 128)
+  messageId: string;
+
+  @ApiProperty({ example: '👍', description: 'An emoji; empty removes the reaction' })
+  @IsString()
+  @MaxLength(16)
+  emoji: string;
+}
+
+export class CheckNumbersDto {
+  @ApiProperty({ example: ['+6281234567890', '6289876543210'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @IsString({ each: true })
+  numbers: string[];
+}
+
+export class ListMessagesQuery {
+  @ApiPropertyOptional({ description: 'Chat: a phone number or jid' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  chat?: string;
+
+  @ApiPropertyOptional({ enum: ['inbound', 'outbound'] })
+  @IsOptional()
+  @IsIn(['inbound', 'outbound'])
+  direction?: 'inbound' | 'outbound';
+
+  @ApiPropertyOptional({ example: 'text' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  type?: string;
+
+  @ApiPropertyOptional({ description: 'From this time (ISO 8601)' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  from?: Date;
+
+  @ApiPropertyOptional({ description: 'Up to this time (ISO 8601)' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  to?: Date;
+
+  @ApiPropertyOptional({ default: 50, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'Keyset cursor: the `nextCursor` of the previous page (newest first)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  cursor?: string;
+
+  @ApiPropertyOptional({ description: "The seed's offset pagination (use cursor for deep pages)" })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}

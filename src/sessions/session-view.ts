@@ -1,0 +1,45 @@
+import type { WhatsappSession } from '../generated/prisma/client';
+
+/** A session as the API shows it; `status` is the live state when this process holds the socket. */
+export interface SessionView {
+  id: string;
+  name: string;
+  status: string;
+  phoneNumber: string | null;
+  jid: string | null;
+  pushName: string | null;
+  hasQrCode: boolean;
+  shouldConnect: boolean;
+  webhookUrl: string | null;
+  webhookEvents: string[];
+  heldBy: string | null;
+  lastSeenAt: Date | null;
+  lastConnectedAt: Date | null;
+  lastDisconnectCode: number | null;
+  lastDisconnectReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export function toSessionView(row: WhatsappSession, live: { status: string | null; qr: string | null }): SessionView {
+  const leaseValid = row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > new Date();
+  return {
+    id: row.id,
+    name: row.name,
+    status: live.status ?? row.status,
+    phoneNumber: row.phoneNumber,
+    jid: row.jid,
+    pushName: row.pushName,
+    hasQrCode: live.qr !== null,
+    shouldConnect: row.shouldConnect,
+    webhookUrl: row.webhookUrl,
+    webhookEvents: Array.isArray(row.webhookEvents) ? (row.webhookEvents as string[]) : [],
+    heldBy: leaseValid ? row.leaseOwner : null,
+    lastSeenAt: row.lastSeenAt,
+    lastConnectedAt: row.lastConnectedAt,
+    lastDisconnectCode: row.lastDisconnectCode,
+    lastDisconnectReason: row.lastDisconnectReason,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}

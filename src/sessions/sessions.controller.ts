@@ -1,0 +1,154 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { ANY_ROLE, MasterKey, OPERATOR_ROLES, Roles } from '../auth/decorators';
+import { SessionTokensService } from '../auth/session-tokens.service';
+import { RawResponse, ResponseMessage } from '../common/response.decorators';
+import { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
+import { CreateTokenDto } from './dto/create-token.dto';
+import { RequestActor } from './request-actor.decorator';
+import { SessionsService, type Actor } from './sessions.service';
+
+@ApiTags('sessions')
+@Controller('api/v1/sessions')
+export class SessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly tokens: SessionTokensService,
+  ) {}
+
+  @Post()
+  @Roles(...OPERATOR_ROLES)
+  @MasterKey()
+  @ResponseMessage('Session created successfully')
+  @ApiOperation({ summary: 'Create a session and its first API token (shown once); it starts connecting and shows a QR' })
+  create(@Body() dto: CreateSessionDto, @RequestActor() actor: Actor) {
+    return this.sessions.create(dto, actor);
+  }
+
+  @Get()
+  @Roles(...ANY_ROLE)
+  @ResponseMessage('Sessions retrieved successfully')
+  @ApiOperation({ summary: 'List sessions with their live status' })
+  list() {
+    return this.sessions.list();
+  }
+
+  @Get(':id')
+  @Roles(...ANY_ROLE)
+  @ResponseMessage('Session retrieved successfully')
+  @ApiOperation({ summary: 'One session' })
+  get(@Param('id') id: string) {
+    return this.sessions.get(id);
+  }
+
+  @Delete(':id')
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Session deleted successfully')
+  @ApiOperation({ summary: 'Log the device out and delete the session with its tokens and messages' })
+  async remove(@Param('id') id: string, @RequestActor() actor: Actor) {
+    await this.sessions.remove(id, actor);
+    return null;
+  }
+
+  @Post(':id/connect')
+  @HttpCode(200)
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Session connecting')
+  @ApiOperation({ summary: 'Connect (restores a linked session, or starts a new QR)' })
+  connect(@Param('id') id: string, @RequestActor() actor: Actor) {
+    return this.sessions.connect(id, actor);
+  }
+
+  @Post(':id/disconnect')
+  @HttpCode(200)
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Session disconnected')
+  @ApiOperation({ summary: 'Close the connection; the device stays linked' })
+  disconnect(@Param('id') id: string, @RequestActor() actor: Actor) {
+    return this.sessions.disconnect(id, actor);
+  }
+
+  @Post(':id/logout')
+  @HttpCode(200)
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Session logged out')
+  @ApiOperation({ summary: 'Unlink the device from WhatsApp and forget its credentials' })
+  logout(@Param('id') id: string, @RequestActor() actor: Actor) {
+    return this.sessions.logout(id, actor);
+  }
+
+  @Get(':id/qr')
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('QR code retrieved successfully')
+  @ApiOperation({ summary: 'The current QR: `qrCode` as a PNG data URL and `qr` as the raw string (404 when none)' })
+  qr(@Param('id') id: string) {
+    return this.sessions.qr(id);
+  }
+
+  @Get(':id/qr.png')
+  @Roles(...OPERATOR_ROLES)
+  @RawResponse()
+  @ApiProduces('image/png')
+  @ApiOperation({ summary: 'The current QR as a PNG image (404 when none)' })
+  async qrPng(@Param('id') id: string, @Res() res: Response) {
+    const { qrCode } = await this.sessions.qr(id);
+    res.type('png').send(Buffer.from(qrCode.split(',')[1], 'base64'));
+  }
+
+  @Put(':id/webhook')
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Session webhook updated')
+  @ApiOperation({ summary: "Override the global webhook for this session's events (null URL removes it)" })
+  updateWebhook(@Param('id') id: string, @Body() dto: UpdateSessionWebhookDto, @RequestActor() actor: Actor) {
+    return this.sessions.updateWebhook(id, dto, actor);
+  }
+
+  @Get(':id/tokens')
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Tokens retrieved successfully')
+  @ApiOperation({ summary: "The session's API tokens (never the token itself)" })
+  async listTokens(@Param('id') id: string) {
+    await this.sessions.row(id);
+    return this.tokens.list(id);
+  }
+
+  @Post(':id/tokens')
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Token created: copy it now, it is not shown again')
+  @ApiOperation({ summary: 'Create an API token for this session (shown once)' })
+  async createToken(@Param('id') id: string, @Body() dto: CreateTokenDto, @RequestActor() actor: Actor) {
+    await this.sessions.row(id);
+    const createdById = actor.principal.kind === 'user' ? actor.principal.userId : undefined;
+    const issued = await this.tokens.issue(id, { name: dto.name, expiresAt: dto.expiresAt, createdById });
+    await this.sessions.recordTokenActivity('session.token_created', id, issued.record.id, actor);
+    return { token: issued.token, ...issued.record };
+  }
+
+  @Post(':id/tokens/:tokenId/rotate')
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Token rotated: copy the new one now, it is not shown again')
+  @ApiOperation({ summary: 'Revoke a token and issue a new one with the same name' })
+  async rotateToken(@Param('id') id: string, @Param('tokenId') tokenId: string, @RequestActor() actor: Actor) {
+    await this.sessions.row(id);
+    const issued = await this.tokens.rotate(id, this.tokenIdOf(tokenId));
+    await this.sessions.recordTokenActivity('session.token_rotated', id, issued.record.id, actor);
+    return { token: issued.token, ...issued.record };
+  }
+
+  @Delete(':id/tokens/:tokenId')
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Token revoked')
+  @ApiOperation({ summary: 'Revoke a token; it stops working at once' })
+  async revokeToken(@Param('id') id: string, @Param('tokenId') tokenId: string, @RequestActor() actor: Actor) {
+    await this.sessions.row(id);
+    await this.tokens.revoke(id, this.tokenIdOf(tokenId));
+    await this.sessions.recordTokenActivity('session.token_revoked', id, this.tokenIdOf(tokenId), actor);
+    return null;
+  }
+
+  private tokenIdOf(raw: string): number {
+    const id = Number(raw);
+    return Number.isInteger(id) && id > 0 ? id : -1;
+  }
+}

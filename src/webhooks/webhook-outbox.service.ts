@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { Prisma } from '../generated/prisma/client';
+import type { OutboxEvent } from './webhook-events';
+import { WebhookTargets } from './webhook-targets';
+
+export type OutboxRow = Prisma.WebhookOutboxCreateManyInput;
+
+/**
+ * Turns facts into outbox rows. Callers insert the rows in the same transaction as the fact, so
+ * a stored message (or status change) without its webhook rows cannot exist.
+ */
+@Injectable()
+export class WebhookOutbox {
+  constructor(private readonly targets: WebhookTargets) {}
+
+  /** The rows to insert for these events (none for events no target subscribes to). */
+  async rowsFor(events: OutboxEvent[]): Promise<OutboxRow[]> {
+    const rows: OutboxRow[] = [];
+    const now = new Date();
+    for (const event of events) {
+      const target = await this.targets.forSession(event.sessionId);
+      if (!target || !target.events.includes(event.event)) continue;
+      const deliveryId = randomUUID();
+      rows.push({
+        deliveryId,
+        sessionId: event.sessionId,
+        event: event.event,
+        payload: JSON.stringify({ ...event.payload, event: event.event, sessionId: event.sessionId, deliveryId }),
+        targetUrl: target.url,
+        nextAttemptAt: now,
+      });
+    }
+    return rows;
+  }
+
+  /** Inserts the rows for these events with the given transaction client. */
+  async write(tx: Prisma.TransactionClient, events: OutboxEvent[]): Promise<number> {
+    const rows = await this.rowsFor(events);
+    if (rows.length > 0) await tx.webhookOutbox.createMany({ data: rows });
+    return rows.length;
+  }
+}

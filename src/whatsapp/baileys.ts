@@ -1,0 +1,36 @@
+/**
+ * The one door to Baileys for the gateway. Everything WhatsApp-specific the app needs is re-exported
+ * here so that only src/whatsapp (and the simulator in src/sandbox) touch the library.
+ */
+export {
+  BufferJSON,
+  Browsers,
+  DisconnectReason,
+  downloadMediaMessage,
+  getContentType,
+  initAuthCreds,
+  isJidGroup,
+  isLidUser,
+  jidDecode,
+  jidNormalizedUser,
+  makeCacheableSignalKeyStore,
+  default as makeWASocket,
+  normalizeMessageContent,
+  proto,
+} from '@whiskeysockets/baileys';
+export type {
+  AnyMessageContent,
+  AuthenticationCreds,
+  AuthenticationState,
+  ConnectionState,
+  MiscMessageGenerationOptions,
+  SignalDataSet,
+  SignalDataTypeMap,
+  SignalKeyStore,
+  SocketConfig,
+  UserFacingSocketConfig,
+  WAMessage,
+  WAMessageKey,
+  WAMessageUpdate,
+  WASocket,
+} from '@whiskeysockets/baileys';

@@ -1,0 +1,247 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import pino, { type Logger as PinoLogger } from 'pino';
+import { AppConfig } from '../config/app-config';
+import { AuthStateStore } from './auth-state.store';
+import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage, WASocket } from './baileys';
+import type { SavedMedia } from './inbound-media';
+import { jidUser } from './message-normalizer';
+import { decideOnClose } from './reconnect-policy';
+import { SessionConnection } from './session-connection';
+import { SessionLeases } from './session-lease.service';
+import { SessionStateRepository } from './session-state.repository';
+import { BAILEYS_SOCKET_OVERRIDES, type BaileysSocketOverrides } from './socket-overrides';
+import { WhatsappIngest } from './whatsapp-ingest';
+
+export class SessionNotConnectedError extends Error {
+  constructor(sessionId: string) {
+    super(`Session ${sessionId} is not connected`);
+  }
+}
+
+export class SessionHeldElsewhereError extends Error {
+  constructor(sessionId: string) {
+    super(`Session ${sessionId} is held by another gateway process`);
+  }
+}
+
+interface Runtime {
+  connection: SessionConnection;
+  status: 'connecting' | 'qr_pending' | 'connected';
+  qr: string | null;
+  attempt: number;
+  timers: Set<NodeJS.Timeout>;
+  stopped: boolean;
+}
+
+/**
+ * The connection registry: one Baileys socket per session held by this process, created, tracked
+ * and torn down only here. It applies the reconnect policy on every close, keeps the session's
+ * lease, and persists every state change.
+ */
+@Injectable()
+export class ConnectionRegistry implements OnModuleDestroy {
+  private readonly logger = new Logger(ConnectionRegistry.name);
+  private readonly baileysLogger: PinoLogger;
+  private readonly runtimes = new Map<string, Runtime>();
+  private shuttingDown = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly authStore: AuthStateStore,
+    private readonly leases: SessionLeases,
+    private readonly state: SessionStateRepository,
+    private readonly ingest: WhatsappIngest,
+    @Inject(BAILEYS_SOCKET_OVERRIDES) private readonly overrides: BaileysSocketOverrides,
+  ) {
+    // Baileys is chatty at info; its warnings and errors are what an operator needs.
+    const level = config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? config.LOG_LEVEL : 'error';
+    this.baileysLogger = pino({ level, base: { component: 'baileys' } });
+  }
+
+  heldSessionIds(): string[] {
+    return [...this.runtimes.keys()];
+  }
+
+  isHeld(sessionId: string): boolean {
+    return this.runtimes.has(sessionId);
+  }
+
+  statusOf(sessionId: string): Runtime['status'] | null {
+    return this.runtimes.get(sessionId)?.status ?? null;
+  }
+
+  qrOf(sessionId: string): string | null {
+    return this.runtimes.get(sessionId)?.qr ?? null;
+  }
+
+  /** Opens the session's socket in this process (taking its lease first). No-op when already open. */
+  async start(sessionId: string): Promise<void> {
+    if (this.runtimes.has(sessionId) || this.shuttingDown) return;
+    if (!(await this.leases.acquire(sessionId))) throw new SessionHeldElsewhereError(sessionId);
+    const runtime: Runtime = {
+      connection: null as unknown as SessionConnection,
+      status: 'connecting',
+      qr: null,
+      attempt: 0,
+      timers: new Set(),
+      stopped: false,
+    };
+    this.runtimes.set(sessionId, runtime);
+    await this.state.setStatus(sessionId, { status: 'connecting', shouldConnect: true });
+    await this.openSocket(sessionId, runtime);
+  }
+
+  /** Closes the socket (credentials kept), releases the lease and marks the session disconnected. */
+  async stop(sessionId: string, reason: string, options: { keepWanted?: boolean } = {}): Promise<void> {
+    const runtime = this.runtimes.get(sessionId);
+    if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.close());
+    await this.state.setStatus(sessionId, {
+      status: 'disconnected',
+      reason,
+      code: null,
+      ...(options.keepWanted ? {} : { shouldConnect: false }),
+    });
+  }
+
+  /** Unlinks the device from WhatsApp and forgets its credentials. */
+  async logout(sessionId: string): Promise<void> {
+    const runtime = this.runtimes.get(sessionId);
+    if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.logout());
+    await this.authStore.clear(sessionId);
+    await this.state.setStatus(sessionId, { status: 'logged_out', reason: 'logged out', shouldConnect: false });
+  }
+
+  /** Closes a socket because this process lost the lease (another process took the session over). */
+  async abandon(sessionId: string): Promise<void> {
+    const runtime = this.runtimes.get(sessionId);
+    if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.close(), false);
+  }
+
+  /** Sends and stores the message as outbound; `media` is the copy of an uploaded file kept under MEDIA_PATH. */
+  async send(
+    sessionId: string,
+    jid: string,
+    content: AnyMessageContent,
+    options?: MiscMessageGenerationOptions,
+    media?: SavedMedia,
+  ): Promise<WAMessage> {
+    const socket = this.connectedSocket(sessionId);
+    const sent = await socket.sendMessage(jid, content, options);
+    if (!sent) throw new Error('WhatsApp did not accept the message');
+    await this.ingest.storeSent(sessionId, sent, jidUser(socket.user?.id), media);
+    return sent;
+  }
+
+  async onWhatsApp(sessionId: string, jids: string[]): Promise<{ jid: string; exists: boolean }[]> {
+    return (await this.connectedSocket(sessionId).onWhatsApp(...jids)) ?? [];
+  }
+
+  /** The live socket of a connected session held here. */
+  connectedSocket(sessionId: string): WASocket {
+    const runtime = this.runtimes.get(sessionId);
+    if (!runtime || runtime.status !== 'connected') throw new SessionNotConnectedError(sessionId);
+    return runtime.connection.requireSocket();
+  }
+
+  /** Closes every socket (credentials kept) and frees the leases so another process can take over at once. */
+  async onModuleDestroy(): Promise<void> {
+    this.shuttingDown = true;
+    await Promise.allSettled(
+      [...this.runtimes].map(([id, runtime]) => this.teardown(id, runtime, () => runtime.connection.close())),
+    );
+    await this.leases.releaseAll();
+  }
+
+  private async openSocket(sessionId: string, runtime: Runtime): Promise<void> {
+    const logger = this.baileysLogger.child({ sessionId });
+    runtime.connection = new SessionConnection({
+      sessionId,
+      authStore: this.authStore,
+      logger,
+      socketOverrides: this.overrides,
+      listener: {
+        onQr: (qr) => {
+          runtime.qr = qr;
+          if (runtime.status !== 'qr_pending') {
+            runtime.status = 'qr_pending';
+            this.later(runtime, this.config.QR_TIMEOUT_SECONDS * 1000, () => {
+              if (runtime.status === 'qr_pending') void this.stop(sessionId, 'QR code was not scanned in time');
+            });
+            void this.state.setStatus(sessionId, { status: 'qr_pending' });
+          }
+          void this.state.recordQr(sessionId, qr);
+        },
+        onOpen: (me) => {
+          runtime.status = 'connected';
+          runtime.qr = null;
+          runtime.attempt = 0;
+          void this.state.setStatus(sessionId, {
+            status: 'connected',
+            phoneNumber: me.phoneNumber,
+            jid: me.jid,
+            lid: me.lid,
+            pushName: me.pushName,
+            code: null,
+            reason: null,
+          });
+        },
+        onClose: (code, registered) => void this.handleClose(sessionId, runtime, code, registered),
+        onMessages: (messages, ownNumber) => this.ingest.accept(sessionId, messages, ownNumber, logger),
+        onMessageUpdates: (updates) => this.ingest.acceptUpdates(sessionId, updates),
+        getMessage: (key) => this.ingest.findSentContent(sessionId, key),
+      },
+    });
+    try {
+      await runtime.connection.open();
+    } catch (error) {
+      this.logger.error({ err: error, sessionId }, 'Could not open the WhatsApp socket');
+      await this.teardown(sessionId, runtime, async () => undefined);
+      await this.state.setStatus(sessionId, { status: 'disconnected', reason: 'could not open the socket', code: null });
+    }
+  }
+
+  private async handleClose(sessionId: string, runtime: Runtime, code: number | undefined, registered: boolean): Promise<void> {
+    if (runtime.stopped) return;
+    const decision = decideOnClose(code, { attempt: runtime.attempt, registered });
+    if (decision.action === 'stop') {
+      await this.teardown(sessionId, runtime, async () => undefined);
+      if (decision.clearAuth) await this.authStore.clear(sessionId);
+      await this.state.setStatus(sessionId, {
+        status: decision.status,
+        code: code ?? null,
+        reason: decision.reason,
+        shouldConnect: false,
+      });
+      this.logger.warn(`Session ${sessionId} stopped: ${decision.reason} (${code})`);
+      return;
+    }
+    runtime.attempt += 1;
+    runtime.status = 'connecting';
+    await this.state.setStatus(sessionId, { status: 'connecting', code: code ?? null, reason: decision.reason });
+    this.later(runtime, decision.delayMs, () => {
+      if (!runtime.stopped) void this.openSocket(sessionId, runtime);
+    });
+  }
+
+  private later(runtime: Runtime, ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      runtime.timers.delete(timer);
+      fn();
+    }, ms);
+    timer.unref();
+    runtime.timers.add(timer);
+  }
+
+  private async teardown(sessionId: string, runtime: Runtime, close: () => Promise<void>, release = true): Promise<void> {
+    runtime.stopped = true;
+    for (const timer of runtime.timers) clearTimeout(timer);
+    runtime.timers.clear();
+    this.runtimes.delete(sessionId);
+    try {
+      await close();
+    } catch (error) {
+      this.logger.warn({ err: error, sessionId }, 'Error while closing a WhatsApp socket');
+    }
+    if (release) await this.leases.release(sessionId);
+  }
+}

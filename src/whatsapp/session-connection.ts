@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import type { AuthStateStore } from './auth-state.store';
+import {
+  Browsers,
+  makeCacheableSignalKeyStore,
+  makeWASocket,
+  proto,
+  type ConnectionState,
+  type UserFacingSocketConfig,
+  type WAMessage,
+  type WAMessageKey,
+  type WAMessageUpdate,
+  type WASocket,
+} from './baileys';
+
+/** What a connection reports to its owner (the registry). */
+export interface ConnectionListener {
+  onQr(qr: string): void;
+  onOpen(me: { jid: string; lid: string | null; phoneNumber: string; pushName: string | null }): void;
+  onClose(code: number | undefined, registered: boolean): void;
+  onMessages(messages: WAMessage[], ownNumber: string): void;
+  onMessageUpdates(updates: WAMessageUpdate[]): void;
+  /** Looks up a message this session sent, so Baileys can re-encrypt it on a retry receipt. */
+  getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
+}
+
+export interface ConnectionOptions {
+  sessionId: string;
+  authStore: AuthStateStore;
+  logger: Logger;
+  listener: ConnectionListener;
+  /** Extra socket settings (the sandbox points the socket at the simulator here). */
+  socketOverrides: Partial<UserFacingSocketConfig>;
+}
+
+const phoneOf = (jid: string): string => jid.split('@')[0].split(':')[0];
+
+/**
+ * One Baileys socket for one session, from open to close. It does not decide anything: it turns
+ * Baileys' events into calls on its listener, which owns the reconnect policy.
+ */
+export class SessionConnection {
+  private socket: WASocket | null = null;
+  private closedByUs = false;
+  private registered = false;
+
+  constructor(private readonly options: ConnectionOptions) {}
+
+  get isOpen(): boolean {
+    return this.socket !== null && !this.closedByUs;
+  }
+
+  async open(): Promise<void> {
+    const { sessionId, authStore, logger, listener, socketOverrides } = this.options;
+    const auth = await authStore.load(sessionId);
+    this.registered = auth.restored && Boolean(auth.creds.me);
+    const socket = makeWASocket({
+      auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
+      logger,
+      browser: Browsers.ubuntu('WA Gateway'),
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+      shouldSyncHistoryMessage: () => false,
+      generateHighQualityLinkPreview: false,
+      getMessage: (key) => listener.getMessage(key),
+      ...socketOverrides,
+    });
+    this.socket = socket;
+
+    socket.ev.on('creds.update', () => {
+      auth.saveCreds().catch((error: unknown) => logger.error({ err: error }, 'Could not save credentials'));
+    });
+    socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
+    socket.ev.on('messages.upsert', ({ messages }) => {
+      const me = socket.user?.id;
+      if (me) listener.onMessages(messages, phoneOf(me));
+    });
+    socket.ev.on('messages.update', (updates) => listener.onMessageUpdates(updates));
+  }
+
+  /** Closes the socket without logging out; the saved credentials stay valid. */
+  async close(): Promise<void> {
+    const socket = this.socket;
+    if (!socket || this.closedByUs) return;
+    this.closedByUs = true;
+    socket.ev.removeAllListeners(undefined as never);
+    await socket.end(undefined);
+    this.socket = null;
+  }
+
+  /** Unlinks this device from the WhatsApp account, then closes. */
+  async logout(): Promise<void> {
+    const socket = this.socket;
+    if (!socket || this.closedByUs) return;
+    this.closedByUs = true;
+    socket.ev.removeAllListeners(undefined as never);
+    try {
+      await socket.logout();
+    } catch {
+      // The socket may already be closed; the credentials are cleared by the caller either way.
+    }
+    this.socket = null;
+  }
+
+  /** The live socket, for sending and queries; throws when the session is not connected. */
+  requireSocket(): WASocket {
+    if (!this.socket || this.closedByUs) throw new Error('Session is not connected');
+    return this.socket;
+  }
+
+  private onConnectionUpdate(update: Partial<ConnectionState>): void {
+    const { listener } = this.options;
+    if (this.closedByUs) return;
+    if (update.qr) listener.onQr(update.qr);
+    if (update.connection === 'open' && this.socket?.user) {
+      this.registered = true;
+      const user = this.socket.user;
+      listener.onOpen({
+        jid: user.id,
+        lid: user.lid ?? null,
+        phoneNumber: phoneOf(user.id),
+        pushName: user.name ?? null,
+      });
+    }
+    if (update.connection === 'close') {
+      const error = update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
+      const registered = this.registered || Boolean(this.socket?.authState.creds.me);
+      this.closedByUs = true;
+      this.socket?.ev.removeAllListeners(undefined as never);
+      this.socket = null;
+      listener.onClose(error?.output?.statusCode, registered);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+
+/**
+ * Which gateway process holds which WhatsApp session. A lease is a (owner, expiry) pair on the
+ * session row, taken with one conditional UPDATE so two processes can never both win it, renewed
+ * while held, and free for anyone once it expires (the holder died). Times are the database's own.
+ */
+@Injectable()
+export class SessionLeases {
+  readonly owner: string;
+  private readonly seconds: number;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    config: AppConfig,
+  ) {
+    this.owner = config.INSTANCE_ID!;
+    this.seconds = config.SESSION_LEASE_SECONDS;
+  }
+
+  /** True when this process now holds the session (it was free, expired, or already ours). */
+  async acquire(sessionId: string): Promise<boolean> {
+    const changed = await this.prisma.$executeRaw`
+      UPDATE whatsapp_sessions
+      SET lease_owner = ${this.owner}, lease_expires_at = NOW(3) + INTERVAL ${this.seconds} SECOND
+      WHERE id = ${sessionId}
+        AND (lease_owner IS NULL OR lease_owner = ${this.owner} OR lease_expires_at < NOW(3))`;
+    return changed === 1;
+  }
+
+  /** Extends the leases this process holds; returns the ids it still holds (others were taken). */
+  async renew(sessionIds: string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    await this.prisma.$executeRaw`
+      UPDATE whatsapp_sessions SET lease_expires_at = NOW(3) + INTERVAL ${this.seconds} SECOND
+      WHERE lease_owner = ${this.owner} AND id IN (${Prisma.join(sessionIds)})`;
+    const held = await this.prisma.whatsappSession.findMany({
+      where: { id: { in: sessionIds }, leaseOwner: this.owner },
+      select: { id: true },
+    });
+    return new Set(held.map((s) => s.id));
+  }
+
+  async release(sessionId: string): Promise<void> {
+    await this.prisma.whatsappSession.updateMany({
+      where: { id: sessionId, leaseOwner: this.owner },
+      data: { leaseOwner: null, leaseExpiresAt: null },
+    });
+  }
+
+  async releaseAll(): Promise<void> {
+    await this.prisma.whatsappSession.updateMany({
+      where: { leaseOwner: this.owner },
+      data: { leaseOwner: null, leaseExpiresAt: null },
+    });
+  }
+
+  /** Sessions that want to be connected and that nobody holds (or whose holder's lease ran out). */
+  async claimable(exclude: Iterable<string>): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+      SELECT id FROM whatsapp_sessions
+      WHERE should_connect = 1 AND (lease_owner IS NULL OR lease_owner = ${this.owner} OR lease_expires_at < NOW(3))
+      ORDER BY id`;
+    const skip = new Set(exclude);
+    return rows.map((r) => r.id).filter((id) => !skip.has(id));
+  }
+}

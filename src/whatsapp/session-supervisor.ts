@@ -1,0 +1,85 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { PrismaService } from '../prisma/prisma.service';
+import { ConnectionRegistry, SessionHeldElsewhereError } from './connection-registry';
+import { SessionLeases } from './session-lease.service';
+
+const START_CONCURRENCY = 10;
+
+/**
+ * Keeps the registry in step with the database: on start and then on every tick it renews this
+ * process's leases (dropping sessions another process took over), opens every session that wants
+ * to be connected and that nobody holds (restarts, a dead peer's sessions), and restarts sessions
+ * idle for longer than SESSION_TIMEOUT_HOURS.
+ */
+@Injectable()
+export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(SessionSupervisor.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly registry: ConnectionRegistry,
+    private readonly leases: SessionLeases,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const everyMs = Math.min(5_000, (this.config.SESSION_LEASE_SECONDS * 1000) / 3);
+    this.timer = setInterval(() => void this.tick(), everyMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  /** One pass; concurrent calls share the pass in progress. */
+  tick(): Promise<void> {
+    this.running ??= this.pass()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'Session supervision failed'))
+      .finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const held = this.registry.heldSessionIds();
+    const stillHeld = await this.leases.renew(held);
+    for (const id of held.filter((h) => !stillHeld.has(h))) {
+      this.logger.warn(`Lost the lease of session ${id}; another process holds it now`);
+      await this.registry.abandon(id);
+    }
+    await this.restartIdle();
+    const claimable = await this.leases.claimable(this.registry.heldSessionIds());
+    for (let i = 0; i < claimable.length; i += START_CONCURRENCY) {
+      await Promise.all(claimable.slice(i, i + START_CONCURRENCY).map((id) => this.startQuietly(id)));
+    }
+  }
+
+  private async startQuietly(sessionId: string): Promise<void> {
+    try {
+      await this.registry.start(sessionId);
+    } catch (error) {
+      if (!(error instanceof SessionHeldElsewhereError)) this.logger.error({ err: error, sessionId }, 'Could not start session');
+    }
+  }
+
+  private async restartIdle(): Promise<void> {
+    const hours = this.config.SESSION_TIMEOUT_HOURS;
+    const held = this.registry.heldSessionIds().filter((id) => this.registry.statusOf(id) === 'connected');
+    if (hours <= 0 || held.length === 0) return;
+    const idle = await this.prisma.whatsappSession.findMany({
+      where: { id: { in: held }, lastSeenAt: { lt: new Date(Date.now() - hours * 3_600_000) } },
+      select: { id: true },
+    });
+    for (const { id } of idle) {
+      this.logger.log(`Session ${id} had no WhatsApp traffic for ${hours} h; restarting its connection`);
+      await this.registry.stop(id, 'idle timeout: restarting', { keepWanted: true });
+      await this.startQuietly(id);
+    }
+  }
+}

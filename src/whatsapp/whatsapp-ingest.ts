@@ -1,0 +1,119 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Logger as PinoLogger } from 'pino';
+import type { MessageStatusValue } from '../common/domain-events';
+import { AppConfig } from '../config/app-config';
+import type { Prisma } from '../generated/prisma/client';
+import { MessageCapture } from '../messages/message-capture.service';
+import { PrismaService } from '../prisma/prisma.service';
+import { BufferJSON, proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
+import { saveInboundMedia, type SavedMedia } from './inbound-media';
+import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
+import { SessionStateRepository } from './session-state.repository';
+
+const STATUS: Record<number, MessageStatusValue> = {
+  [proto.WebMessageInfo.Status.ERROR]: 'failed',
+  [proto.WebMessageInfo.Status.PENDING]: 'pending',
+  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
+  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
+  [proto.WebMessageInfo.Status.READ]: 'read',
+  [proto.WebMessageInfo.Status.PLAYED]: 'played',
+};
+
+const TOUCH_EVERY_MS = 60_000;
+
+/** Baileys' message as plain JSON (Buffers as base64 objects, Longs as numbers) for the raw column. */
+const toJson = (msg: WAMessage): Prisma.InputJsonValue =>
+  JSON.parse(JSON.stringify(msg, BufferJSON.replacer)) as Prisma.InputJsonValue;
+
+/**
+ * From Baileys events to stored messages: normalises each message, downloads inbound media when
+ * MEDIA_DOWNLOAD is on, and hands them to the message store in the order they arrived per session.
+ */
+@Injectable()
+export class WhatsappIngest {
+  private readonly logger = new Logger(WhatsappIngest.name);
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly touchedAt = new Map<string, number>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly capture: MessageCapture,
+    private readonly prisma: PrismaService,
+    private readonly state: SessionStateRepository,
+  ) {}
+
+  /** Queues messages of one upsert; a session's messages are stored in order, sessions in parallel. */
+  accept(sessionId: string, messages: WAMessage[], ownNumber: string, logger: PinoLogger): void {
+    const previous = this.chains.get(sessionId) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.storeAll(sessionId, messages, ownNumber, logger))
+      .catch((error: unknown) => this.logger.error({ err: error, sessionId }, 'Could not store messages'));
+    this.chains.set(sessionId, next);
+    void next.finally(() => {
+      if (this.chains.get(sessionId) === next) this.chains.delete(sessionId);
+    });
+    this.touch(sessionId);
+  }
+
+  acceptUpdates(sessionId: string, updates: WAMessageUpdate[]): void {
+    for (const { key, update } of updates) {
+      const status = update.status === undefined || update.status === null ? undefined : STATUS[update.status];
+      if (!key.id || !key.fromMe || !status) continue;
+      const errorCode = Number(update.messageStubParameters?.[0]) || null;
+      void this.capture
+        .updateStatus({ sessionId, waMessageId: key.id, status, errorCode })
+        .catch((error: unknown) => this.logger.error({ err: error, sessionId }, 'Could not store a message status'));
+    }
+    this.touch(sessionId);
+  }
+
+  /** Stores a message this gateway just sent (Baileys' own echo of it is then a duplicate). */
+  async storeSent(sessionId: string, sent: WAMessage, ownNumber: string, media?: SavedMedia): Promise<void> {
+    const normalized = normalizeMessage(sent, ownNumber);
+    if (normalized) await this.capture.store(this.toStore(sessionId, normalized, sent, media ?? null, 'pending'));
+  }
+
+  /** The content of a message this session sent, for Baileys to re-encrypt on a retry request. */
+  async findSentContent(sessionId: string, key: WAMessageKey): Promise<proto.IMessage | undefined> {
+    if (!key.id) return undefined;
+    const row = await this.prisma.message.findFirst({
+      where: { sessionId, waMessageId: key.id, direction: 'outbound' },
+      select: { raw: true },
+    });
+    const raw = row?.raw ? (JSON.parse(JSON.stringify(row.raw), BufferJSON.reviver) as WAMessage) : null;
+    return raw?.message ? proto.Message.fromObject(raw.message) : undefined;
+  }
+
+  private async storeAll(sessionId: string, messages: WAMessage[], ownNumber: string, logger: PinoLogger): Promise<void> {
+    const stores: Promise<boolean>[] = [];
+    for (const msg of messages) {
+      const normalized = normalizeMessage(msg, ownNumber);
+      if (!normalized) continue;
+      const media =
+        normalized.hasMedia && normalized.direction === 'inbound' && this.config.MEDIA_DOWNLOAD
+          ? await saveInboundMedia(this.config.MEDIA_PATH, sessionId, msg, normalized.mediaMime, this.config.MEDIA_MAX_BYTES, logger)
+          : null;
+      const status = normalized.direction === 'inbound' ? 'received' : 'sent';
+      stores.push(this.capture.store(this.toStore(sessionId, normalized, msg, media, status)));
+    }
+    await Promise.all(stores);
+  }
+
+  private toStore(sessionId: string, m: NormalizedMessage, raw: WAMessage, media: SavedMedia | null, status: MessageStatusValue) {
+    return {
+      ...m,
+      sessionId,
+      mediaPath: media?.path ?? null,
+      mediaSize: media?.size ?? null,
+      status,
+      raw: toJson(raw),
+    };
+  }
+
+  private touch(sessionId: string): void {
+    const now = Date.now();
+    if (now - (this.touchedAt.get(sessionId) ?? 0) < TOUCH_EVERY_MS) return;
+    this.touchedAt.set(sessionId, now);
+    void this.state.touch(sessionId).catch(() => undefined);
+  }
+}
