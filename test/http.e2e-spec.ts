@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { IsEmail, IsInt, Min } from 'class-validator';
 import request from 'supertest';
 import { AppModule } from '../src/app.module';
+import { Public } from '../src/auth/decorators';
 import { configureApp } from '../src/app.setup';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { startTestApp, testConfig } from './support/test-app';
@@ -18,6 +19,7 @@ class ProbeDto {
 }
 
 // A route with a DTO, only to exercise the global pipe and filter the way every module's routes do.
+@Public()
 @Controller('probe')
 class ProbeController {
   @Post()

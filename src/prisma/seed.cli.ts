@@ -13,7 +13,12 @@ async function main(): Promise<void> {
   if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, MIGRATIONS_DIR);
   const prisma = new PrismaService(config);
   try {
-    const seeder = new FirstAdminSeeder(prisma, config, new PasswordHasher(config), new ActivityService(prisma));
+    const seeder = new FirstAdminSeeder(
+      prisma,
+      config,
+      new PasswordHasher(config),
+      new ActivityService(prisma),
+    );
     const result = await seeder.ensureFirstAdmin();
     if (!result.created) console.log('Users already exist; nothing to seed.');
     else if (!result.generatedPassword) console.log(`First admin created: ${result.email}`);

@@ -1,0 +1,128 @@
+import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import {
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { Request } from 'express';
+import { requestContext } from '../activity/request-context';
+import { ResponseMessage } from '../common/response.decorators';
+import type { UserView } from '../users/user-view';
+import type { AuthTokens } from './auth-tokens';
+import { AuthService } from './auth.service';
+import { AllowPendingPasswordChange, ANY_ROLE, CurrentUser, Public, Roles } from './decorators';
+import { ChangePasswordDto, DashboardLoginDto, LoginDto, RefreshDto } from './dto/auth.dto';
+import { LoginThrottlerGuard } from './login-throttler.guard';
+import type { UserPrincipal } from './principal';
+import { WsTokenService, type WsToken } from './ws-token.service';
+
+const tooMany = ApiTooManyRequestsResponse({ description: 'Too many attempts from this address' });
+
+@ApiTags('auth')
+@Controller('api/v1/auth')
+export class AuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly wsTokens: WsTokenService,
+  ) {}
+
+  @Post('login')
+  @Public()
+  @UseGuards(LoginThrottlerGuard)
+  @HttpCode(200)
+  @ResponseMessage('Logged in')
+  @ApiOperation({
+    summary: 'Log in with email and password',
+    description:
+      'Returns a short-lived access token (JWT) and a rotating refresh token. After LOGIN_MAX_FAILURES ' +
+      'wrong passwords the account is locked for LOGIN_LOCKOUT_MINUTES; every failure gets the same answer.',
+  })
+  @ApiOkResponse({ description: '`data.accessToken`, `data.refreshToken`, `data.user`' })
+  @ApiUnauthorizedResponse({ description: 'Invalid email or password (or the account is locked)' })
+  @tooMany
+  login(@Body() dto: LoginDto, @Req() req: Request): Promise<AuthTokens> {
+    return this.auth.login(dto.email, dto.password, requestContext(req));
+  }
+
+  @Post('dashboard-login')
+  @Public()
+  @UseGuards(LoginThrottlerGuard)
+  @HttpCode(200)
+  @ResponseMessage('Logged in')
+  @ApiOperation({
+    summary: 'Legacy login with ADMIN_DASHBOARD_PASSWORD',
+    description:
+      'Exists only when ADMIN_DASHBOARD_PASSWORD is set; logs in as the oldest active admin account.',
+  })
+  @ApiOkResponse({ description: 'The same answer as a login' })
+  @ApiNotFoundResponse({ description: 'ADMIN_DASHBOARD_PASSWORD is not set' })
+  @tooMany
+  dashboardLogin(@Body() dto: DashboardLoginDto, @Req() req: Request): Promise<AuthTokens> {
+    return this.auth.dashboardLogin(dto.password, requestContext(req));
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(200)
+  @ResponseMessage('Token refreshed')
+  @ApiOperation({
+    summary: 'Trade a refresh token for a new access token and a new refresh token',
+    description: 'A refresh token works once. Presenting a used one again ends the whole login.',
+  })
+  @ApiOkResponse({ description: 'The same answer as a login' })
+  @ApiUnauthorizedResponse({ description: 'Unknown, expired, used or revoked refresh token' })
+  refresh(@Body() dto: RefreshDto, @Req() req: Request): Promise<AuthTokens> {
+    return this.auth.refresh(dto.refreshToken, requestContext(req));
+  }
+
+  @Post('logout')
+  @Roles(...ANY_ROLE)
+  @AllowPendingPasswordChange()
+  @HttpCode(200)
+  @ResponseMessage('Logged out')
+  @ApiOperation({ summary: 'End this login: its refresh token and access tokens stop working' })
+  async logout(@CurrentUser() user: UserPrincipal, @Req() req: Request): Promise<null> {
+    await this.auth.logout(user, requestContext(req));
+    return null;
+  }
+
+  @Get('me')
+  @Roles(...ANY_ROLE)
+  @AllowPendingPasswordChange()
+  @ResponseMessage('Current user')
+  @ApiOperation({ summary: 'The logged-in user (with `mustChangePassword`)' })
+  me(@CurrentUser() user: UserPrincipal): Promise<UserView> {
+    return this.auth.me(user);
+  }
+
+  @Post('change-password')
+  @Roles(...ANY_ROLE)
+  @AllowPendingPasswordChange()
+  @UseGuards(LoginThrottlerGuard)
+  @HttpCode(200)
+  @ResponseMessage('Password changed')
+  @ApiOperation({
+    summary: 'Change your own password (needs the current one)',
+    description: 'Ends every login of the user; the answer carries the tokens of a new login.',
+  })
+  @ApiOkResponse({ description: 'The same answer as a login' })
+  changePassword(
+    @CurrentUser() user: UserPrincipal,
+    @Body() dto: ChangePasswordDto,
+    @Req() req: Request,
+  ): Promise<AuthTokens> {
+    return this.auth.changeOwnPassword(user, dto.currentPassword, dto.newPassword, requestContext(req));
+  }
+
+  @Post('ws-token')
+  @Roles(...ANY_ROLE)
+  @HttpCode(200)
+  @ResponseMessage('WebSocket token issued')
+  @ApiOperation({ summary: 'A 60-second token to open the WebSocket (/ws?token=...)' })
+  wsToken(@CurrentUser() user: UserPrincipal): Promise<WsToken> {
+    return this.wsTokens.issue(user);
+  }
+}
