@@ -1,6 +1,6 @@
 import * as B from '@whiskeysockets/baileys';
 import { pino } from 'pino';
-import type { WhatsAppSimulator } from '../simulator/whatsapp-simulator';
+import type { SandboxSocketConfig } from '../simulator/whatsapp-simulator';
 import { memoryAuthState } from './memory-auth-state';
 
 export type WASocket = ReturnType<typeof B.makeWASocket>;
@@ -18,9 +18,18 @@ export interface TestSocketTimings {
 function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)),
+      timeoutMs,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** What a client needs from a simulator: the in-process `WhatsAppSimulator`, or a proxy to one in another process. */
+export interface SimulatorAccess {
+  socketConfig(): SandboxSocketConfig;
+  linkDevice(qr: string, options: { phoneNumber: string }): Promise<unknown>;
 }
 
 /**
@@ -36,7 +45,7 @@ export class BaileysTestClient {
   private upsertListeners: Array<() => void> = [];
 
   constructor(
-    private readonly simulator: WhatsAppSimulator,
+    private readonly simulator: SimulatorAccess,
     readonly auth: B.AuthenticationState = memoryAuthState(),
     private readonly timings: TestSocketTimings = {},
   ) {}
@@ -57,13 +66,13 @@ export class BaileysTestClient {
       connectTimeoutMs: this.timings.connectTimeoutMs ?? 10_000,
       ...extra,
     });
-    socket.ev.on('creds.update', update => Object.assign(this.auth.creds, update));
+    socket.ev.on('creds.update', (update) => Object.assign(this.auth.creds, update));
     socket.ev.on('messages.upsert', ({ messages, type }) => {
       this.upserts.push(...messages);
       for (const message of messages) if (message.key.id) this.upsertTypes.set(message.key.id, type);
       for (const listener of this.upsertListeners) listener();
     });
-    socket.ev.on('messages.update', updates => this.updates.push(...updates));
+    socket.ev.on('messages.update', (updates) => this.updates.push(...updates));
     this.socket = socket;
     return socket;
   }
@@ -72,7 +81,7 @@ export class BaileysTestClient {
   nextQr(timeoutMs = 10_000): Promise<string> {
     const socket = this.requireSocket();
     return withTimeout(
-      new Promise<string>(resolve => {
+      new Promise<string>((resolve) => {
         const onUpdate = (update: Partial<B.ConnectionState>): void => {
           if (update.qr) {
             socket.ev.off('connection.update', onUpdate);
@@ -91,9 +100,10 @@ export class BaileysTestClient {
     const socket = this.requireSocket();
     return withTimeout(
       new Promise<void>((resolve, reject) => {
-        socket.ev.on('connection.update', update => {
+        socket.ev.on('connection.update', (update) => {
           if (update.connection === 'open') resolve();
-          if (update.connection === 'close') reject(new Error(`closed with ${statusOf(update)} before opening`));
+          if (update.connection === 'close')
+            reject(new Error(`closed with ${statusOf(update)} before opening`));
         });
       }),
       timeoutMs,
@@ -105,8 +115,8 @@ export class BaileysTestClient {
   waitForClose(timeoutMs = 15_000): Promise<number | undefined> {
     const socket = this.requireSocket();
     return withTimeout(
-      new Promise<number | undefined>(resolve => {
-        socket.ev.on('connection.update', update => {
+      new Promise<number | undefined>((resolve) => {
+        socket.ev.on('connection.update', (update) => {
           if (update.connection === 'close') resolve(statusOf(update));
         });
       }),
@@ -122,7 +132,8 @@ export class BaileysTestClient {
     const closed = this.waitForClose();
     await this.simulator.linkDevice(qr, { phoneNumber });
     const code = await closed;
-    if (code !== B.DisconnectReason.restartRequired) throw new Error(`expected 515 after pairing, got ${code}`);
+    if (code !== B.DisconnectReason.restartRequired)
+      throw new Error(`expected 515 after pairing, got ${code}`);
     await this.reconnect();
   }
 
@@ -135,11 +146,11 @@ export class BaileysTestClient {
   /** Resolves with the first upserted message (received so far or later) that matches. */
   waitForUpsert(match: (m: B.WAMessage) => boolean, timeoutMs = 10_000): Promise<B.WAMessage> {
     return withTimeout(
-      new Promise<B.WAMessage>(resolve => {
+      new Promise<B.WAMessage>((resolve) => {
         const check = (): void => {
           const found = this.upserts.find(match);
           if (found) {
-            this.upsertListeners = this.upsertListeners.filter(l => l !== check);
+            this.upsertListeners = this.upsertListeners.filter((l) => l !== check);
             resolve(found);
           }
         };
@@ -156,10 +167,10 @@ export class BaileysTestClient {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       // A receipt arriving while Baileys buffers events is merged into the upsert instead of an update.
-      const updated = this.updates.some(u => u.key.id === id && u.update.status === status);
-      const upserted = this.upserts.some(m => m.key.id === id && m.status === status);
+      const updated = this.updates.some((u) => u.key.id === id && u.update.status === status);
+      const upserted = this.upserts.some((m) => m.key.id === id && m.status === status);
       if (updated || upserted) return;
-      await new Promise(resolve => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`message ${id} never reached status ${status}`);
   }
@@ -191,7 +202,7 @@ function statusOf(update: Partial<B.ConnectionState>): number | undefined {
 export function silenceLibsignalConsole(): () => void {
   const { log, warn, info, error } = console;
   const isSignalNoise = (args: unknown[]): boolean =>
-    args.some(a => typeof a === 'string' && /session|prekey|Session|bad mac|Decrypted message/i.test(a));
+    args.some((a) => typeof a === 'string' && /session|prekey|Session|bad mac|Decrypted message/i.test(a));
   console.log = (...args: unknown[]) => (isSignalNoise(args) ? undefined : log(...args));
   console.warn = (...args: unknown[]) => (isSignalNoise(args) ? undefined : warn(...args));
   console.info = (...args: unknown[]) => (isSignalNoise(args) ? undefined : info(...args));

@@ -1,0 +1,189 @@
+/**
+ * Raw-Baileys baseline (`npm run bench:simulator`): how many inbound messages per second the simulator
+ * pushes into 1, 10 and 50 unmodified Baileys sockets (counted at `messages.upsert`), and the RSS one idle
+ * connected socket costs. The simulator runs in a child process so this process holds only Baileys.
+ * Writes bench/results/simulator-baseline.json; later benchmarks compare the gateway against it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
+import { BaileysTestClient, silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
+import type { HostCommand, HostReply } from './simulator-host';
+
+const SOCKET_COUNTS = [1, 10, 50];
+const MESSAGES_PER_RUN: Record<number, number> = { 1: 4000, 10: 5000, 50: 6000 };
+const CONTACT = '15557770000';
+const HARD_LIMIT_MS = 170_000;
+
+type WithoutId<C> = C extends unknown ? Omit<C, 'id'> : never;
+type Row = { sockets: number; messages: number; seconds: number; messagesPerSecond: number };
+
+class SimulatorProcess {
+  private nextId = 1;
+  private readonly pending = new Map<number, (reply: HostReply) => void>();
+  private readonly child: ChildProcess;
+
+  constructor() {
+    this.child = fork(join(__dirname, 'simulator-host.ts'), [], { execArgv: ['-r', '@swc-node/register'] });
+    this.child.on('message', (reply: HostReply) => {
+      this.pending.get(reply.id)?.(reply);
+      this.pending.delete(reply.id);
+    });
+  }
+
+  call<T>(command: WithoutId<HostCommand>): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, (reply) =>
+        reply.error ? reject(new Error(reply.error)) : resolve(reply.result as T),
+      );
+      this.child.send({ ...command, id });
+    });
+  }
+
+  kill(): void {
+    this.child.kill();
+  }
+}
+
+/** A real GC even when node was started without --expose-gc (the npm script does not pass it). */
+function exposeGc(): () => void {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (existing) return existing;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+const collectGarbage = exposeGc();
+
+function gcRss(): number {
+  for (let i = 0; i < 3; i++) collectGarbage();
+  return process.memoryUsage().rss;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  silenceLibsignalConsole();
+  const host = new SimulatorProcess();
+  const started = await host.call<{ webSocketUrl: string; rootPublicKey: string; certificate: string }>({
+    cmd: 'start',
+  });
+  enableSandboxBaileys({ rootPublicKey: Buffer.from(started.rootPublicKey, 'hex') });
+  const access = {
+    socketConfig: () => ({
+      waWebSocketUrl: started.webSocketUrl,
+      fetchAgent: new Agent({ ca: started.certificate }),
+    }),
+    linkDevice: (qr: string, options: { phoneNumber: string }) =>
+      host.call({ cmd: 'linkDevice', qr, ...options }),
+  };
+  await host.call({ cmd: 'createContact', phoneNumber: CONTACT });
+
+  const maxSockets = Math.max(...SOCKET_COUNTS);
+  const numbers = Array.from({ length: maxSockets }, (_, i) => String(15557771000 + i));
+  await sleep(500);
+  const rssBefore = gcRss();
+  const clients: BaileysTestClient[] = [];
+  for (let i = 0; i < maxSockets; i += 10) {
+    const wave = numbers.slice(i, i + 10).map(async (phoneNumber) => {
+      const client = new BaileysTestClient(access);
+      await client.pair(phoneNumber);
+      return client;
+    });
+    clients.push(...(await Promise.all(wave)));
+  }
+  await sleep(2_000);
+  const rssAfter = gcRss();
+  const rssPerSocketKiB = Math.round((rssAfter - rssBefore) / maxSockets / 1024);
+
+  // One warm-up message per socket opens the contact's Signal session (pkmsg) outside the measurement.
+  await host.call({ cmd: 'push', from: CONTACT, to: numbers, perRecipient: 1, prefix: 'warm-up' });
+  await Promise.all(
+    clients.map((c) => c.waitForUpsert((m) => m.message?.conversation === 'warm-up 0', 30_000)),
+  );
+
+  const rows: Row[] = [];
+  for (const count of SOCKET_COUNTS) {
+    const group = clients.slice(0, count);
+    const perRecipient = Math.ceil(MESSAGES_PER_RUN[count] / count);
+    const prefix = `run-${count}`;
+    let received = 0;
+    const expected = perRecipient * count;
+    const done = new Promise<void>((resolve) => {
+      for (const client of group) {
+        client.socket!.ev.on('messages.upsert', ({ messages }) => {
+          received += messages.filter((m) => m.message?.conversation?.startsWith(`${prefix} `)).length;
+          if (received >= expected) resolve();
+        });
+      }
+    });
+    const t0 = process.hrtime.bigint();
+    await host.call({ cmd: 'push', from: CONTACT, to: numbers.slice(0, count), perRecipient, prefix });
+    await done;
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    rows.push({
+      sockets: count,
+      messages: expected,
+      seconds: +seconds.toFixed(2),
+      messagesPerSecond: Math.round(expected / seconds),
+    });
+  }
+
+  for (const client of clients) client.end();
+  await host.call({ cmd: 'stop' });
+  host.kill();
+
+  const result = {
+    measuredAt: new Date().toISOString(),
+    node: process.version,
+    baileys: '7.0.0-rc14',
+    machine: { cpus: (await import('node:os')).cpus().length },
+    inbound: rows,
+    idleSocket: {
+      sockets: maxSockets,
+      rssBeforeMiB: +(rssBefore / 2 ** 20).toFixed(1),
+      rssAfterMiB: +(rssAfter / 2 ** 20).toFixed(1),
+      rssPerSocketKiB,
+    },
+    method:
+      'simulator in a child process; N raw sockets paired then fed round-robin text messages as fast as the simulator encrypts them; ' +
+      'msgs/s = messages / time until the last messages.upsert; RSS per socket = (RSS after linking and 2 s idle − RSS before) / sockets, both after forced GC',
+  };
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  writeFileSync(
+    join(__dirname, 'results', 'simulator-baseline.json'),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  process.stdout.write(
+    '\nraw Baileys inbound throughput (simulator → sockets, counted at messages.upsert)\n',
+  );
+  process.stdout.write('sockets  messages  seconds  msgs/s\n');
+  for (const row of rows) {
+    process.stdout.write(
+      `${String(row.sockets).padStart(7)}  ${String(row.messages).padStart(8)}  ${row.seconds.toFixed(2).padStart(7)}  ${String(row.messagesPerSecond).padStart(6)}\n`,
+    );
+  }
+  process.stdout.write(
+    `\nidle connected socket: ${rssPerSocketKiB} KiB RSS each (${maxSockets} sockets, after GC)\n`,
+  );
+  process.stdout.write('written to bench/results/simulator-baseline.json\n');
+}
+
+const watchdog = setTimeout(() => {
+  process.stderr.write(`benchmark exceeded ${HARD_LIMIT_MS / 1000} s, aborting\n`);
+  process.exit(1);
+}, HARD_LIMIT_MS);
+watchdog.unref();
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
