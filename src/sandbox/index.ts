@@ -5,6 +5,10 @@ export {
   libraryBaileysDefaults,
   type SandboxTrustAnchor,
 } from './baileys-sandbox-switch';
-export { WhatsAppSimulator, type DisconnectCode, type SandboxSocketConfig } from './simulator/whatsapp-simulator';
+export {
+  WhatsAppSimulator,
+  type DisconnectCode,
+  type SandboxSocketConfig,
+} from './simulator/whatsapp-simulator';
 export { messageText, type ReceivedMessage } from './simulator/message-log';
 export type * from './simulator/types';

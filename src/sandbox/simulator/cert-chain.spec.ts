@@ -15,7 +15,9 @@ describe('simulator Noise certificate chain', () => {
   const leaf = B.proto.CertChain.NoiseCertificate.Details.decode(chain.leaf!.details!);
 
   it('roots the intermediate in the run root key, with the issuer serial Baileys expects', () => {
-    expect(verifies(identity.rootPublicKey, chain.intermediate!.details!, chain.intermediate!.signature!)).toBe(true);
+    expect(
+      verifies(identity.rootPublicKey, chain.intermediate!.details!, chain.intermediate!.signature!),
+    ).toBe(true);
     expect(intermediate.issuerSerial).toBe(B.WA_CERT_DETAILS.SERIAL);
   });
 

@@ -37,7 +37,10 @@ export function createServerIdentity(): ServerIdentity {
     notAfter: now + 30 * 24 * 3600,
   }).finish();
   const certChain = B.proto.CertChain.encode({
-    intermediate: { details: intermediateDetails, signature: B.Curve.sign(root.private, intermediateDetails) },
+    intermediate: {
+      details: intermediateDetails,
+      signature: B.Curve.sign(root.private, intermediateDetails),
+    },
     leaf: { details: leafDetails, signature: B.Curve.sign(intermediate.private, leafDetails) },
   }).finish();
   return { rootPublicKey: root.public, staticKeyPair, certChain };

@@ -35,7 +35,10 @@ export class ClientConnection {
   private lastSendAt = 0;
   private silenced = false;
   private closed = false;
-  private readonly pendingIqs = new Map<string, { resolve: (node: BinaryNode) => void; reject: (error: Error) => void }>();
+  private readonly pendingIqs = new Map<
+    string,
+    { resolve: (node: BinaryNode) => void; reject: (error: Error) => void }
+  >();
 
   constructor(
     private readonly ws: WebSocket,
@@ -81,11 +84,11 @@ export class ClientConnection {
         reject(new Error(`client did not answer iq ${id} within ${timeoutMs} ms`));
       }, timeoutMs);
       this.pendingIqs.set(id, {
-        resolve: reply => {
+        resolve: (reply) => {
           clearTimeout(timer);
           resolve(reply);
         },
-        reject: error => {
+        reject: (error) => {
           clearTimeout(timer);
           reject(error);
         },
@@ -102,7 +105,11 @@ export class ClientConnection {
 
   /** `<stream:error><conflict type='replaced'/>` → 440 connectionReplaced. */
   replaced(): void {
-    this.send({ tag: 'stream:error', attrs: {}, content: [{ tag: 'conflict', attrs: { type: 'replaced' } }] });
+    this.send({
+      tag: 'stream:error',
+      attrs: {},
+      content: [{ tag: 'conflict', attrs: { type: 'replaced' } }],
+    });
     this.closeSoon();
   }
 

@@ -13,7 +13,9 @@ describe('close codes Baileys reports (raw Baileys)', () => {
   beforeAll(() => fixture.start());
   afterAll(() => fixture.close());
 
-  async function pairedDevice(keepAliveIntervalMs?: number): Promise<{ client: BaileysTestClient; phoneNumber: string }> {
+  async function pairedDevice(
+    keepAliveIntervalMs?: number,
+  ): Promise<{ client: BaileysTestClient; phoneNumber: string }> {
     const phoneNumber = String(nextNumber++);
     const client = await fixture.pairedClient(phoneNumber, { keepAliveIntervalMs });
     return { client, phoneNumber };

@@ -33,10 +33,21 @@ function peerOf(device: CompanionDevice): PeerAddress {
 export class ContactMessenger {
   constructor(private readonly ctx: SimulatorContext) {}
 
-  async send(from: WhatsAppUser, to: WhatsAppUser, message: B.proto.IMessage, options: SendOptions): Promise<string> {
+  async send(
+    from: WhatsAppUser,
+    to: WhatsAppUser,
+    message: B.proto.IMessage,
+    options: SendOptions,
+  ): Promise<string> {
     const id = options.id ?? newMessageId();
     const timestamp = Math.floor(Date.now() / 1000);
-    from.sent.set(id, { id, message, stanzaType: options.stanzaType, toPhoneNumber: to.phoneNumber, timestamp });
+    from.sent.set(id, {
+      id,
+      message,
+      stanzaType: options.stanzaType,
+      toPhoneNumber: to.phoneNumber,
+      timestamp,
+    });
     for (const device of to.companions.values()) {
       const enc = await this.encrypt(from, device, message, this.ctx.faults.takeUndecryptable());
       this.ctx.delivery.toDevice(device, this.stanza(from, id, String(timestamp), enc, options));
@@ -66,7 +77,12 @@ export class ContactMessenger {
     return true;
   }
 
-  private async encrypt(from: WhatsAppUser, device: CompanionDevice, message: B.proto.IMessage, garble: boolean) {
+  private async encrypt(
+    from: WhatsAppUser,
+    device: CompanionDevice,
+    message: B.proto.IMessage,
+    garble: boolean,
+  ) {
     const peer = peerOf(device);
     if (!from.phone.hasSession(peer)) {
       await from.phone.startSession(peer, takeCompanionBundle(device));
@@ -85,7 +101,12 @@ export class ContactMessenger {
     enc: { type: string; ciphertext: Buffer },
     options: Omit<SendOptions, 'id'>,
   ): BinaryNode {
-    const attrs: Record<string, string> = { id, t: t || unixNow(), type: options.stanzaType, notify: from.pushName };
+    const attrs: Record<string, string> = {
+      id,
+      t: t || unixNow(),
+      type: options.stanzaType,
+      notify: from.pushName,
+    };
     switch (options.addressing ?? 'pn') {
       case 'pn':
         Object.assign(attrs, { from: from.pnJid, sender_lid: from.lidJid });

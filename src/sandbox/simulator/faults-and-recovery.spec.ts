@@ -26,20 +26,23 @@ describe('fault injection, retries and offline delivery (raw Baileys)', () => {
     return sent!.key.id!;
   };
 
-  it.each([463, 479, 429])('refuses the next send with error %i in the server ack, then accepts again', async code => {
-    sim.faults.refuseSends(code, 1);
-    const refused = await sendToDave(`refused ${code}`);
-    await client.waitForStatus(refused, Status.ERROR);
-    // Seen as an update, or merged into the upsert when Baileys was still buffering events.
-    const parameters =
-      client.updates.find(u => u.key.id === refused && u.update.status === Status.ERROR)?.update.messageStubParameters ??
-      client.upserts.find(m => m.key.id === refused)?.messageStubParameters;
-    expect(parameters?.[0]).toBe(String(code));
-    expect(sim.receivedMessages(DAVE).some(m => m.id === refused)).toBe(false);
+  it.each([463, 479, 429])(
+    'refuses the next send with error %i in the server ack, then accepts again',
+    async (code) => {
+      sim.faults.refuseSends(code, 1);
+      const refused = await sendToDave(`refused ${code}`);
+      await client.waitForStatus(refused, Status.ERROR);
+      // Seen as an update, or merged into the upsert when Baileys was still buffering events.
+      const parameters =
+        client.updates.find((u) => u.key.id === refused && u.update.status === Status.ERROR)?.update
+          .messageStubParameters ?? client.upserts.find((m) => m.key.id === refused)?.messageStubParameters;
+      expect(parameters?.[0]).toBe(String(code));
+      expect(sim.receivedMessages(DAVE).some((m) => m.id === refused)).toBe(false);
 
-    const accepted = await sendToDave(`accepted after ${code}`);
-    await sim.waitForMessage(DAVE, { match: m => m.id === accepted, sinceIndex: 0 });
-  });
+      const accepted = await sendToDave(`accepted after ${code}`);
+      await sim.waitForMessage(DAVE, { match: (m) => m.id === accepted, sinceIndex: 0 });
+    },
+  );
 
   it('refuses every send until the fault is cleared', async () => {
     sim.faults.refuseSends(429);
@@ -49,14 +52,14 @@ describe('fault injection, retries and offline delivery (raw Baileys)', () => {
     await client.waitForStatus(second, Status.ERROR);
     sim.faults.clear();
     const third = await sendToDave('three');
-    await sim.waitForMessage(DAVE, { match: m => m.id === third, sinceIndex: 0 });
+    await sim.waitForMessage(DAVE, { match: (m) => m.id === third, sinceIndex: 0 });
   });
 
   it('delays delivery receipts', async () => {
     sim.faults.receiptDelayMs = 700;
     const started = Date.now();
     const id = await sendToDave('slow receipt');
-    await sim.waitForMessage(DAVE, { match: m => m.id === id, sinceIndex: 0 });
+    await sim.waitForMessage(DAVE, { match: (m) => m.id === id, sinceIndex: 0 });
     await client.waitForStatus(id, Status.DELIVERY_ACK);
     expect(Date.now() - started).toBeGreaterThanOrEqual(650);
   });
@@ -64,7 +67,7 @@ describe('fault injection, retries and offline delivery (raw Baileys)', () => {
   it('drops receipts: the message arrives but Baileys never hears it was delivered', async () => {
     sim.faults.dropReceipts = true;
     const id = await sendToDave('no receipt');
-    await sim.waitForMessage(DAVE, { match: m => m.id === id, sinceIndex: 0 });
+    await sim.waitForMessage(DAVE, { match: (m) => m.id === id, sinceIndex: 0 });
     await expect(client.waitForStatus(id, Status.DELIVERY_ACK, 800)).rejects.toThrow(/never reached/);
   });
 
@@ -72,21 +75,27 @@ describe('fault injection, retries and offline delivery (raw Baileys)', () => {
     sim.faults.outgoingDelayMs = 300;
     const started = Date.now();
     const id = await sim.sendMessage(DAVE, ACCOUNT, { text: 'slow server' });
-    await client.waitForUpsert(m => m.key.id === id);
+    await client.waitForUpsert((m) => m.key.id === id);
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
   });
 
   it('recovers an undecryptable message through Baileys’ retry receipt and a fresh session', async () => {
     sim.faults.undecryptableInbound = 1;
     const id = await sim.sendMessage(DAVE, ACCOUNT, { text: 'worth retrying' });
-    const recovered = await client.waitForUpsert(m => m.key.id === id && m.message?.conversation === 'worth retrying');
+    const recovered = await client.waitForUpsert(
+      (m) => m.key.id === id && m.message?.conversation === 'worth retrying',
+    );
     expect(recovered.key.remoteJid).toBe(`${DAVE}@s.whatsapp.net`);
     // Baileys first upserted a CIPHERTEXT stub for the same id: the retry is what made it readable.
-    expect(client.upserts.some(m => m.key.id === id && m.messageStubType === B.proto.WebMessageInfo.StubType.CIPHERTEXT)).toBe(true);
+    expect(
+      client.upserts.some(
+        (m) => m.key.id === id && m.messageStubType === B.proto.WebMessageInfo.StubType.CIPHERTEXT,
+      ),
+    ).toBe(true);
   });
 
   it('queues messages while the device is offline and delivers them, marked offline, at its next login', async () => {
-    const offline = new Promise<DeviceInfo>(resolve => sim.once('device-offline', resolve));
+    const offline = new Promise<DeviceInfo>((resolve) => sim.once('device-offline', resolve));
     client.end();
     await offline;
     const first = await sim.sendMessage(DAVE, ACCOUNT, { text: 'while you were away 1' });
@@ -94,15 +103,20 @@ describe('fault injection, retries and offline delivery (raw Baileys)', () => {
     expect(sim.devices(ACCOUNT)[0]).toMatchObject({ online: false, queuedStanzas: 2 });
 
     await client.reconnect();
-    const upserts = await Promise.all([first, second].map(id => client.waitForUpsert(m => m.key.id === id)));
-    expect(upserts.map(m => m.message?.conversation)).toEqual(['while you were away 1', 'while you were away 2']);
+    const upserts = await Promise.all(
+      [first, second].map((id) => client.waitForUpsert((m) => m.key.id === id)),
+    );
+    expect(upserts.map((m) => m.message?.conversation)).toEqual([
+      'while you were away 1',
+      'while you were away 2',
+    ]);
     expect(client.upsertTypes.get(first)).toBe('append');
     expect(sim.devices(ACCOUNT)[0].queuedStanzas).toBe(0);
   });
 
   it('keeps the session working after a reconnect in both directions', async () => {
     const id = await sendToDave('after reconnect');
-    const received = await sim.waitForMessage(DAVE, { match: m => m.id === id, sinceIndex: 0 });
+    const received = await sim.waitForMessage(DAVE, { match: (m) => m.id === id, sinceIndex: 0 });
     expect(messageText(received.message)).toBe('after reconnect');
   });
 });

@@ -20,13 +20,21 @@ export class IqResponder {
   answer(connection: ClientConnection, device: CompanionDevice | undefined, iq: BinaryNode): void {
     if (iq.attrs.type === 'result' || iq.attrs.type === 'error') return;
     const content = this.contentFor(connection, device, iq);
-    connection.send({ tag: 'iq', attrs: { id: iq.attrs.id, type: 'result', from: 's.whatsapp.net' }, content });
+    connection.send({
+      tag: 'iq',
+      attrs: { id: iq.attrs.id, type: 'result', from: 's.whatsapp.net' },
+      content,
+    });
     if (device && iq.attrs.xmlns === 'passive' && B.getBinaryNodeChild(iq, 'active')) {
       this.goActive(connection, device);
     }
   }
 
-  private contentFor(connection: ClientConnection, device: CompanionDevice | undefined, iq: BinaryNode): IqAnswer {
+  private contentFor(
+    connection: ClientConnection,
+    device: CompanionDevice | undefined,
+    iq: BinaryNode,
+  ): IqAnswer {
     switch (iq.attrs.xmlns) {
       case 'encrypt':
         return this.encryption(device, iq);

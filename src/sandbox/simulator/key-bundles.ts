@@ -54,14 +54,19 @@ export function bundleNodes(bundle: PreKeyBundle): BinaryNode[] {
 export function prekeyBundleList(directory: Directory, keyNode: BinaryNode): BinaryNode {
   const users = B.getBinaryNodeChildren(keyNode, 'user').map(({ attrs: { jid } }): BinaryNode => {
     const resolved = directory.resolve(jid);
-    const companion = resolved && resolved.device !== 0 ? resolved.user.companions.get(resolved.device) : undefined;
+    const companion =
+      resolved && resolved.device !== 0 ? resolved.user.companions.get(resolved.device) : undefined;
     const bundle = !resolved
       ? undefined
       : resolved.device === 0
         ? resolved.user.phone.takeBundle()
         : companion && takeCompanionBundle(companion);
     if (!bundle) {
-      return { tag: 'user', attrs: { jid }, content: [{ tag: 'error', attrs: { code: '404', text: 'item-not-found' } }] };
+      return {
+        tag: 'user',
+        attrs: { jid },
+        content: [{ tag: 'error', attrs: { code: '404', text: 'item-not-found' } }],
+      };
     }
     return { tag: 'user', attrs: { jid }, content: bundleNodes(bundle) };
   });

@@ -20,12 +20,18 @@ describe('50 raw Baileys sockets at once', () => {
     // Link in waves of 10: each pairing costs ~0.8 s of CPU (pure-JS curve25519 signatures in Baileys
     // and libsignal), so 50 at once would starve the QR and query timeouts on a 2-core machine.
     for (let i = 0; i < numbers.length; i += 10) {
-      clients.push(...(await Promise.all(numbers.slice(i, i + 10).map(number => fixture.pairedClient(number)))));
+      clients.push(
+        ...(await Promise.all(numbers.slice(i, i + 10).map((number) => fixture.pairedClient(number)))),
+      );
     }
-    expect(numbers.every(number => sim.devices(number)[0]?.online)).toBe(true);
+    expect(numbers.every((number) => sim.devices(number)[0]?.online)).toBe(true);
 
-    const ids = await Promise.all(numbers.map(number => sim.sendMessage(CONTACT, number, { text: `hello ${number}` })));
-    const upserts = await Promise.all(clients.map((client, i) => client.waitForUpsert(m => m.key.id === ids[i], 30_000)));
-    expect(upserts.map(m => m.message?.conversation)).toEqual(numbers.map(number => `hello ${number}`));
+    const ids = await Promise.all(
+      numbers.map((number) => sim.sendMessage(CONTACT, number, { text: `hello ${number}` })),
+    );
+    const upserts = await Promise.all(
+      clients.map((client, i) => client.waitForUpsert((m) => m.key.id === ids[i], 30_000)),
+    );
+    expect(upserts.map((m) => m.message?.conversation)).toEqual(numbers.map((number) => `hello ${number}`));
   }, 120_000);
 });

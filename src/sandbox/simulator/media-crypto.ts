@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import * as B from '@whiskeysockets/baileys';
 
 /** The media kinds a simulated contact can send; stickers use the image keys, as on WhatsApp. */
@@ -16,7 +23,10 @@ export interface EncryptedMedia {
 
 const sha256 = (data: Buffer): Buffer => createHash('sha256').update(data).digest();
 
-async function mediaKeys(mediaKey: Uint8Array, kind: MediaKind): Promise<{ iv: Buffer; cipherKey: Buffer; macKey: Buffer }> {
+async function mediaKeys(
+  mediaKey: Uint8Array,
+  kind: MediaKind,
+): Promise<{ iv: Buffer; cipherKey: Buffer; macKey: Buffer }> {
   const { iv, cipherKey, macKey } = await B.getMediaKeys(mediaKey, kind);
   if (!iv || !cipherKey || !macKey) throw new Error('could not derive media keys');
   return { iv: Buffer.from(iv), cipherKey: Buffer.from(cipherKey), macKey: Buffer.from(macKey) };
@@ -34,11 +44,19 @@ export async function encryptMedia(plain: Buffer, kind: MediaKind): Promise<Encr
 }
 
 /** Checks the MAC and decrypts media a companion uploaded. */
-export async function decryptMedia(encrypted: Buffer, mediaKey: Uint8Array, kind: MediaKind): Promise<Buffer> {
+export async function decryptMedia(
+  encrypted: Buffer,
+  mediaKey: Uint8Array,
+  kind: MediaKind,
+): Promise<Buffer> {
   const { iv, cipherKey, macKey } = await mediaKeys(mediaKey, kind);
   const ciphertext = encrypted.subarray(0, encrypted.length - MAC_LENGTH);
   const mac = encrypted.subarray(encrypted.length - MAC_LENGTH);
-  const expected = createHmac('sha256', macKey).update(iv).update(ciphertext).digest().subarray(0, MAC_LENGTH);
+  const expected = createHmac('sha256', macKey)
+    .update(iv)
+    .update(ciphertext)
+    .digest()
+    .subarray(0, MAC_LENGTH);
   if (mac.length !== MAC_LENGTH || !timingSafeEqual(mac, expected)) {
     throw new Error('media MAC mismatch');
   }

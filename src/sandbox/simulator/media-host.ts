@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
@@ -32,7 +32,9 @@ export class MediaHost {
       res.writeHead(404).end();
       return true;
     }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.length }).end(blob);
+    res
+      .writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.length })
+      .end(blob);
     return true;
   }
 
@@ -64,12 +66,20 @@ export class MediaHost {
         { name: 'basicConstraints', cA: true },
         { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 7, ip: '127.0.0.1' },
+            { type: 2, value: 'localhost' },
+          ],
+        },
       ],
     });
     this.certificatePem = pems.cert;
-    const server = createHttpsServer({ key: pems.private, cert: pems.cert }, (req, res) => this.handleUpload(req, res));
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const server = createHttpsServer({ key: pems.private, cert: pems.cert }, (req, res) =>
+      this.handleUpload(req, res),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.tlsServer = server;
     this.tlsPort = (server.address() as AddressInfo).port;
   }
@@ -79,7 +89,7 @@ export class MediaHost {
     this.tlsServer = undefined;
     if (!server) return;
     server.closeAllConnections();
-    await new Promise<void>(resolve => server.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
   private handleUpload(req: IncomingMessage, res: ServerResponse): void {

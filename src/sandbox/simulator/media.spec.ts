@@ -28,8 +28,10 @@ describe('media both ways (raw Baileys)', () => {
     ['sticker', 'stickerMessage'],
   ])('delivers a contact’s %s that Baileys downloads byte for byte', async (kind, field) => {
     const data = randomBytes(20_000 + Math.floor(Math.random() * 1000));
-    const id = await sim.sendMessage(CAROL, ACCOUNT, { media: { kind, data, caption: `a ${kind}`, fileName: `${kind}.bin` } });
-    const upsert = await client.waitForUpsert(m => m.key.id === id);
+    const id = await sim.sendMessage(CAROL, ACCOUNT, {
+      media: { kind, data, caption: `a ${kind}`, fileName: `${kind}.bin` },
+    });
+    const upsert = await client.waitForUpsert((m) => m.key.id === id);
     expect(upsert.message?.[field]).toBeTruthy();
     const downloaded = await B.downloadMediaMessage(upsert, 'buffer', {});
     expect(Buffer.compare(downloaded, data)).toBe(0);
@@ -37,8 +39,11 @@ describe('media both ways (raw Baileys)', () => {
 
   it('receives an image Baileys uploads over TLS, byte for byte, with its caption', async () => {
     const data = randomBytes(50_000);
-    const sent = await client.socket!.sendMessage(`${CAROL}@s.whatsapp.net`, { image: data, caption: 'sunset' });
-    const received = await sim.waitForMessage(CAROL, { match: m => m.id === sent!.key.id, sinceIndex: 0 });
+    const sent = await client.socket!.sendMessage(`${CAROL}@s.whatsapp.net`, {
+      image: data,
+      caption: 'sunset',
+    });
+    const received = await sim.waitForMessage(CAROL, { match: (m) => m.id === sent!.key.id, sinceIndex: 0 });
     expect(received.message.imageMessage?.caption).toBe('sunset');
     expect(received.stanzaType).toBe('media');
     expect(Buffer.compare(await sim.downloadMedia(received), data)).toBe(0);
@@ -51,7 +56,7 @@ describe('media both ways (raw Baileys)', () => {
       mimetype: 'application/pdf',
       fileName: 'report.pdf',
     });
-    const received = await sim.waitForMessage(CAROL, { match: m => m.id === sent!.key.id, sinceIndex: 0 });
+    const received = await sim.waitForMessage(CAROL, { match: (m) => m.id === sent!.key.id, sinceIndex: 0 });
     expect(received.message.documentMessage?.fileName).toBe('report.pdf');
     expect(Buffer.compare(await sim.downloadMedia(received), data)).toBe(0);
   });
@@ -66,7 +71,7 @@ describe('media both ways (raw Baileys)', () => {
 
 function post(url: string, agent: Agent): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent }, res => {
+    const req = request(url, { method: 'POST', agent }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });

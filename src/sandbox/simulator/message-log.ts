@@ -30,8 +30,8 @@ export class MessageLog {
 
   add(message: ReceivedMessage): void {
     this.messages.push(message);
-    const matched = this.waiters.filter(w => w.predicate(message));
-    this.waiters = this.waiters.filter(w => !matched.includes(w));
+    const matched = this.waiters.filter((w) => w.predicate(message));
+    this.waiters = this.waiters.filter((w) => !matched.includes(w));
     for (const waiter of matched) waiter.resolve(message);
   }
 
@@ -40,23 +40,27 @@ export class MessageLog {
   }
 
   find(id: string): ReceivedMessage | undefined {
-    return this.messages.find(m => m.id === id);
+    return this.messages.find((m) => m.id === id);
   }
 
   /** Resolves with the first message (already received since `sinceIndex`, or arriving later) that matches. */
-  waitFor(predicate: (m: ReceivedMessage) => boolean, timeoutMs: number, sinceIndex = 0): Promise<ReceivedMessage> {
+  waitFor(
+    predicate: (m: ReceivedMessage) => boolean,
+    timeoutMs: number,
+    sinceIndex = 0,
+  ): Promise<ReceivedMessage> {
     const existing = this.messages.slice(sinceIndex).find(predicate);
     if (existing) return Promise.resolve(existing);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         predicate,
-        resolve: message => {
+        resolve: (message) => {
           clearTimeout(timer);
           resolve(message);
         },
       };
       const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter(w => w !== waiter);
+        this.waiters = this.waiters.filter((w) => w !== waiter);
         reject(new Error(`no matching message arrived within ${timeoutMs} ms`));
       }, timeoutMs);
       this.waiters.push(waiter);

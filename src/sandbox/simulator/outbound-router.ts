@@ -46,7 +46,7 @@ export class OutboundRouter {
       if (companion && companion !== sender) this.forward(sender, companion, node, enc);
     }
     // The delivery receipt leaves before anyone can see (and read) the message, as on WhatsApp.
-    if (this.ctx.options.autoDeliveryReceipts && decrypted.some(m => !m.fromOwnDevice)) {
+    if (this.ctx.options.autoDeliveryReceipts && decrypted.some((m) => !m.fromOwnDevice)) {
       this.ctx.delivery.receipt(sender, { tag: 'receipt', attrs: { id, from: to, t: unixNow() } });
     }
     for (const received of decrypted) {
@@ -122,10 +122,10 @@ export class OutboundRouter {
 function addressedEncs(node: BinaryNode): Addressed[] {
   const participants = B.getBinaryNodeChild(node, 'participants');
   if (participants) {
-    return B.getBinaryNodeChildren(participants, 'to').flatMap(to => {
+    return B.getBinaryNodeChildren(participants, 'to').flatMap((to) => {
       const enc = B.getBinaryNodeChild(to, 'enc');
       return enc ? [{ jid: to.attrs.jid, enc }] : [];
     });
   }
-  return B.getBinaryNodeChildren(node, 'enc').map(enc => ({ jid: node.attrs.to, enc }));
+  return B.getBinaryNodeChildren(node, 'enc').map((enc) => ({ jid: node.attrs.to, enc }));
 }

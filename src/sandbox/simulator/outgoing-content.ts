@@ -59,20 +59,43 @@ export async function buildOutgoingMessage(
   const caption = content.media.caption;
   switch (kind) {
     case 'image':
-      return { message: { imageMessage: { ...common, caption, width: 1, height: 1 } }, stanzaType: 'media', mediaType: 'image' };
+      return {
+        message: { imageMessage: { ...common, caption, width: 1, height: 1 } },
+        stanzaType: 'media',
+        mediaType: 'image',
+      };
     case 'video':
-      return { message: { videoMessage: { ...common, caption, seconds: 1 } }, stanzaType: 'media', mediaType: 'video' };
+      return {
+        message: { videoMessage: { ...common, caption, seconds: 1 } },
+        stanzaType: 'media',
+        mediaType: 'video',
+      };
     case 'audio': {
       const ptt = content.media.ptt ?? false;
-      return { message: { audioMessage: { ...common, ptt, seconds: 1 } }, stanzaType: 'media', mediaType: ptt ? 'ptt' : 'audio' };
+      return {
+        message: { audioMessage: { ...common, ptt, seconds: 1 } },
+        stanzaType: 'media',
+        mediaType: ptt ? 'ptt' : 'audio',
+      };
     }
     case 'document':
       return {
-        message: { documentMessage: { ...common, caption, fileName: content.media.fileName ?? 'document', title: content.media.fileName } },
+        message: {
+          documentMessage: {
+            ...common,
+            caption,
+            fileName: content.media.fileName ?? 'document',
+            title: content.media.fileName,
+          },
+        },
         stanzaType: 'media',
         mediaType: 'document',
       };
     case 'sticker':
-      return { message: { stickerMessage: { ...common, width: 1, height: 1 } }, stanzaType: 'media', mediaType: 'sticker' };
+      return {
+        message: { stickerMessage: { ...common, width: 1, height: 1 } },
+        stanzaType: 'media',
+        mediaType: 'sticker',
+      };
   }
 }

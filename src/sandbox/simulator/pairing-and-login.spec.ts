@@ -18,7 +18,7 @@ describe('QR pairing, 515 restart and login (raw Baileys)', () => {
     client.connect();
     const qr = await client.nextQr();
     expect(qr).toMatch(/^https:\/\/wa\.me\/settings\/linked_devices#/);
-    const linked = new Promise<DeviceInfo>(resolve => sim.once('device-linked', resolve));
+    const linked = new Promise<DeviceInfo>((resolve) => sim.once('device-linked', resolve));
     const closed = client.waitForClose();
 
     const device = await sim.linkDevice(qr, { phoneNumber: '+1 555 010 0001' });
@@ -29,7 +29,7 @@ describe('QR pairing, 515 restart and login (raw Baileys)', () => {
     expect(client.auth.creds.me?.lid).toBe(device.lid);
     expect(device).toMatchObject({ phoneNumber: '15550100001', deviceId: 1 });
 
-    const online = new Promise<DeviceInfo>(resolve => sim.once('device-online', resolve));
+    const online = new Promise<DeviceInfo>((resolve) => sim.once('device-online', resolve));
     await client.reconnect();
     expect((await online).jid).toBe(device.jid);
     // First login uploads Baileys' initial prekeys; the server now holds them for contacts.
@@ -41,7 +41,7 @@ describe('QR pairing, 515 restart and login (raw Baileys)', () => {
     const second = await fixture.pairedClient('15550100002');
     expect(first.meId).toBe('15550100002:1@s.whatsapp.net');
     expect(second.meId).toBe('15550100002:2@s.whatsapp.net');
-    expect(sim.devices('15550100002').map(d => d.deviceId)).toEqual([1, 2]);
+    expect(sim.devices('15550100002').map((d) => d.deviceId)).toEqual([1, 2]);
   });
 
   it('logs in again with saved credentials after the socket closed', async () => {
@@ -54,14 +54,19 @@ describe('QR pairing, 515 restart and login (raw Baileys)', () => {
   it('refuses a login of a device it does not know with 401', async () => {
     const client = await fixture.pairedClient('15550100004');
     client.end();
-    const stranger = fixture.adopt(new BaileysTestClient(sim, { ...client.auth, creds: { ...client.auth.creds, me: { id: '15550100004:9@s.whatsapp.net' } } }));
+    const stranger = fixture.adopt(
+      new BaileysTestClient(sim, {
+        ...client.auth,
+        creds: { ...client.auth.creds, me: { id: '15550100004:9@s.whatsapp.net' } },
+      }),
+    );
     stranger.connect();
     expect(await stranger.waitForClose()).toBe(B.DisconnectReason.loggedOut);
   });
 
   it('forgets a device that logs out, so its next login gets 401', async () => {
     const client = await fixture.pairedClient('15550100005');
-    const removed = new Promise<DeviceInfo>(resolve => sim.once('device-removed', resolve));
+    const removed = new Promise<DeviceInfo>((resolve) => sim.once('device-removed', resolve));
     const closed = client.waitForClose();
     await client.socket!.logout();
     expect(await closed).toBe(B.DisconnectReason.loggedOut);
@@ -83,7 +88,9 @@ describe('QR pairing, 515 restart and login (raw Baileys)', () => {
     client.connect();
     const qr = await client.nextQr();
     client.end();
-    await expect(sim.linkDevice(qr, { phoneNumber: '15550100006' })).rejects.toThrow(/no client is showing|closed/);
+    await expect(sim.linkDevice(qr, { phoneNumber: '15550100006' })).rejects.toThrow(
+      /no client is showing|closed/,
+    );
   });
 
   it('pairs and logs in with useMultiFileAuthState in a temporary folder', async () => {

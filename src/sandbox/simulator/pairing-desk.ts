@@ -53,20 +53,42 @@ export class PairingDesk {
   constructor(private readonly ctx: SimulatorContext) {}
 
   /** A client without credentials finished its handshake: give it refs to show as QR codes. */
-  offerRefs(connection: ClientConnection, clientStaticKey: Buffer, data: B.proto.ClientPayload.IDevicePairingRegistrationData): void {
-    const refs = Array.from({ length: this.ctx.options.qrRefCount }, () => `${randomBytes(16).toString('base64')}`);
+  offerRefs(
+    connection: ClientConnection,
+    clientStaticKey: Buffer,
+    data: B.proto.ClientPayload.IDevicePairingRegistrationData,
+  ): void {
+    const refs = Array.from(
+      { length: this.ctx.options.qrRefCount },
+      () => `${randomBytes(16).toString('base64')}`,
+    );
     const bytes = (value: Uint8Array | null | undefined): Buffer => Buffer.from(value ?? []);
     this.pending.set(clientStaticKey.toString('base64'), {
       connection,
       refs,
       registrationId: bytes(data.eRegid).readUInt32BE(0),
       identityKey: bytes(data.eIdent),
-      signedPreKey: { keyId: bytes(data.eSkeyId).readUIntBE(0, 3), publicKey: bytes(data.eSkeyVal), signature: bytes(data.eSkeySig) },
+      signedPreKey: {
+        keyId: bytes(data.eSkeyId).readUIntBE(0, 3),
+        publicKey: bytes(data.eSkeyVal),
+        signature: bytes(data.eSkeySig),
+      },
     });
     connection.send({
       tag: 'iq',
-      attrs: { from: 's.whatsapp.net', type: 'set', id: `pair.${randomBytes(4).toString('hex')}`, xmlns: 'md' },
-      content: [{ tag: 'pair-device', attrs: {}, content: refs.map(ref => ({ tag: 'ref', attrs: {}, content: Buffer.from(ref) })) }],
+      attrs: {
+        from: 's.whatsapp.net',
+        type: 'set',
+        id: `pair.${randomBytes(4).toString('hex')}`,
+        xmlns: 'md',
+      },
+      content: [
+        {
+          tag: 'pair-device',
+          attrs: {},
+          content: refs.map((ref) => ({ tag: 'ref', attrs: {}, content: Buffer.from(ref) })),
+        },
+      ],
     });
   }
 
@@ -89,7 +111,10 @@ export class PairingDesk {
     this.pending.delete(contents.noiseKey.toString('base64'));
     const { deviceId, keyIndex } = user.allocateDevice();
     const container = this.signDevice(user, deviceId, keyIndex, contents);
-    const reply = await pairing.connection.request(this.pairSuccess(user, deviceId, container), this.ctx.options.pairingTimeoutMs);
+    const reply = await pairing.connection.request(
+      this.pairSuccess(user, deviceId, container),
+      this.ctx.options.pairingTimeoutMs,
+    );
     this.checkCountersignature(reply, user, contents.identityKey);
     const device: CompanionDevice = {
       user,
@@ -123,7 +148,10 @@ export class PairingDesk {
       accountType: B.proto.ADVEncryptionType.E2EE,
       deviceType: B.proto.ADVEncryptionType.E2EE,
     }).finish();
-    const accountSignature = B.Curve.sign(accountKey.private, Buffer.concat([ACCOUNT_SIGNATURE_PREFIX, details, qr.identityKey]));
+    const accountSignature = B.Curve.sign(
+      accountKey.private,
+      Buffer.concat([ACCOUNT_SIGNATURE_PREFIX, details, qr.identityKey]),
+    );
     const signed = B.proto.ADVSignedDeviceIdentity.encode({
       details,
       accountSignatureKey: accountKey.public,
@@ -163,8 +191,16 @@ export class PairingDesk {
       throw new Error('client rejected the pairing');
     }
     const account = B.proto.ADVSignedDeviceIdentity.decode(identityNode.content);
-    const message = Buffer.concat([DEVICE_SIGNATURE_PREFIX, account.details ?? Buffer.alloc(0), identityKey, user.phone.identityKeyPair.public]);
-    if (!account.deviceSignature || !verifySignature(Buffer.from(B.generateSignalPubKey(identityKey)), message, account.deviceSignature)) {
+    const message = Buffer.concat([
+      DEVICE_SIGNATURE_PREFIX,
+      account.details ?? Buffer.alloc(0),
+      identityKey,
+      user.phone.identityKeyPair.public,
+    ]);
+    if (
+      !account.deviceSignature ||
+      !verifySignature(Buffer.from(B.generateSignalPubKey(identityKey)), message, account.deviceSignature)
+    ) {
       throw new Error('client countersignature does not verify');
     }
   }

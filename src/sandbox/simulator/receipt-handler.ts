@@ -30,7 +30,10 @@ export class ReceiptHandler {
       await this.messenger.answerRetry(target.user, device, receipt);
       return;
     }
-    const ids = [id, ...B.getBinaryNodeChildren(B.getBinaryNodeChild(receipt, 'list'), 'item').map(i => i.attrs.id)];
+    const ids = [
+      id,
+      ...B.getBinaryNodeChildren(B.getBinaryNodeChild(receipt, 'list'), 'item').map((i) => i.attrs.id),
+    ];
     this.ctx.events.emit('receipt', {
       toPhoneNumber: target.user.phoneNumber,
       fromPhoneNumber: device.user.phoneNumber,

@@ -102,7 +102,7 @@ export class SignalEndpoint {
     const identity = toLibsignal(this.identityKeyPair);
     const signed = toLibsignal(this.signedPreKey.keyPair);
     return {
-      loadSession: async id => {
+      loadSession: async (id) => {
         const bytes = this.sessions.get(id);
         return bytes ? libsignal.SessionRecord.deserialize(bytes) : undefined;
       },
@@ -111,11 +111,11 @@ export class SignalEndpoint {
       },
       // Simulated devices trust on first use, like WhatsApp Web.
       isTrustedIdentity: () => true,
-      loadPreKey: async id => {
+      loadPreKey: async (id) => {
         const pair = this.preKeys.get(Number(id));
         return pair ? toLibsignal(pair) : undefined;
       },
-      removePreKey: id => {
+      removePreKey: (id) => {
         this.preKeys.delete(Number(id));
       },
       loadSignedPreKey: () => signed,

@@ -47,11 +47,11 @@ export class SimulatorServer {
       if (!this.ctx.media.handlePlainRequest(req, res)) res.writeHead(404).end();
     });
     const wss = new WebSocketServer({ server: httpServer, path: WEBSOCKET_PATH });
-    wss.on('connection', ws => {
+    wss.on('connection', (ws) => {
       const connection = new ClientConnection(ws, this.identity, this, () => this.ctx.faults.outgoingDelayMs);
       this.connections.add(connection);
     });
-    await new Promise<void>(resolve => httpServer.listen(port, host, resolve));
+    await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
     this.httpServer = httpServer;
     this.wss = wss;
     const address = httpServer.address() as AddressInfo;
@@ -65,10 +65,10 @@ export class SimulatorServer {
     const { wss, httpServer } = this;
     this.wss = undefined;
     this.httpServer = undefined;
-    if (wss) await new Promise<void>(resolve => wss.close(() => resolve()));
+    if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()));
     if (httpServer) {
       httpServer.closeAllConnections();
-      await new Promise<void>(resolve => httpServer.close(() => resolve()));
+      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     }
   }
 
@@ -91,7 +91,10 @@ export class SimulatorServer {
     device.connection = connection;
     connection.deviceJid = user.deviceJid(device.deviceId);
     this.loggedIn.set(connection, device);
-    connection.send({ tag: 'success', attrs: { t: unixNow(), lid: user.deviceLid(device.deviceId), props: '1' } });
+    connection.send({
+      tag: 'success',
+      attrs: { t: unixNow(), lid: user.deviceLid(device.deviceId), props: '1' },
+    });
   }
 
   onNode(connection: ClientConnection, node: BinaryNode): void {
@@ -118,7 +121,11 @@ export class SimulatorServer {
     return device.connection?.isOpen ? device.connection : undefined;
   }
 
-  private dispatch(connection: ClientConnection, device: CompanionDevice | undefined, node: BinaryNode): Promise<unknown> | void {
+  private dispatch(
+    connection: ClientConnection,
+    device: CompanionDevice | undefined,
+    node: BinaryNode,
+  ): Promise<unknown> | void {
     switch (node.tag) {
       case 'iq':
         return this.iqs.answer(connection, device, node);

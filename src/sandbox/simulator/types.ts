@@ -87,7 +87,7 @@ export interface SimulatorEventMap {
   'device-removed': [DeviceInfo];
   /** A simulated phone decrypted a message. */
   'message-received': [ReceivedMessage];
-  'receipt': [ReceiptInfo];
+  receipt: [ReceiptInfo];
 }
 
 export type { AutoReply, MediaKind, ReceivedMessage };

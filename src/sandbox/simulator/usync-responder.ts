@@ -11,9 +11,9 @@ import type { Directory, WhatsAppUser } from './directory';
 export function answerUsync(directory: Directory, iq: BinaryNode): BinaryNode[] {
   const usync = B.getBinaryNodeChild(iq, 'usync');
   const query = B.getBinaryNodeChild(usync, 'query');
-  const protocols = new Set(Array.isArray(query?.content) ? query.content.map(child => child.tag) : []);
+  const protocols = new Set(Array.isArray(query?.content) ? query.content.map((child) => child.tag) : []);
   const list = B.getBinaryNodeChild(usync, 'list');
-  const users = B.getBinaryNodeChildren(list, 'user').map(node => answerUser(directory, node, protocols));
+  const users = B.getBinaryNodeChildren(list, 'user').map((node) => answerUser(directory, node, protocols));
   return [
     {
       tag: 'usync',
@@ -28,9 +28,10 @@ export function answerUsync(directory: Directory, iq: BinaryNode): BinaryNode[] 
 
 function answerUser(directory: Directory, node: BinaryNode, protocols: Set<string>): BinaryNode {
   const contactNode = B.getBinaryNodeChild(node, 'contact');
-  const phone = typeof contactNode?.content === 'string' || contactNode?.content instanceof Uint8Array
-    ? Buffer.from(contactNode.content).toString().replace(/\D/g, '')
-    : undefined;
+  const phone =
+    typeof contactNode?.content === 'string' || contactNode?.content instanceof Uint8Array
+      ? Buffer.from(contactNode.content).toString().replace(/\D/g, '')
+      : undefined;
   const jid = node.attrs.jid ?? `${phone ?? ''}@s.whatsapp.net`;
   const resolved = directory.resolve(jid);
   const user = resolved?.user;
@@ -51,7 +52,10 @@ function answerUser(directory: Directory, node: BinaryNode, protocols: Set<strin
 function deviceList(user: WhatsAppUser | undefined): BinaryNode {
   const devices: BinaryNode[] = user ? [{ tag: 'device', attrs: { id: '0' } }] : [];
   for (const companion of user?.companions.values() ?? []) {
-    devices.push({ tag: 'device', attrs: { id: String(companion.deviceId), 'key-index': String(companion.keyIndex) } });
+    devices.push({
+      tag: 'device',
+      attrs: { id: String(companion.deviceId), 'key-index': String(companion.keyIndex) },
+    });
   }
   return {
     tag: 'devices',

@@ -138,7 +138,9 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
 
   /** The phone of `phoneNumber` scans `qr` (created on the fly if needed); resolves once linked. */
   async linkDevice(qr: string, options: { phoneNumber: string; pushName?: string }): Promise<DeviceInfo> {
-    const user = this.directory.findByPhone(options.phoneNumber) ?? this.directory.create(options.phoneNumber, options.pushName);
+    const user =
+      this.directory.findByPhone(options.phoneNumber) ??
+      this.directory.create(options.phoneNumber, options.pushName);
     return this.server.pairing.link(qr, user);
   }
 
@@ -162,7 +164,7 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   receivedMessages(phoneNumber: string, options: { includeOwnDevice?: boolean } = {}): ReceivedMessage[] {
     return this.requireUser(phoneNumber)
       .inbox.list()
-      .filter(m => options.includeOwnDevice || !m.fromOwnDevice);
+      .filter((m) => options.includeOwnDevice || !m.fromOwnDevice);
   }
 
   /** Waits for the next message the phone of `phoneNumber` receives (from now, or since `sinceIndex`). */
@@ -172,7 +174,11 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   ): Promise<ReceivedMessage> {
     const inbox = this.requireUser(phoneNumber).inbox;
     const match = options.match ?? (() => true);
-    return inbox.waitFor(m => !m.fromOwnDevice && match(m), options.timeoutMs ?? 10_000, options.sinceIndex ?? inbox.size);
+    return inbox.waitFor(
+      (m) => !m.fromOwnDevice && match(m),
+      options.timeoutMs ?? 10_000,
+      options.sinceIndex ?? inbox.size,
+    );
   }
 
   /** The plain bytes of a media message a companion uploaded and sent. */
@@ -191,7 +197,11 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
     if (!received) throw new Error(`${phoneNumber} never received ${messageId}`);
     const device = this.directory.findByPhone(received.fromPhoneNumber)?.companions.get(received.fromDevice);
     if (!device) return;
-    const attrs: Record<string, string> = { id: messageId, from: user.pnJid, t: String(Math.floor(Date.now() / 1000)) };
+    const attrs: Record<string, string> = {
+      id: messageId,
+      from: user.pnJid,
+      t: String(Math.floor(Date.now() / 1000)),
+    };
     if (type !== 'delivery') attrs.type = type;
     this.delivery.receipt(device, { tag: 'receipt', attrs });
   }

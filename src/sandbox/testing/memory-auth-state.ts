@@ -16,7 +16,7 @@ export function memoryAuthState(): B.AuthenticationState {
       }
       return found;
     },
-    set: data => {
+    set: (data) => {
       for (const [type, entries] of Object.entries(data)) {
         for (const [id, value] of Object.entries(entries ?? {})) {
           if (value === null || value === undefined) store.delete(`${type}:${id}`);
