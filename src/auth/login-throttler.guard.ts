@@ -1,4 +1,4 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerStorage, ThrottlerGuard, type ThrottlerStorage } from '@nestjs/throttler';
 import { AppConfig } from '../config/app-config';
@@ -12,7 +12,12 @@ import { AppConfig } from '../config/app-config';
 export class LoginThrottlerGuard extends ThrottlerGuard {
   private ready?: Promise<void>;
 
-  constructor(config: AppConfig, @InjectThrottlerStorage() storage: ThrottlerStorage, reflector: Reflector) {
+  // Every parameter named explicitly: ThrottlerGuard's own @Inject metadata would otherwise be inherited.
+  constructor(
+    @Inject(AppConfig) config: AppConfig,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    @Inject(Reflector) reflector: Reflector,
+  ) {
     super(
       {
         throttlers: [{ name: 'login', ttl: 60_000, limit: config.LOGIN_RATE_LIMIT_PER_MINUTE }],
