@@ -99,3 +99,36 @@ export async function activityTableText(app: NestExpressApplication): Promise<st
     typeof value === 'bigint' ? value.toString() : value,
   );
 }
+
+/** The activity rows written while `action` ran, oldest first. */
+export async function activityDuring(
+  app: NestExpressApplication,
+  action: () => Promise<unknown>,
+): Promise<
+  {
+    action: string;
+    actorId: number | null;
+    actorLabel: string;
+    targetType: string | null;
+    targetId: string | null;
+    metadata: unknown;
+    ip: string | null;
+  }[]
+> {
+  const prisma = app.get(PrismaService);
+  const last = await prisma.activityLog.findFirst({ orderBy: { id: 'desc' }, select: { id: true } });
+  await action();
+  return prisma.activityLog.findMany({
+    where: { id: { gt: last?.id ?? 0n } },
+    orderBy: { id: 'asc' },
+    select: {
+      action: true,
+      actorId: true,
+      actorLabel: true,
+      targetType: true,
+      targetId: true,
+      metadata: true,
+      ip: true,
+    },
+  });
+}
