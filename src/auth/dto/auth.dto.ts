@@ -1,9 +1,13 @@
+import { Transform } from 'class-transformer';
 import { ApiProperty } from '@nestjs/swagger';
 import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
 import { IsPassword } from '../password-policy';
 
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
 export class LoginDto {
   @ApiProperty({ example: 'admin@example.com' })
+  @Transform(trim)
   @IsEmail({ require_tld: false })
   @MaxLength(254)
   email: string;

@@ -1,12 +1,16 @@
+import { Transform } from 'class-transformer';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { IsPassword } from '../../auth/password-policy';
 import { UserRole } from '../../generated/prisma/enums';
 
+const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
 const ROLES = Object.values(UserRole);
 
 export class CreateUserDto {
   @ApiProperty({ example: 'ops@example.com' })
+  @Transform(trim)
   @IsEmail({ require_tld: false })
   @MaxLength(254)
   email: string;
