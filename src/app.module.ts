@@ -15,6 +15,8 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagesModule } from './messages/messages.module';
 import { PrismaModule } from './prisma/prisma.module';
+import { SandboxModule } from './sandbox/mode/sandbox.module';
+import type { SandboxRuntime } from './sandbox/mode/sandbox-runtime';
 import { UsersModule } from './users/users.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -22,8 +24,10 @@ import { BAILEYS_SOCKET_OVERRIDES, type BaileysSocketOverrides } from './whatsap
 import { WhatsappModule } from './whatsapp/whatsapp.module';
 
 export interface AppModuleOptions {
-  /** Extra Baileys socket settings (tests and sandbox mode point sockets at the simulator). */
+  /** Extra Baileys socket settings (tests point sockets at a simulator they started). */
   baileys?: BaileysSocketOverrides;
+  /** Sandbox mode: the in-process simulator; adds /api/v1/sandbox and (unless `demo: false`) the demo. */
+  sandbox?: { runtime: SandboxRuntime; demo?: boolean };
 }
 
 /** Provides the Baileys socket overrides to the connection registry. */
@@ -59,12 +63,13 @@ export class AppModule {
         AuthModule,
         UsersModule,
         CommonModule,
-        BaileysOverridesModule.forRoot(options.baileys ?? {}),
+        BaileysOverridesModule.forRoot(options.sandbox?.runtime.socketConfig ?? options.baileys ?? {}),
         WebhooksModule,
         MessagesModule,
         WhatsappModule,
         SessionsModule,
         EventsModule,
+        ...(options.sandbox ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })] : []),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },

@@ -7,13 +7,16 @@ import { readEnvironment } from './config/env';
 import { ConfigError, loadConfig } from './config/load-config';
 import { migrate, MigrationError } from './prisma/migrator';
 import { MIGRATIONS_DIR } from './prisma/paths';
+import { SandboxRuntime } from './sandbox/mode/sandbox-runtime';
 
 async function bootstrap(): Promise<void> {
   const { config, warnings } = loadConfig(readEnvironment());
   for (const warning of warnings) console.warn(`WARNING: ${warning}`);
   if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, MIGRATIONS_DIR);
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  // Sandbox mode: the WhatsApp simulator runs in this process and every session talks to it.
+  const sandbox = config.SANDBOX ? { runtime: await SandboxRuntime.start(config.SANDBOX_PORT) } : undefined;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { sandbox }), {
     bufferLogs: true,
     bodyParser: false,
   });

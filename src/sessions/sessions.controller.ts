@@ -119,7 +119,7 @@ export class SessionsController {
   @ApiOperation({ summary: 'Create an API token for this session (shown once)' })
   async createToken(@Param('id') id: string, @Body() dto: CreateTokenDto, @RequestActor() actor: Actor) {
     await this.sessions.row(id);
-    const createdById = actor.principal.kind === 'user' ? actor.principal.userId : undefined;
+    const createdById = actor.principal?.kind === 'user' ? actor.principal.userId : undefined;
     const issued = await this.tokens.issue(id, { name: dto.name, expiresAt: dto.expiresAt, createdById });
     await this.sessions.recordTokenActivity('session.token_created', id, issued.record.id, actor);
     return { token: issued.token, ...issued.record };

@@ -10,9 +10,9 @@ import { ConnectionRegistry, SessionHeldElsewhereError } from '../whatsapp/conne
 import type { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { toSessionView, type SessionView } from './session-view';
 
-/** Who asked, for the activity log. */
+/** Who asked, for the activity log; a null principal is the gateway itself (e.g. the sandbox demo). */
 export interface Actor {
-  principal: Principal;
+  principal: Principal | null;
   ip: string | null;
   userAgent: string | null;
 }
@@ -40,7 +40,7 @@ export class SessionsService {
   /** Creates the session and its first API token, and starts connecting (a QR follows). */
   async create(dto: CreateSessionDto, actor: Actor): Promise<{ session: SessionView; token: string }> {
     const id = dto.id ?? (await this.freeIdFor(dto.name));
-    const createdById = actor.principal.kind === 'user' ? actor.principal.userId : null;
+    const createdById = actor.principal?.kind === 'user' ? actor.principal.userId : null;
     const token = await this.prisma.$transaction(async (tx) => {
       // Locks the table's gap so two concurrent creates cannot both pass the limit.
       const [{ n }] = await tx.$queryRaw<{ n: bigint }[]>`SELECT COUNT(*) AS n FROM whatsapp_sessions FOR UPDATE`;

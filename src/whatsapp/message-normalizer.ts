@@ -65,7 +65,7 @@ export function normalizeMessage(msg: WAMessage, ownNumber: string): NormalizedM
   // Prefer the phone-number jid when WhatsApp addresses the chat by LID.
   const alt = (key as { remoteJidAlt?: string }).remoteJidAlt;
   const chatJid = key.remoteJid.endsWith('@lid') && alt ? alt : key.remoteJid;
-  const peer = jidUser(key.participant ?? chatJid);
+  const peer = jidUser(key.participant || chatJid);
   const direction = key.fromMe ? 'outbound' : 'inbound';
   const base = {
     waMessageId: key.id,

@@ -95,6 +95,11 @@ export class WhatsappIngest {
           : null;
       const status = normalized.direction === 'inbound' ? 'received' : 'sent';
       stores.push(this.capture.store(this.toStore(sessionId, normalized, msg, media, status)));
+      // Baileys merges a receipt that arrives within its event buffer window into the upsert itself.
+      const merged = msg.status === undefined || msg.status === null ? undefined : STATUS[msg.status];
+      if (normalized.direction === 'outbound' && merged && merged !== 'pending') {
+        stores.push(this.capture.updateStatus({ sessionId, waMessageId: normalized.waMessageId, status: merged, errorCode: null }));
+      }
     }
     await Promise.all(stores);
   }

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import type { AppConfig } from '../../src/config/app-config';
+import type { BaileysSocketOverrides } from '../../src/whatsapp/socket-overrides';
 import { disableSandboxBaileys, enableSandboxBaileys } from '../../src/sandbox/baileys-sandbox-switch';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator/whatsapp-simulator';
 import { silenceLibsignalConsole } from '../../src/sandbox/testing/baileys-test-client';
@@ -19,8 +20,18 @@ export async function adminToken(app: NestExpressApplication): Promise<string> {
   return res.body.data.accessToken as string;
 }
 
+/** The base URL of a listening app, e.g. http://127.0.0.1:40123. */
+export function baseUrl(app: NestExpressApplication): string {
+  const address = app.getHttpServer().address() as { port: number };
+  return `http://127.0.0.1:${address.port}`;
+}
+
 /** Polls until `check` returns a truthy value (or throws after the timeout). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 15_000,
+  everyMs = 100,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -30,7 +41,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     } catch (error) {
       last = error;
     }
-    if (Date.now() > until) throw new Error(`Timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > until)
+      throw new Error(`Timed out after ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -63,13 +75,20 @@ export class GatewayFixture {
   }
 
   /** A gateway process (a Nest app) on the shared database, its sockets pointed at the simulator. */
-  async startApp(config: AppConfig = this.config()): Promise<NestExpressApplication> {
+  async startApp(
+    config: AppConfig = this.config(),
+    baileys: BaileysSocketOverrides = {},
+  ): Promise<NestExpressApplication> {
     const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, { baileys: { ...this.simulator.socketConfig(), connectTimeoutMs: 10_000 } })],
+      imports: [
+        AppModule.forRoot(config, {
+          baileys: { ...this.simulator.socketConfig(), connectTimeoutMs: 10_000, ...baileys },
+        }),
+      ],
     }).compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
     configureApp(app, config);
-    await app.init();
+    await app.listen(0, '127.0.0.1');
     this.apps.push(app);
     return app;
   }
@@ -96,11 +115,17 @@ export async function linkSession(
   phoneNumber: string,
 ): Promise<{ token: string; admin: string }> {
   const server = app.getHttpServer();
-  const created = await request(server).post('/api/v1/sessions').set('x-master-key', MASTER_KEY).send({ id, name: `Session ${id}` }).expect(201);
+  const created = await request(server)
+    .post('/api/v1/sessions')
+    .set('x-master-key', MASTER_KEY)
+    .send({ id, name: `Session ${id}` })
+    .expect(201);
   const token: string = created.body.data.token;
   const admin = await adminToken(app);
   const qr = await eventually(async () => {
-    const res = await request(server).get(`/api/v1/sessions/${id}/qr`).set('authorization', `Bearer ${admin}`);
+    const res = await request(server)
+      .get(`/api/v1/sessions/${id}/qr`)
+      .set('authorization', `Bearer ${admin}`);
     return res.status === 200 ? (res.body.data.qr as string) : null;
   });
   await fixture.simulator.linkDevice(qr, { phoneNumber });

@@ -1,0 +1,30 @@
+import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
+import { HealthService } from '../../health/health.service';
+import { SessionsModule } from '../../sessions/sessions.module';
+import { SandboxController } from './sandbox.controller';
+import { SandboxDemo } from './sandbox-demo';
+import { SandboxRuntime } from './sandbox-runtime';
+import { SandboxService } from './sandbox.service';
+
+/** Sandbox mode: the simulator's control API and the self-linking demo. Imported only when SANDBOX=true. */
+@Module({})
+export class SandboxModule implements OnModuleInit {
+  constructor(
+    private readonly health: HealthService,
+    private readonly runtime: SandboxRuntime,
+  ) {}
+
+  static forRoot(runtime: SandboxRuntime, options: { demo: boolean }): DynamicModule {
+    return {
+      module: SandboxModule,
+      imports: [SessionsModule],
+      controllers: [SandboxController],
+      providers: [{ provide: SandboxRuntime, useValue: runtime }, SandboxService, ...(options.demo ? [SandboxDemo] : [])],
+      exports: [SandboxService],
+    };
+  }
+
+  onModuleInit(): void {
+    this.health.register('sandbox', () => ({ enabled: true, simulator: this.runtime.socketConfig.waWebSocketUrl }));
+  }
+}

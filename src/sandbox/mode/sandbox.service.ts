@@ -1,0 +1,92 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { PrismaService } from '../../prisma/prisma.service';
+import { ConnectionRegistry } from '../../whatsapp/connection-registry';
+import type { AutoReply } from '../simulator/directory';
+import { messageText } from '../simulator/message-log';
+import type { DisconnectCode } from '../simulator/whatsapp-simulator';
+import { SandboxRuntime } from './sandbox-runtime';
+
+export interface SandboxContact {
+  phoneNumber: string;
+  pushName: string;
+  autoReply: string | null;
+}
+
+/** What a user (or a CI script) can do with the simulated WhatsApp in sandbox mode. */
+@Injectable()
+export class SandboxService {
+  private readonly contacts = new Map<string, SandboxContact>();
+
+  constructor(
+    private readonly runtime: SandboxRuntime,
+    private readonly prisma: PrismaService,
+    private readonly registry: ConnectionRegistry,
+  ) {}
+
+  get simulator() {
+    return this.runtime.simulator;
+  }
+
+  listContacts(): SandboxContact[] {
+    return [...this.contacts.values()];
+  }
+
+  createContact(phoneNumber: string, pushName?: string, autoReplyText?: string): SandboxContact {
+    const autoReply: AutoReply | undefined =
+      autoReplyText === undefined ? undefined : autoReplyText === 'echo' ? { kind: 'echo' } : { kind: 'fixed', text: autoReplyText };
+    if (this.simulator.hasUser(phoneNumber)) this.simulator.setAutoReply(phoneNumber, autoReply);
+    else this.simulator.createContact(phoneNumber, { pushName, autoReply });
+    const contact = { phoneNumber, pushName: this.simulator.user(phoneNumber).pushName, autoReply: autoReplyText ?? null };
+    this.contacts.set(phoneNumber, contact);
+    return contact;
+  }
+
+  /** The contact writes a text to the phone linked to the session. */
+  async contactSends(phoneNumber: string, sessionId: string, text: string): Promise<{ messageId: string }> {
+    this.requireContact(phoneNumber);
+    const session = await this.linkedSession(sessionId);
+    const messageId = await this.simulator.sendMessage(phoneNumber, session.phoneNumber!, { text });
+    return { messageId };
+  }
+
+  /** What the contact's simulated phone received (decrypted), newest last. */
+  received(phoneNumber: string): { id: string; from: string; type: string; text: string | null; at: Date }[] {
+    this.requireContact(phoneNumber);
+    return this.simulator.receivedMessages(phoneNumber).map((m) => ({
+      id: m.id,
+      from: m.fromPhoneNumber,
+      type: Object.keys(m.message).find((k) => k !== 'messageContextInfo') ?? 'unknown',
+      text: messageText(m.message) ?? null,
+      at: m.receivedAt,
+    }));
+  }
+
+  /** A simulated phone scans the session's current QR. */
+  async link(sessionId: string, phoneNumber: string): Promise<{ phoneNumber: string; deviceId: number }> {
+    const qr = this.registry.qrOf(sessionId);
+    if (!qr) throw new NotFoundException({ message: 'The session is not showing a QR code', code: 'NO_QR' });
+    const device = await this.simulator.linkDevice(qr, { phoneNumber });
+    return { phoneNumber: device.phoneNumber, deviceId: device.deviceId };
+  }
+
+  /** WhatsApp closes the session's connection with this code (401, 408, 428, 440, 500, 515). */
+  async disconnect(sessionId: string, code: DisconnectCode): Promise<void> {
+    const session = await this.linkedSession(sessionId);
+    const deviceId = Number(/:(\d+)@/.exec(session.jid ?? '')?.[1] ?? NaN);
+    if (!Number.isInteger(deviceId)) throw new BadRequestException({ message: 'The session has no linked device', code: 'NOT_LINKED' });
+    this.simulator.disconnect({ phoneNumber: session.phoneNumber!, deviceId }, code);
+  }
+
+  private requireContact(phoneNumber: string): void {
+    if (!this.simulator.hasUser(phoneNumber)) {
+      throw new NotFoundException({ message: `No simulated contact ${phoneNumber}`, code: 'CONTACT_NOT_FOUND' });
+    }
+  }
+
+  private async linkedSession(sessionId: string) {
+    const session = await this.prisma.whatsappSession.findUnique({ where: { id: sessionId } });
+    if (!session) throw new NotFoundException({ message: 'Session not found', code: 'SESSION_NOT_FOUND' });
+    if (!session.phoneNumber) throw new BadRequestException({ message: 'The session was never linked to a phone', code: 'NOT_LINKED' });
+    return session;
+  }
+}
