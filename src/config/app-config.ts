@@ -174,7 +174,7 @@ export class AppConfig {
 
   @Type(() => Number)
   @IsInt()
-  @Min(10)
+  @Min(1)
   QR_TIMEOUT_SECONDS = 120;
 
   @Type(() => Number)
