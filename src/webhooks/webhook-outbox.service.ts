@@ -15,18 +15,25 @@ export class WebhookOutbox {
   constructor(private readonly targets: WebhookTargets) {}
 
   /** The rows to insert for these events (none for events no target subscribes to). */
-  async rowsFor(events: OutboxEvent[]): Promise<OutboxRow[]> {
+  async rowsFor(events: OutboxEvent[], client?: Prisma.TransactionClient): Promise<OutboxRow[]> {
     const rows: OutboxRow[] = [];
     const now = new Date();
     for (const event of events) {
-      const target = await this.targets.forSession(event.sessionId);
+      const target = await this.targets.forSession(event.sessionId, client);
       if (!target || !target.events.includes(event.event)) continue;
       const deliveryId = randomUUID();
+      const messageId = event.event.startsWith('message.') ? event.payload.messageId : undefined;
       rows.push({
         deliveryId,
         sessionId: event.sessionId,
         event: event.event,
-        payload: JSON.stringify({ ...event.payload, event: event.event, sessionId: event.sessionId, deliveryId }),
+        messageId: typeof messageId === 'string' ? messageId.slice(0, 128) : null,
+        payload: JSON.stringify({
+          ...event.payload,
+          event: event.event,
+          sessionId: event.sessionId,
+          deliveryId,
+        }),
         targetUrl: target.url,
         nextAttemptAt: now,
       });
@@ -36,7 +43,7 @@ export class WebhookOutbox {
 
   /** Inserts the rows for these events with the given transaction client. */
   async write(tx: Prisma.TransactionClient, events: OutboxEvent[]): Promise<number> {
-    const rows = await this.rowsFor(events);
+    const rows = await this.rowsFor(events, tx);
     if (rows.length > 0) await tx.webhookOutbox.createMany({ data: rows });
     return rows.length;
   }

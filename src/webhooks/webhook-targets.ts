@@ -1,25 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '../config/app-config';
+import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { WEBHOOK_EVENTS, type WebhookEventName } from './webhook-events';
+import { WebhookSettings } from './webhook-settings';
 
-/** Where events go: a URL and the events it wants. */
+export { WEBHOOK_SETTING_KEY, type GlobalWebhookSetting } from './webhook-settings';
+
+/** Where events go: a URL, the events it wants, and whose secret signs them. */
 export interface WebhookTarget {
   url: string;
   events: readonly WebhookEventName[];
-}
-
-/** The global webhook config stored in settings under this key (env values are the defaults). */
-export const WEBHOOK_SETTING_KEY = 'webhook';
-
-export interface GlobalWebhookSetting {
-  url?: string | null;
-  events?: WebhookEventName[];
-  timeout?: number;
-  maxRetries?: number;
-  retryDelay?: number;
-  /** Sealed with SecretBox ('webhook-secret'). */
-  secret?: string;
+  /** 'session': the session's own URL (signed with its own secret); 'global': the global config. */
+  kind: 'session' | 'global';
 }
 
 const CACHE_MS = 5_000;
@@ -31,49 +23,54 @@ const CACHE_MS = 5_000;
  */
 @Injectable()
 export class WebhookTargets {
-  private global: { value: WebhookTarget | null; at: number } | null = null;
   private readonly sessions = new Map<string, { value: WebhookTarget | null; at: number }>();
 
   constructor(
     private readonly prisma: PrismaService,
-    private readonly config: AppConfig,
+    private readonly settings: WebhookSettings,
   ) {}
 
   invalidate(sessionId?: string): void {
     if (sessionId) this.sessions.delete(sessionId);
     else {
-      this.global = null;
+      this.settings.invalidate();
       this.sessions.clear();
     }
   }
 
-  async forSession(sessionId: string | null): Promise<WebhookTarget | null> {
+  /**
+   * `client` is the caller's transaction when there is one: a lookup must never wait for a second
+   * pool connection while the caller's transaction holds one (many transactions at once would
+   * starve the pool).
+   */
+  async forSession(
+    sessionId: string | null,
+    client?: Prisma.TransactionClient,
+  ): Promise<WebhookTarget | null> {
     if (sessionId) {
-      const own = await this.sessionTarget(sessionId);
+      const own = await this.sessionTarget(sessionId, client);
       if (own) return own;
     }
-    return this.globalTarget();
+    return this.globalTarget(client);
   }
 
-  async globalTarget(): Promise<WebhookTarget | null> {
-    if (this.global && Date.now() - this.global.at < CACHE_MS) return this.global.value;
-    const row = await this.prisma.setting.findUnique({ where: { key: WEBHOOK_SETTING_KEY } });
-    const stored = (row?.value ?? {}) as GlobalWebhookSetting;
-    const url = stored.url === undefined ? this.config.WEBHOOK_URL : stored.url;
-    const value = url ? { url, events: stored.events?.length ? stored.events : WEBHOOK_EVENTS } : null;
-    this.global = { value, at: Date.now() };
-    return value;
+  async globalTarget(client?: Prisma.TransactionClient): Promise<WebhookTarget | null> {
+    const config = await this.settings.config(client);
+    return config.url ? { url: config.url, events: config.events, kind: 'global' } : null;
   }
 
-  private async sessionTarget(sessionId: string): Promise<WebhookTarget | null> {
+  /** The session's own override, or null when it uses the global webhook. */
+  async sessionTarget(sessionId: string, client?: Prisma.TransactionClient): Promise<WebhookTarget | null> {
     const cached = this.sessions.get(sessionId);
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.value;
-    const row = await this.prisma.whatsappSession.findUnique({
+    const row = await (client ?? this.prisma).whatsappSession.findUnique({
       where: { id: sessionId },
       select: { webhookUrl: true, webhookEvents: true },
     });
     const events = Array.isArray(row?.webhookEvents) ? (row.webhookEvents as WebhookEventName[]) : [];
-    const value = row?.webhookUrl ? { url: row.webhookUrl, events: events.length ? events : WEBHOOK_EVENTS } : null;
+    const value: WebhookTarget | null = row?.webhookUrl
+      ? { url: row.webhookUrl, events: events.length ? events : WEBHOOK_EVENTS, kind: 'session' }
+      : null;
     this.sessions.set(sessionId, { value, at: Date.now() });
     return value;
   }

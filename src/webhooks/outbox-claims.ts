@@ -1,0 +1,157 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+
+/** One outbox row as the dispatcher needs it. */
+export interface ClaimedDelivery {
+  id: bigint;
+  deliveryId: string;
+  sessionId: string | null;
+  event: string;
+  payload: string;
+  targetUrl: string;
+  /** Attempts made before this claim. */
+  attempts: number;
+}
+
+/**
+ * A session's next rows, in id order, leased to this process until `leaseUntil`. The lease value
+ * is also the fence: results are written only while the row still carries exactly this value.
+ */
+export interface Lane {
+  sessionId: string | null;
+  leaseUntil: Date;
+  rows: ClaimedDelivery[];
+}
+
+export interface LaneResult {
+  delivered: { id: bigint; statusCode: number }[];
+  dead: { id: bigint; statusCode: number | null; error: string }[];
+  retry: { id: bigint; statusCode: number | null; error: string; nextAttemptAt: Date } | null;
+  /** Claimed but not attempted (an earlier row of the lane must be retried first, or shutdown). */
+  released: bigint[];
+}
+
+interface HeadRow {
+  id: bigint;
+  session_id: string | null;
+}
+
+interface LaneRow extends HeadRow {
+  delivery_id: string;
+  event: string;
+  payload: string;
+  target_url: string;
+  attempts: number;
+  next_attempt_at: Date;
+}
+
+const READ_COMMITTED = { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted };
+const sameSession = (sessionId: string | null) =>
+  sessionId === null ? Prisma.sql`session_id IS NULL` : Prisma.sql`session_id = ${sessionId}`;
+
+/**
+ * The SQL of the dispatcher. Ordering rule: only the oldest pending row of a session (its head) can
+ * open a lane, and only when it is due. A leased or retry-waiting head is not due, so nothing later
+ * of that session is claimed by anyone until the head is delivered or dead.
+ */
+@Injectable()
+export class OutboxClaims {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Leases up to `maxLanes` sessions' next rows (up to `laneSize` each) for `leaseMs`. */
+  async claim(maxLanes: number, laneSize: number, leaseMs: number): Promise<Lane[]> {
+    const now = new Date();
+    // Heads are found without locks (a loose index scan of (session_id, status, id)); only the
+    // chosen heads are then locked, SKIP LOCKED, so two dispatchers never wait on each other.
+    const heads = await this.prisma.$queryRaw<HeadRow[]>`
+      SELECT o.id, o.session_id FROM webhook_outbox o
+      JOIN (SELECT MIN(id) AS id FROM webhook_outbox WHERE status = 'pending' GROUP BY session_id) h ON h.id = o.id
+      WHERE o.next_attempt_at <= ${now}
+      ORDER BY o.id LIMIT ${maxLanes * 2}`;
+    if (heads.length === 0) return [];
+    return this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<HeadRow[]>`
+        SELECT id, session_id FROM webhook_outbox
+        WHERE id IN (${Prisma.join(heads.map((h) => h.id))}) AND status = 'pending' AND next_attempt_at <= ${now}
+        ORDER BY id LIMIT ${maxLanes}
+        FOR UPDATE SKIP LOCKED`;
+      if (locked.length === 0) return [];
+      const parts = locked.map(
+        (
+          head,
+        ) => Prisma.sql`(SELECT id, session_id, delivery_id, event, payload, target_url, attempts, next_attempt_at
+          FROM webhook_outbox WHERE ${sameSession(head.session_id)} AND status = 'pending' AND id >= ${head.id}
+          ORDER BY id LIMIT ${laneSize})`,
+      );
+      const rows = await tx.$queryRaw<LaneRow[]>`${Prisma.join(parts, ' UNION ALL ')}`;
+      const lanes = this.toLanes(locked, rows, now, new Date(now.getTime() + leaseMs));
+      const ids = lanes.flatMap((lane) => lane.rows.map((row) => row.id));
+      await tx.$executeRaw`
+        UPDATE webhook_outbox SET next_attempt_at = ${lanes[0].leaseUntil}, updated_at = ${now}
+        WHERE id IN (${Prisma.join(ids)}) AND status = 'pending'`;
+      return lanes;
+    }, READ_COMMITTED);
+  }
+
+  /** Writes a lane's results in one transaction, each row only if this lease still holds it. */
+  async record(lane: Lane, result: LaneResult): Promise<void> {
+    const now = new Date();
+    const fence = Prisma.sql`status = 'pending' AND next_attempt_at = ${lane.leaseUntil}`;
+    const ops: Prisma.PrismaPromise<number>[] = [];
+    const byCode = new Map<number, bigint[]>();
+    for (const d of result.delivered) byCode.set(d.statusCode, [...(byCode.get(d.statusCode) ?? []), d.id]);
+    for (const [code, ids] of byCode) {
+      ops.push(this.prisma.$executeRaw`
+        UPDATE webhook_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ${now},
+          last_status_code = ${code}, last_error = NULL, next_attempt_at = ${now}, updated_at = ${now}
+        WHERE id IN (${Prisma.join(ids)}) AND ${fence}`);
+    }
+    for (const d of result.dead) {
+      ops.push(this.prisma.$executeRaw`
+        UPDATE webhook_outbox SET status = 'dead', attempts = attempts + 1, last_status_code = ${d.statusCode},
+          last_error = ${d.error.slice(0, 512)}, next_attempt_at = ${now}, updated_at = ${now}
+        WHERE id = ${d.id} AND ${fence}`);
+    }
+    const retry = result.retry;
+    if (retry) {
+      ops.push(this.prisma.$executeRaw`
+        UPDATE webhook_outbox SET attempts = attempts + 1, last_status_code = ${retry.statusCode},
+          last_error = ${retry.error.slice(0, 512)}, next_attempt_at = ${retry.nextAttemptAt}, updated_at = ${now}
+        WHERE id = ${retry.id} AND ${fence}`);
+    }
+    if (result.released.length > 0) {
+      ops.push(this.prisma.$executeRaw`
+        UPDATE webhook_outbox SET next_attempt_at = ${now}, updated_at = ${now}
+        WHERE id IN (${Prisma.join(result.released)}) AND ${fence}`);
+    }
+    if (ops.length > 0) await this.prisma.$transaction(ops);
+  }
+
+  /** Each locked head with the rows after it, cut at the first one that is not due. */
+  private toLanes(heads: HeadRow[], rows: LaneRow[], now: Date, leaseUntil: Date): Lane[] {
+    const bySession = new Map<string | null, LaneRow[]>();
+    for (const row of rows) {
+      const list = bySession.get(row.session_id) ?? [];
+      list.push(row);
+      bySession.set(row.session_id, list);
+    }
+    return heads.map((head) => {
+      const own = (bySession.get(head.session_id) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const cut = own.findIndex((row, i) => i > 0 && row.next_attempt_at > now);
+      return {
+        sessionId: head.session_id,
+        leaseUntil,
+        rows: (cut === -1 ? own : own.slice(0, cut)).map((row) => ({
+          id: row.id,
+          deliveryId: row.delivery_id,
+          sessionId: row.session_id,
+          event: row.event,
+          payload: row.payload,
+          targetUrl: row.target_url,
+          attempts: Number(row.attempts),
+        })),
+      };
+    });
+  }
+}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { ActivityService } from '../activity/activity.service';
+import { AppConfig } from '../config/app-config';
+import type { Actor } from '../sessions/sessions.service';
+import type { UpdateWebhookConfigDto } from './dto/webhook-config.dto';
+import type { WebhookEventName } from './webhook-events';
+import { WebhookSecrets, type SecretInfo } from './webhook-secrets';
+import { WebhookSettings, type GlobalWebhookSetting } from './webhook-settings';
+import { WebhookTargets } from './webhook-targets';
+
+export interface WebhookConfigView {
+  url: string | null;
+  events: readonly WebhookEventName[];
+  timeout: number;
+  maxRetries: number;
+  retryDelay: number;
+  secret: SecretInfo;
+  /** Fixed at start from the environment. */
+  concurrency: number;
+  retentionDays: number;
+}
+
+const EDITABLE = ['url', 'events', 'timeout', 'maxRetries', 'retryDelay'] as const;
+
+/** The global webhook config as people see and change it (audited; secrets shown only once). */
+@Injectable()
+export class WebhookConfigService {
+  constructor(
+    private readonly settings: WebhookSettings,
+    private readonly secrets: WebhookSecrets,
+    private readonly targets: WebhookTargets,
+    private readonly activity: ActivityService,
+    private readonly env: AppConfig,
+  ) {}
+
+  async view(): Promise<WebhookConfigView> {
+    this.settings.invalidate(); // people want what is stored now, not a cached copy
+    const config = await this.settings.config();
+    return {
+      ...config,
+      secret: await this.secrets.describeGlobal(),
+      concurrency: this.env.WEBHOOK_CONCURRENCY,
+      retentionDays: this.env.WEBHOOK_RETENTION_DAYS,
+    };
+  }
+
+  /** Applies the given fields; with rotateSecret or secret the answer carries `newSecret` once. */
+  async update(
+    dto: UpdateWebhookConfigDto,
+    actor: Actor,
+  ): Promise<WebhookConfigView & { newSecret?: string }> {
+    const changed = EDITABLE.filter((key) => dto[key] !== undefined);
+    if (changed.length > 0) {
+      await this.settings.mutate((current) => {
+        const next: GlobalWebhookSetting = { ...current };
+        for (const key of changed) Object.assign(next, { [key]: dto[key] });
+        return next;
+      });
+      this.targets.invalidate();
+      await this.activity.record({
+        action: 'webhook.config_updated',
+        ...actorFields(actor),
+        targetType: 'webhook',
+        targetId: 'global',
+        metadata: Object.fromEntries(changed.map((key) => [key, dto[key]])),
+      });
+    }
+    let newSecret: string | undefined;
+    if (dto.secret !== undefined || dto.rotateSecret) {
+      newSecret = await this.secrets.rotateGlobal(dto.secret);
+      await this.activity.record({
+        action: 'webhook.secret_rotated',
+        ...actorFields(actor),
+        targetType: 'webhook',
+        targetId: 'global',
+        metadata: { chosen: dto.secret !== undefined },
+      });
+    }
+    return { ...(await this.view()), ...(newSecret ? { newSecret } : {}) };
+  }
+
+  /** A session's own signing secret (used when the session has its own URL), shown once. */
+  async rotateSessionSecret(
+    sessionId: string,
+    secret: string | undefined,
+    actor: Actor,
+  ): Promise<{ sessionId: string; newSecret: string }> {
+    const newSecret = await this.secrets.rotateSession(sessionId, secret);
+    await this.activity.record({
+      action: 'webhook.secret_rotated',
+      ...actorFields(actor),
+      targetType: 'session',
+      targetId: sessionId,
+      metadata: { chosen: secret !== undefined },
+    });
+    return { sessionId, newSecret };
+  }
+}
+
+export const actorFields = (actor: Actor) => ({
+  principal: actor.principal,
+  ip: actor.ip,
+  userAgent: actor.userAgent,
+});

@@ -1,0 +1,189 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
+import { DomainEvents, type DomainEventName } from '../common/domain-events';
+import { AppConfig } from '../config/app-config';
+import { HealthService } from '../health/health.service';
+import { OutboxClaims, type ClaimedDelivery, type Lane, type LaneResult } from './outbox-claims';
+import { judge, type PostOutcome } from './retry-policy';
+import { WebhookDeliveries } from './webhook-deliveries.service';
+import { WebhookHttp } from './webhook-http';
+import { signBody, WebhookSecrets } from './webhook-secrets';
+import { WebhookSettings, type WebhookConfig } from './webhook-settings';
+
+/** Rows of one session claimed at once; they are posted one after another, in order. */
+export const LANE_SIZE = 50;
+const TICK_MS = 1_000;
+const WAKE_BUCKET_MS = 25;
+const WAKING_EVENTS: DomainEventName[] = [
+  'message.stored',
+  'message.status',
+  'session.status',
+  'session.qr',
+  'campaign.progress',
+];
+
+/** How long a lane may keep starting POSTs: the timeout plus up to 5 s of quick ones. */
+export const laneBudgetMs = (timeoutMs: number): number => timeoutMs + Math.min(5_000, timeoutMs);
+/** A claim outlives its lane by a margin; a crashed process's rows are due again after it. */
+export const leaseMs = (timeoutMs: number): number => laneBudgetMs(timeoutMs) + Math.max(2_000, timeoutMs);
+
+/**
+ * Delivers the outbox. Woken at once by new facts (domain events after commit), by its own retry
+ * timers and by a 1 s tick (rows written by other processes, leases of crashed ones). Each wake
+ * claims the due heads of up to WEBHOOK_CONCURRENCY sessions and runs one lane per session: the
+ * session's next rows posted in order, so at most WEBHOOK_CONCURRENCY POSTs are in flight.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly lanes = new Set<Promise<void>>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private readonly unsubscribe: (() => void)[] = [];
+  private pumping = false;
+  private again = false;
+  private stopped = false;
+  private inFlight = 0;
+
+  constructor(
+    private readonly claims: OutboxClaims,
+    private readonly http: WebhookHttp,
+    private readonly secrets: WebhookSecrets,
+    private readonly settings: WebhookSettings,
+    private readonly deliveries: WebhookDeliveries,
+    private readonly events: DomainEvents,
+    private readonly health: HealthService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    for (const name of WAKING_EVENTS) this.unsubscribe.push(this.events.on(name, () => this.wake()));
+    this.health.register('webhooks', async () => ({
+      ...(await this.deliveries.backlog()),
+      activeLanes: this.lanes.size,
+      inFlight: this.inFlight,
+    }));
+    this.wake();
+  }
+
+  @Interval(TICK_MS)
+  tick(): void {
+    this.wake();
+  }
+
+  /** Claims and starts whatever is due now; calls during a claim coalesce into one more round. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    // Running lanes stop before their next POST and record what they did.
+    await Promise.allSettled([...this.lanes]);
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const free = this.config.WEBHOOK_CONCURRENCY - this.lanes.size;
+        if (free <= 0) break; // a finishing lane wakes the dispatcher again
+        const settings = await this.settings.config();
+        const lanes = await this.claims.claim(free, LANE_SIZE, leaseMs(settings.timeout));
+        for (const lane of lanes) this.startLane(lane, settings);
+        if (lanes.length === free) this.again = true;
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Webhook dispatcher could not claim rows; trying again shortly');
+      this.wakeAt(Date.now() + TICK_MS);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private startLane(lane: Lane, settings: WebhookConfig): void {
+    const run: Promise<void> = this.runLane(lane, settings)
+      .catch((error: unknown) => {
+        // The rows stay leased and are claimed again when the lease runs out.
+        this.logger.error({ err: error, sessionId: lane.sessionId }, 'Webhook lane failed');
+      })
+      .finally(() => {
+        this.lanes.delete(run);
+        this.wake();
+      });
+    this.lanes.add(run);
+  }
+
+  private async runLane(lane: Lane, settings: WebhookConfig): Promise<void> {
+    const lastStart = Date.now() + laneBudgetMs(settings.timeout) - settings.timeout;
+    const result: LaneResult = { delivered: [], dead: [], retry: null, released: [] };
+    let next = 0;
+    while (next < lane.rows.length && !this.stopped && Date.now() <= lastStart) {
+      const row = lane.rows[next++];
+      const attempt = row.attempts + 1;
+      const verdict = judge(await this.send(row, attempt, settings.timeout), attempt, settings);
+      if (verdict.action === 'delivered')
+        result.delivered.push({ id: row.id, statusCode: verdict.statusCode });
+      else if (verdict.action === 'dead')
+        result.dead.push({ id: row.id, statusCode: verdict.statusCode, error: verdict.error });
+      else {
+        const nextAttemptAt = new Date(Date.now() + verdict.delayMs);
+        result.retry = { id: row.id, statusCode: verdict.statusCode, error: verdict.error, nextAttemptAt };
+        break; // later rows of this session wait behind it
+      }
+    }
+    result.released = lane.rows.slice(next).map((row) => row.id);
+    await this.claims.record(lane, result);
+    if (result.retry) this.wakeAt(result.retry.nextAttemptAt.getTime());
+  }
+
+  private async send(row: ClaimedDelivery, attempt: number, timeoutMs: number): Promise<PostOutcome> {
+    let secret: string;
+    try {
+      secret = await this.secrets.forDelivery(row.sessionId, row.targetUrl);
+    } catch (error) {
+      return { kind: 'network', error: `cannot sign: ${(error as Error).message}`, latencyMs: 0 };
+    }
+    this.inFlight++;
+    try {
+      return await this.http.post(
+        row.targetUrl,
+        row.payload,
+        {
+          'x-delivery-id': row.deliveryId,
+          'x-webhook-event': row.event,
+          'x-webhook-attempt': String(attempt),
+          'x-timestamp': String(Math.floor(Date.now() / 1000)),
+          'x-signature': signBody(secret, row.payload),
+        },
+        timeoutMs,
+      );
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  /** A wake-up at `at` (retries coming due); nearby times share one timer. */
+  private wakeAt(at: number): void {
+    if (this.stopped) return;
+    const bucket = Math.ceil(at / WAKE_BUCKET_MS) * WAKE_BUCKET_MS;
+    if (this.timers.has(bucket)) return;
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(bucket);
+        this.wake();
+      },
+      Math.max(0, bucket - Date.now()),
+    );
+    timer.unref();
+    this.timers.set(bucket, timer);
+  }
+}

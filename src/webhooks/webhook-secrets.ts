@@ -1,0 +1,128 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { SecretBox } from '../crypto/secret-box';
+import { PrismaService } from '../prisma/prisma.service';
+import { WebhookSettings } from './webhook-settings';
+import { WebhookTargets } from './webhook-targets';
+
+const PURPOSE = 'webhook-secret';
+const CACHE_MS = 5_000;
+
+/** X-Signature: HMAC-SHA256 of the exact body bytes, hex. */
+export const signBody = (secret: string, body: string): string =>
+  createHmac('sha256', secret).update(body).digest('hex');
+
+/** A fresh signing secret (192 bits). */
+export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`;
+
+/** How the global secret is known, for GET config (never the secret itself). */
+export interface SecretInfo {
+  source: 'stored' | 'environment' | 'none';
+  /** First 12 hex digits of SHA-256(secret): tells two secrets apart without revealing either. */
+  fingerprint: string | null;
+}
+
+/**
+ * The signing secrets: one global (settings, else WEBHOOK_SECRET) and one per session that has its
+ * own webhook URL. Stored encrypted; generated on first use when there is none, so every delivery
+ * is signed. Decrypted values are cached for a few seconds.
+ */
+@Injectable()
+export class WebhookSecrets {
+  private readonly cache = new Map<string, { secret: string; at: number }>();
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly settings: WebhookSettings,
+    private readonly targets: WebhookTargets,
+    private readonly box: SecretBox,
+    private readonly env: AppConfig,
+  ) {}
+
+  invalidate(sessionId?: string): void {
+    if (sessionId) this.cache.delete(`s:${sessionId}`);
+    else this.cache.clear();
+  }
+
+  /** The secret that signs a row: the session's own when the row goes to the session's own URL. */
+  async forDelivery(sessionId: string | null, targetUrl: string): Promise<string> {
+    if (sessionId) {
+      const own = await this.targets.sessionTarget(sessionId);
+      if (own && own.url === targetUrl) return this.sessionSecret(sessionId);
+    }
+    return this.globalSecret();
+  }
+
+  async globalSecret(): Promise<string> {
+    return this.cached('global', async () => {
+      const stored = await this.settings.stored();
+      if (stored.secret) return this.open(stored.secret);
+      if (this.env.WEBHOOK_SECRET) return this.env.WEBHOOK_SECRET;
+      const sealed = this.box.encryptToString(newWebhookSecret(), PURPOSE);
+      // Only the first process to get here stores its secret; everyone then reads that one.
+      const after = await this.settings.mutate((current) =>
+        current.secret ? null : { ...current, secret: sealed },
+      );
+      return this.open(after.secret ?? sealed);
+    });
+  }
+
+  async sessionSecret(sessionId: string): Promise<string> {
+    return this.cached(`s:${sessionId}`, async () => {
+      const read = () =>
+        this.prisma.whatsappSession.findUnique({ where: { id: sessionId }, select: { webhookSecret: true } });
+      let row = await read();
+      if (!row) throw new NotFoundException({ message: 'Session not found', code: 'SESSION_NOT_FOUND' });
+      if (!row.webhookSecret) {
+        const sealed = this.box.encryptToString(newWebhookSecret(), PURPOSE);
+        await this.prisma.whatsappSession.updateMany({
+          where: { id: sessionId, webhookSecret: null },
+          data: { webhookSecret: sealed },
+        });
+        row = await read();
+      }
+      return this.open(row!.webhookSecret!);
+    });
+  }
+
+  /** Replaces the global secret (a given one, or a new random one) and returns it. */
+  async rotateGlobal(secret: string = newWebhookSecret()): Promise<string> {
+    const sealed = this.box.encryptToString(secret, PURPOSE);
+    await this.settings.mutate((current) => ({ ...current, secret: sealed }));
+    this.cache.delete('global');
+    return secret;
+  }
+
+  /** Replaces a session's own secret and returns it. */
+  async rotateSession(sessionId: string, secret: string = newWebhookSecret()): Promise<string> {
+    const { count } = await this.prisma.whatsappSession.updateMany({
+      where: { id: sessionId },
+      data: { webhookSecret: this.box.encryptToString(secret, PURPOSE) },
+    });
+    if (count === 0) throw new NotFoundException({ message: 'Session not found', code: 'SESSION_NOT_FOUND' });
+    this.cache.delete(`s:${sessionId}`);
+    return secret;
+  }
+
+  async describeGlobal(): Promise<SecretInfo> {
+    const stored = await this.settings.stored();
+    const plain = stored.secret ? this.open(stored.secret) : (this.env.WEBHOOK_SECRET ?? null);
+    return {
+      source: stored.secret ? 'stored' : plain ? 'environment' : 'none',
+      fingerprint: plain ? createHash('sha256').update(plain).digest('hex').slice(0, 12) : null,
+    };
+  }
+
+  private open(sealed: string): string {
+    return this.box.decryptToString(sealed, PURPOSE);
+  }
+
+  private async cached(key: string, load: () => Promise<string>): Promise<string> {
+    const hit = this.cache.get(key);
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.secret;
+    const secret = await load();
+    this.cache.set(key, { secret, at: Date.now() });
+    return secret;
+  }
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import type { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+import { WEBHOOK_EVENTS, type WebhookEventName } from './webhook-events';
+
+/** The global webhook config is stored in settings under this key (env values are the defaults). */
+export const WEBHOOK_SETTING_KEY = 'webhook';
+
+/** What the settings row holds; a missing field falls back to the environment. */
+export interface GlobalWebhookSetting {
+  /** null turns the global webhook off even when WEBHOOK_URL is set. */
+  url?: string | null;
+  events?: WebhookEventName[];
+  timeout?: number;
+  maxRetries?: number;
+  retryDelay?: number;
+  /** Sealed with SecretBox ('webhook-secret'). */
+  secret?: string;
+}
+
+/** The effective global config: stored values over environment defaults. */
+export interface WebhookConfig {
+  url: string | null;
+  /** Events sent to the global URL (all when the stored list is empty). */
+  events: readonly WebhookEventName[];
+  timeout: number;
+  maxRetries: number;
+  retryDelay: number;
+}
+
+const CACHE_MS = 5_000;
+
+/**
+ * Reads and changes the global webhook config. Reads are cached for a few seconds (the dispatcher
+ * asks on every claim); a change made by this process is seen at once, by others within the cache time.
+ */
+@Injectable()
+export class WebhookSettings {
+  private cached: { value: GlobalWebhookSetting; at: number } | null = null;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly env: AppConfig,
+  ) {}
+
+  invalidate(): void {
+    this.cached = null;
+  }
+
+  /** `client`: the caller's transaction, if any (see WebhookTargets.forSession). */
+  async stored(client?: Prisma.TransactionClient): Promise<GlobalWebhookSetting> {
+    if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.value;
+    const row = await (client ?? this.prisma).setting.findUnique({ where: { key: WEBHOOK_SETTING_KEY } });
+    const value = isObject(row?.value) ? (row.value as GlobalWebhookSetting) : {};
+    this.cached = { value, at: Date.now() };
+    return value;
+  }
+
+  async config(client?: Prisma.TransactionClient): Promise<WebhookConfig> {
+    return this.effective(await this.stored(client));
+  }
+
+  effective(stored: GlobalWebhookSetting): WebhookConfig {
+    return {
+      url: stored.url === undefined ? (this.env.WEBHOOK_URL ?? null) : stored.url,
+      events: stored.events?.length ? stored.events : WEBHOOK_EVENTS,
+      timeout: stored.timeout ?? this.env.WEBHOOK_TIMEOUT,
+      maxRetries: stored.maxRetries ?? this.env.WEBHOOK_MAX_RETRIES,
+      retryDelay: stored.retryDelay ?? this.env.WEBHOOK_RETRY_DELAY,
+    };
+  }
+
+  /**
+   * Read-modify-write of the stored setting under a row lock, so two concurrent changes (two
+   * admins, two processes generating a secret) cannot overwrite each other. `change` returns the
+   * new value, or null to leave it as it is.
+   */
+  async mutate(
+    change: (current: GlobalWebhookSetting) => GlobalWebhookSetting | null,
+  ): Promise<GlobalWebhookSetting> {
+    const value = await this.prisma.$transaction(async (tx) => {
+      await tx.setting.upsert({
+        where: { key: WEBHOOK_SETTING_KEY },
+        create: { key: WEBHOOK_SETTING_KEY, value: {} },
+        update: {},
+      });
+      await tx.$queryRaw`SELECT \`key\` FROM settings WHERE \`key\` = ${WEBHOOK_SETTING_KEY} FOR UPDATE`;
+      const row = await tx.setting.findUniqueOrThrow({ where: { key: WEBHOOK_SETTING_KEY } });
+      const current = isObject(row.value) ? (row.value as GlobalWebhookSetting) : {};
+      const next = change(current);
+      if (!next) return current;
+      await tx.setting.update({
+        where: { key: WEBHOOK_SETTING_KEY },
+        data: { value: next as Prisma.InputJsonObject },
+      });
+      return next;
+    });
+    this.cached = { value, at: Date.now() };
+    return value;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { WebhookHttp } from './webhook-http';
+import { signBody, WebhookSecrets } from './webhook-secrets';
+import { WebhookSettings } from './webhook-settings';
+import { WebhookTargets } from './webhook-targets';
+
+export const TEST_EVENT = 'webhook.test';
+const SNIPPET = 500;
+
+/** What the receiver answered to a test event. */
+export interface WebhookTestReport {
+  url: string;
+  event: typeof TEST_EVENT;
+  deliveryId: string;
+  success: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  responseBody: string | null;
+  error: string | null;
+}
+
+/** Sends one signed test event straight to a receiver (not through the outbox) and reports back. */
+@Injectable()
+export class WebhookTester {
+  constructor(
+    private readonly http: WebhookHttp,
+    private readonly secrets: WebhookSecrets,
+    private readonly settings: WebhookSettings,
+    private readonly targets: WebhookTargets,
+  ) {}
+
+  /** To `url` when given, else to the session's target (with `sessionId`), else to the global URL. */
+  async send(options: { url?: string; sessionId?: string } = {}): Promise<WebhookTestReport> {
+    const sessionId = options.sessionId ?? null;
+    const url = options.url ?? (await this.targets.forSession(sessionId))?.url;
+    if (!url) {
+      throw new BadRequestException({
+        message: 'No webhook URL is configured',
+        code: 'WEBHOOK_NOT_CONFIGURED',
+      });
+    }
+    const { timeout } = await this.settings.config();
+    const deliveryId = randomUUID();
+    const body = JSON.stringify({
+      from: '0',
+      to: '0',
+      message: 'Test event from the WhatsApp gateway',
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      type: 'text',
+      event: TEST_EVENT,
+      sessionId,
+      deliveryId,
+      test: true,
+    });
+    const secret = await this.secrets.forDelivery(sessionId, url);
+    const outcome = await this.http.post(
+      url,
+      body,
+      {
+        'x-delivery-id': deliveryId,
+        'x-webhook-event': TEST_EVENT,
+        'x-webhook-attempt': '1',
+        'x-timestamp': String(Math.floor(Date.now() / 1000)),
+        'x-signature': signBody(secret, body),
+      },
+      timeout,
+    );
+    const answered = outcome.kind === 'response';
+    return {
+      url,
+      event: TEST_EVENT,
+      deliveryId,
+      success: answered && outcome.status >= 200 && outcome.status < 300,
+      statusCode: answered ? outcome.status : null,
+      latencyMs: outcome.latencyMs,
+      responseBody: answered ? outcome.body.slice(0, SNIPPET) : null,
+      error: answered ? null : `${outcome.kind}: ${outcome.error}`,
+    };
+  }
+}
