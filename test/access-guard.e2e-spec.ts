@@ -318,6 +318,27 @@ describe('AccessGuard without MASTER_API_KEY', () => {
     await db?.drop();
   });
 
+  it('two gateways alive in one process each check JWTs against their own database', async () => {
+    // Passport strategies register on a per-instance Passport, not the process-wide one.
+    const otherDb = await createTestDatabase('wagw_other');
+    const other = await startAuthApp(authTestConfig(otherDb.url));
+    try {
+      const mine = await login(app, TEST_ADMIN);
+      await request(app.getHttpServer())
+        .get('/api/v1/auth/me')
+        .set('authorization', `Bearer ${mine.accessToken}`)
+        .expect(200);
+      // Same signing key, but that login does not exist in the other database.
+      await request(other.getHttpServer())
+        .get('/api/v1/auth/me')
+        .set('authorization', `Bearer ${mine.accessToken}`)
+        .expect(401);
+    } finally {
+      await other.close();
+      await otherDb.drop();
+    }
+  });
+
   it('no master key value is ever accepted, not even an empty one', async () => {
     for (const value of [TEST_MASTER_KEY, '', 'undefined']) {
       await request(app.getHttpServer()).post('/guard-probe/master').set('x-master-key', value).expect(401);
