@@ -24,14 +24,6 @@ export interface Lane {
   rows: ClaimedDelivery[];
 }
 
-export interface LaneResult {
-  delivered: { id: bigint; statusCode: number }[];
-  dead: { id: bigint; statusCode: number | null; error: string }[];
-  retry: { id: bigint; statusCode: number | null; error: string; nextAttemptAt: Date } | null;
-  /** Claimed but not attempted (an earlier row of the lane must be retried first, or shutdown). */
-  released: bigint[];
-}
-
 interface HeadRow {
   id: bigint;
   session_id: string | null;
@@ -92,40 +84,6 @@ export class OutboxClaims {
         WHERE id IN (${Prisma.join(ids)}) AND status = 'pending'`;
       return lanes;
     }, READ_COMMITTED);
-  }
-
-  /** Writes a lane's results in one transaction, each row only if this lease still holds it. */
-  async record(lane: Lane, result: LaneResult): Promise<void> {
-    const now = new Date();
-    const fence = Prisma.sql`status = 'pending' AND next_attempt_at = ${lane.leaseUntil}`;
-    const ops: Prisma.PrismaPromise<number>[] = [];
-    const byCode = new Map<number, bigint[]>();
-    for (const d of result.delivered) byCode.set(d.statusCode, [...(byCode.get(d.statusCode) ?? []), d.id]);
-    for (const [code, ids] of byCode) {
-      ops.push(this.prisma.$executeRaw`
-        UPDATE webhook_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ${now},
-          last_status_code = ${code}, last_error = NULL, next_attempt_at = ${now}, updated_at = ${now}
-        WHERE id IN (${Prisma.join(ids)}) AND ${fence}`);
-    }
-    for (const d of result.dead) {
-      ops.push(this.prisma.$executeRaw`
-        UPDATE webhook_outbox SET status = 'dead', attempts = attempts + 1, last_status_code = ${d.statusCode},
-          last_error = ${d.error.slice(0, 512)}, next_attempt_at = ${now}, updated_at = ${now}
-        WHERE id = ${d.id} AND ${fence}`);
-    }
-    const retry = result.retry;
-    if (retry) {
-      ops.push(this.prisma.$executeRaw`
-        UPDATE webhook_outbox SET attempts = attempts + 1, last_status_code = ${retry.statusCode},
-          last_error = ${retry.error.slice(0, 512)}, next_attempt_at = ${retry.nextAttemptAt}, updated_at = ${now}
-        WHERE id = ${retry.id} AND ${fence}`);
-    }
-    if (result.released.length > 0) {
-      ops.push(this.prisma.$executeRaw`
-        UPDATE webhook_outbox SET next_attempt_at = ${now}, updated_at = ${now}
-        WHERE id IN (${Prisma.join(result.released)}) AND ${fence}`);
-    }
-    if (ops.length > 0) await this.prisma.$transaction(ops);
   }
 
   /** Each locked head with the rows after it, cut at the first one that is not due. */

@@ -3,7 +3,8 @@ import { Interval } from '@nestjs/schedule';
 import { DomainEvents, type DomainEventName } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
 import { HealthService } from '../health/health.service';
-import { OutboxClaims, type ClaimedDelivery, type Lane, type LaneResult } from './outbox-claims';
+import { OutboxClaims, type ClaimedDelivery, type Lane } from './outbox-claims';
+import { OutboxResults, type LaneResult } from './outbox-results';
 import { judge, type PostOutcome } from './retry-policy';
 import { WebhookDeliveries } from './webhook-deliveries.service';
 import { WebhookHttp } from './webhook-http';
@@ -46,6 +47,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly claims: OutboxClaims,
+    private readonly results: OutboxResults,
     private readonly http: WebhookHttp,
     private readonly secrets: WebhookSecrets,
     private readonly settings: WebhookSettings,
@@ -141,7 +143,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       }
     }
     result.released = lane.rows.slice(next).map((row) => row.id);
-    await this.claims.record(lane, result);
+    await this.results.record(lane, result);
     if (result.retry) this.wakeAt(result.retry.nextAttemptAt.getTime());
   }
 

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { OutboxClaims } from './outbox-claims';
+import { OutboxResults } from './outbox-results';
 import { WebhookConfigService } from './webhook-config.service';
 import { WebhookDeliveries } from './webhook-deliveries.service';
 import { WebhookDispatcher } from './webhook-dispatcher';
@@ -23,6 +24,7 @@ import { WebhookTester } from './webhook-tester';
     WebhookSecrets,
     WebhookHttp,
     OutboxClaims,
+    OutboxResults,
     WebhookDeliveries,
     WebhookDispatcher,
     WebhookRetention,

@@ -1,0 +1,79 @@
+/**
+ * Child process of bench/webhook-latency.ts: the WhatsApp simulator on its own CPU time, sending
+ * contacts' texts to the gateway's sessions at a steady rate. Driven over the fork IPC channel.
+ */
+import { WhatsAppSimulator } from '../src/sandbox/simulator/whatsapp-simulator';
+
+export type HostCommand =
+  | { id: number; cmd: 'start' }
+  | { id: number; cmd: 'createContact'; phoneNumber: string }
+  | { id: number; cmd: 'linkDevice'; qr: string; phoneNumber: string }
+  | { id: number; cmd: 'steady'; pairs: { from: string; to: string }[]; perSecond: number; seconds: number }
+  | { id: number; cmd: 'stop' };
+
+export type HostReply = { id: number; result?: unknown; error?: string };
+
+const simulator = new WhatsAppSimulator();
+const now = () => performance.timeOrigin + performance.now();
+
+// libsignal logs every session it opens or closes.
+console.log = () => undefined;
+console.warn = () => undefined;
+
+/** Sends perSecond messages a second (round-robin over the pairs) on a 5 ms schedule, not in bursts. */
+async function steady(
+  command: Extract<HostCommand, { cmd: 'steady' }>,
+): Promise<{ sent: [string, number][]; late: number }> {
+  const total = command.perSecond * command.seconds;
+  const sent: [string, number][] = [];
+  const inFlight: Promise<void>[] = [];
+  const start = now();
+  let late = 0;
+  let n = 0;
+  while (n < total) {
+    const due = Math.min(total, Math.floor(((now() - start) / 1000) * command.perSecond) + 1);
+    if (due - n > 2) late++;
+    for (; n < due; n++) {
+      const pair = command.pairs[n % command.pairs.length];
+      const at = now();
+      inFlight.push(
+        simulator.sendMessage(pair.from, pair.to, { text: `latency probe ${n}` }).then((id) => {
+          sent.push([id, at]);
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await Promise.all(inFlight);
+  return { sent, late };
+}
+
+async function run(command: HostCommand): Promise<unknown> {
+  switch (command.cmd) {
+    case 'start': {
+      const endpoints = await simulator.start();
+      return {
+        ...endpoints,
+        rootPublicKey: simulator.rootPublicKey.toString('hex'),
+        certificate: simulator.tlsCertificate,
+      };
+    }
+    case 'createContact':
+      return simulator.createContact(command.phoneNumber);
+    case 'linkDevice':
+      return simulator.linkDevice(command.qr, { phoneNumber: command.phoneNumber });
+    case 'steady':
+      return steady(command);
+    case 'stop':
+      await simulator.stop();
+      return true;
+  }
+}
+
+process.on('message', (command: HostCommand) => {
+  run(command).then(
+    (result) => process.send?.({ id: command.id, result } satisfies HostReply),
+    (error: Error) => process.send?.({ id: command.id, error: error.message } satisfies HostReply),
+  );
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+import type { Lane } from './outbox-claims';
+
+export interface LaneResult {
+  delivered: { id: bigint; statusCode: number }[];
+  dead: { id: bigint; statusCode: number | null; error: string }[];
+  retry: { id: bigint; statusCode: number | null; error: string; nextAttemptAt: Date } | null;
+  /** Claimed but not attempted (an earlier row of the lane must be retried first, or shutdown). */
+  released: bigint[];
+}
+
+interface Pending {
+  lane: Lane;
+  result: LaneResult;
+  done: () => void;
+  fail: (error: unknown) => void;
+}
+
+/**
+ * Writes lane results. Every row is updated only while it still carries its lane's lease value
+ * (the fence), so a process whose lease ran out cannot overwrite a newer claim. Results of lanes
+ * finishing together share one transaction (group commit): one commit per flush, not per lane.
+ */
+@Injectable()
+export class OutboxResults {
+  private queue: Pending[] = [];
+  private flushing: Promise<void> | null = null;
+
+  constructor(private readonly prisma: PrismaService) {}
+
+  record(lane: Lane, result: LaneResult): Promise<void> {
+    return new Promise((done, fail) => {
+      this.queue.push({ lane, result, done, fail });
+      if (!this.flushing) this.flushing = this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0);
+        try {
+          const ops = this.statements(batch);
+          if (ops.length > 0) await this.prisma.$transaction(ops);
+          for (const item of batch) item.done();
+        } catch (error) {
+          for (const item of batch) item.fail(error);
+        }
+      }
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  private statements(batch: Pending[]): Prisma.PrismaPromise<number>[] {
+    const now = new Date();
+    const fence = (lease: Date) => Prisma.sql`status = 'pending' AND next_attempt_at = ${lease}`;
+    const ops: Prisma.PrismaPromise<number>[] = [];
+    // Delivered rows of lanes with the same lease and status code go in one statement.
+    const delivered = new Map<string, { lease: Date; code: number; ids: bigint[] }>();
+    const released = new Map<number, { lease: Date; ids: bigint[] }>();
+    for (const { lane, result } of batch) {
+      const lease = lane.leaseUntil;
+      for (const d of result.delivered) {
+        const key = `${lease.getTime()}:${d.statusCode}`;
+        const group = delivered.get(key) ?? { lease, code: d.statusCode, ids: [] };
+        group.ids.push(d.id);
+        delivered.set(key, group);
+      }
+      if (result.released.length > 0) {
+        const group = released.get(lease.getTime()) ?? { lease, ids: [] };
+        group.ids.push(...result.released);
+        released.set(lease.getTime(), group);
+      }
+      for (const d of result.dead) {
+        ops.push(this.prisma.$executeRaw`
+          UPDATE webhook_outbox SET status = 'dead', attempts = attempts + 1, last_status_code = ${d.statusCode},
+            last_error = ${d.error.slice(0, 512)}, next_attempt_at = ${now}, updated_at = ${now}
+          WHERE id = ${d.id} AND ${fence(lease)}`);
+      }
+      const retry = result.retry;
+      if (retry) {
+        ops.push(this.prisma.$executeRaw`
+          UPDATE webhook_outbox SET attempts = attempts + 1, last_status_code = ${retry.statusCode},
+            last_error = ${retry.error.slice(0, 512)}, next_attempt_at = ${retry.nextAttemptAt}, updated_at = ${now}
+          WHERE id = ${retry.id} AND ${fence(lease)}`);
+      }
+    }
+    for (const { lease, code, ids } of delivered.values()) {
+      ops.push(this.prisma.$executeRaw`
+        UPDATE webhook_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ${now},
+          last_status_code = ${code}, last_error = NULL, next_attempt_at = ${now}, updated_at = ${now}
+        WHERE id IN (${Prisma.join(ids)}) AND ${fence(lease)}`);
+    }
+    for (const { lease, ids } of released.values()) {
+      ops.push(this.prisma.$executeRaw`
+        UPDATE webhook_outbox SET next_attempt_at = ${now}, updated_at = ${now}
+        WHERE id IN (${Prisma.join(ids)}) AND ${fence(lease)}`);
+    }
+    return ops;
+  }
+}
