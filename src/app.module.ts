@@ -6,11 +6,13 @@ import { ActivityModule } from './activity/activity.module';
 import { AuthModule } from './auth/auth.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CommonModule } from './common/common.module';
+import { CompatModule } from './compat/compat.module';
 import { EnvelopeInterceptor } from './common/envelope.interceptor';
 import { EventsModule } from './events/events.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { CryptoModule } from './crypto/crypto.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagesModule } from './messages/messages.module';
@@ -69,6 +71,8 @@ export class AppModule {
         WhatsappModule,
         SessionsModule,
         EventsModule,
+        DashboardModule,
+        CompatModule,
         ...(options.sandbox ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })] : []),
       ],
       providers: [
