@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Prisma } from '../src/generated/prisma/client';
 import { PrismaService } from '../src/prisma/prisma.service';
 import type { OutboxEvent } from '../src/webhooks/webhook-events';
+import { OutboxClaims } from '../src/webhooks/outbox-claims';
+import { OutboxResults } from '../src/webhooks/outbox-results';
 import { WebhookDispatcher } from '../src/webhooks/webhook-dispatcher';
 import { WebhookHttp } from '../src/webhooks/webhook-http';
 import { WebhookOutbox } from '../src/webhooks/webhook-outbox.service';
+import { WebhookRetention } from '../src/webhooks/webhook-retention';
 import { eventually } from './support/gateway-fixture';
 import { startTestApp, testConfig } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -148,12 +153,88 @@ describe('webhook dispatcher: retries, dead letters, ordering, two dispatchers',
     ]);
   });
 
+  it('a claim whose holder died is due again when its lease runs out; the stale holder is fenced off', async () => {
+    // The running dispatcher is held back while the rows are written and claimed "by a process
+    // that then crashes" (a second OutboxClaims on the same database that never records a result).
+    const paused = jest.spyOn(app.get(OutboxClaims), 'claim').mockResolvedValue([]);
+    const events: OutboxEvent[] = [1, 2, 3].map((i) => ({
+      event: 'message.inbound',
+      sessionId: 'crashed-lane',
+      payload: {
+        from: '6281',
+        to: '6282',
+        message: `lease ${i}`,
+        timestamp: '1754889300',
+        type: 'text',
+        messageId: `L${i}`,
+      },
+    }));
+    await prisma.$transaction((tx) => app.get(WebhookOutbox).write(tx, events));
+    const claimedAt = Date.now();
+    const lanes = await new OutboxClaims(prisma).claim(100, 50, 1_500);
+    paused.mockRestore();
+    const lane = lanes.find((l) => l.sessionId === 'crashed-lane');
+    expect(lane?.rows.map((r) => JSON.parse(r.payload).message)).toEqual(['lease 1', 'lease 2', 'lease 3']);
+    const ids = lane!.rows.map((r) => r.deliveryId);
+    await eventually(
+      async () =>
+        (await prisma.webhookOutbox.count({ where: { deliveryId: { in: ids }, status: 'delivered' } })) === 3,
+      10_000,
+    );
+    const first = Math.min(...ids.map((id) => receiver.forDelivery(id)[0].at));
+    expect(first - claimedAt).toBeGreaterThanOrEqual(1_400);
+    // The dead holder's late result changes nothing.
+    await app.get(OutboxResults).record(lane!, {
+      delivered: [],
+      dead: lane!.rows.map((r) => ({ id: r.id, statusCode: 500, error: 'late' })),
+      retry: null,
+      released: [],
+    });
+    expect(
+      await prisma.webhookOutbox.count({
+        where: { deliveryId: { in: ids }, status: 'delivered', attempts: 1 },
+      }),
+    ).toBe(3);
+    expect(ids.map((id) => receiver.forDelivery(id).length)).toEqual([1, 1, 1]);
+  });
+
+  it('prunes delivered and dead rows past retention in batches, never pending ones, without stalling writers', async () => {
+    const old = new Date(Date.now() - 8 * 24 * 60 * 60 * 1000);
+    const later = new Date(Date.now() + 60 * 60 * 1000);
+    const values = Array.from({ length: 2_520 }, (_, i) => {
+      const status = i < 2_500 ? 'delivered' : i < 2_510 ? 'dead' : 'pending';
+      return Prisma.sql`(${randomUUID()}, 'retention', 'message.inbound', '{}', ${receiver.url}, ${status}, 1, ${later}, ${old}, ${old})`;
+    });
+    await prisma.$executeRaw`INSERT INTO webhook_outbox
+      (delivery_id, session_id, event, payload, target_url, status, attempts, next_attempt_at, created_at, updated_at)
+      VALUES ${Prisma.join(values)}`;
+    const writes = Array.from({ length: 10 }, async () => {
+      const t0 = Date.now();
+      await emit(app, 'during-prune');
+      return Date.now() - t0;
+    });
+    const [removed, ...writeMs] = await Promise.all([app.get(WebhookRetention).prune(), ...writes]);
+    expect(removed).toBe(2_510);
+    expect(Math.max(...writeMs)).toBeLessThan(1_000);
+    expect(await prisma.webhookOutbox.count({ where: { sessionId: 'retention' } })).toBe(10);
+    expect(
+      await prisma.webhookOutbox.count({ where: { sessionId: 'retention', status: { not: 'pending' } } }),
+    ).toBe(0);
+    await prisma.webhookOutbox.deleteMany({ where: { sessionId: 'retention' } });
+  });
+
   it('two dispatchers on one database never deliver a row twice', async () => {
     const second = await startTestApp(config());
     const posts = [jest.spyOn(app.get(WebhookHttp), 'post'), jest.spyOn(second.get(WebhookHttp), 'post')];
     try {
-      const sessions = Array.from({ length: 20 }, (_, i) => `pair-${i}`);
-      const ids = (await Promise.all(sessions.map((s, i) => emit(i % 2 ? second : app, s, 50)))).flat();
+      // 64 sessions: more lanes than one process runs at once (WEBHOOK_CONCURRENCY 32), written by
+      // both, then both started at the same moment.
+      const held = [app, second].map((a) => jest.spyOn(a.get(OutboxClaims), 'claim').mockResolvedValue([]));
+      const sessions = Array.from({ length: 64 }, (_, i) => `pair-${i}`);
+      const ids = (await Promise.all(sessions.map((s, i) => emit(i % 2 ? second : app, s, 20)))).flat();
+      held.forEach((h) => h.mockRestore());
+      app.get(WebhookDispatcher).wake();
+      second.get(WebhookDispatcher).wake();
       await eventually(
         async () =>
           (await prisma.webhookOutbox.count({ where: { deliveryId: { in: ids }, status: 'delivered' } })) ===
