@@ -4,66 +4,19 @@
  * connected socket costs. The simulator runs in a child process so this process holds only Baileys.
  * Writes bench/results/simulator-baseline.json; later benchmarks compare the gateway against it.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { BaileysTestClient, silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
-import type { HostCommand, HostReply } from './simulator-host';
+import { gcRss, SimulatorProcess } from './simulator-process';
 
 const SOCKET_COUNTS = [1, 10, 50];
 const MESSAGES_PER_RUN: Record<number, number> = { 1: 4000, 10: 5000, 50: 6000 };
 const CONTACT = '15557770000';
 const HARD_LIMIT_MS = 170_000;
 
-type WithoutId<C> = C extends unknown ? Omit<C, 'id'> : never;
 type Row = { sockets: number; messages: number; seconds: number; messagesPerSecond: number };
-
-class SimulatorProcess {
-  private nextId = 1;
-  private readonly pending = new Map<number, (reply: HostReply) => void>();
-  private readonly child: ChildProcess;
-
-  constructor() {
-    this.child = fork(join(__dirname, 'simulator-host.ts'), [], { execArgv: ['-r', '@swc-node/register'] });
-    this.child.on('message', (reply: HostReply) => {
-      this.pending.get(reply.id)?.(reply);
-      this.pending.delete(reply.id);
-    });
-  }
-
-  call<T>(command: WithoutId<HostCommand>): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, (reply) =>
-        reply.error ? reject(new Error(reply.error)) : resolve(reply.result as T),
-      );
-      this.child.send({ ...command, id });
-    });
-  }
-
-  kill(): void {
-    this.child.kill();
-  }
-}
-
-/** A real GC even when node was started without --expose-gc (the npm script does not pass it). */
-function exposeGc(): () => void {
-  const existing = (globalThis as { gc?: () => void }).gc;
-  if (existing) return existing;
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-const collectGarbage = exposeGc();
-
-function gcRss(): number {
-  for (let i = 0; i < 3; i++) collectGarbage();
-  return process.memoryUsage().rss;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -28,6 +28,8 @@ const slugOf = (name: string): string =>
 /** Session CRUD and lifecycle; the sockets themselves belong to the ConnectionRegistry. */
 @Injectable()
 export class SessionsService {
+  private creating: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly config: AppConfig,
@@ -41,10 +43,17 @@ export class SessionsService {
   async create(dto: CreateSessionDto, actor: Actor): Promise<{ session: SessionView; token: string }> {
     const id = dto.id ?? (await this.freeIdFor(dto.name));
     const createdById = actor.principal?.kind === 'user' ? actor.principal.userId : null;
-    const token = await this.prisma.$transaction(async (tx) => {
-      // Locks the table's gap so two concurrent creates cannot both pass the limit.
-      const [{ n }] = await tx.$queryRaw<{ n: bigint }[]>`SELECT COUNT(*) AS n FROM whatsapp_sessions FOR UPDATE`;
-      if (Number(n) >= this.config.MAX_SESSIONS) {
+    // Creates are serialised in this process so that the MAX_SESSIONS count cannot be raced here.
+    const insert = this.creating.then(() => this.insertSession(id, dto, actor, createdById));
+    this.creating = insert.catch(() => undefined);
+    const token = await insert;
+    await this.connect(id, null);
+    return { session: await this.get(id), token };
+  }
+
+  private insertSession(id: string, dto: CreateSessionDto, actor: Actor, createdById: number | null): Promise<string> {
+    return this.prisma.$transaction(async (tx) => {
+      if ((await tx.whatsappSession.count()) >= this.config.MAX_SESSIONS) {
         throw new ConflictException({
           message: `MAX_SESSIONS (${this.config.MAX_SESSIONS}) reached: delete a session or raise the limit`,
           code: 'SESSION_LIMIT',
@@ -70,8 +79,6 @@ export class SessionsService {
       );
       return issued.token;
     });
-    await this.connect(id, null);
-    return { session: await this.get(id), token };
   }
 
   async list(): Promise<SessionView[]> {

@@ -1,0 +1,191 @@
+/**
+ * The gateway against the raw-Baileys baseline (`npm run bench:sessions`), on the simulator:
+ * - inbound: 10 and 50 connected sessions, one contact sending as fast as the simulator can; messages
+ *   per second STORED in MySQL (counted at the gateway's message.stored event, i.e. after commit),
+ *   as a ratio of the raw-Baileys msgs/s measured by bench/simulator-baseline.ts in the same run;
+ * - memory: RSS per idle connected session at 100 sessions, against RSS per raw Baileys socket;
+ * - restart: 100 saved sessions all `connected` again after the app restarts.
+ * Writes bench/results/gateway-sessions.json. Creates and drops its own database.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from '../src/app.module';
+import { configureApp } from '../src/app.setup';
+import { DomainEvents } from '../src/common/domain-events';
+import { loadConfig } from '../src/config/load-config';
+import { withDatabase } from '../src/prisma/database-url';
+import { dropDatabase, migrate } from '../src/prisma/migrator';
+import { MIGRATIONS_DIR } from '../src/prisma/paths';
+import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
+import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
+import { SessionsService } from '../src/sessions/sessions.service';
+import { gcRss, SimulatorProcess } from './simulator-process';
+
+const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
+const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+const INBOUND_RUNS: { sessions: number; messages: number }[] = [
+  { sessions: 10, messages: 5000 },
+  { sessions: 50, messages: 6000 },
+];
+const CONTACT = '15557770000';
+const HARD_LIMIT_MS = 540_000;
+const SERVER = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const numberOf = (i: number) => String(15557771000 + i);
+
+interface Baseline {
+  inbound: { sockets: number; messagesPerSecond: number }[];
+  idleSocket: { rssPerSocketKiB: number };
+}
+
+function rawBaseline(): Baseline {
+  if (!process.argv.includes('--reuse-baseline')) {
+    execFileSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'simulator-baseline.ts')], { stdio: 'inherit' });
+  }
+  return JSON.parse(readFileSync(join(__dirname, 'results', 'simulator-baseline.json'), 'utf8')) as Baseline;
+}
+
+async function startGateway(databaseUrl: string, socket: { waWebSocketUrl: string; fetchAgent: Agent }) {
+  const { config } = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: `${databaseUrl}?connection_limit=20`,
+    LOG_LEVEL: 'silent',
+    TOKEN_ENCRYPTION_KEY: '2e'.repeat(32),
+    MAX_SESSIONS: String(SESSIONS + 10),
+    MIGRATE_ON_START: 'false',
+    MEDIA_DOWNLOAD: 'false',
+  });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { baileys: socket }), {
+    logger: false,
+    bodyParser: false,
+  });
+  configureApp(app, config);
+  await app.init();
+  return app;
+}
+
+/** Resolves when `count` distinct sessions reported `connected`. */
+function connectedCount(app: NestExpressApplication, count: number, onQr?: (sessionId: string, qr: string) => void): Promise<void> {
+  const events = app.get(DomainEvents);
+  const connected = new Set<string>();
+  return new Promise((resolve) => {
+    if (onQr) events.on('session.qr', ({ sessionId, qr }) => onQr(sessionId, qr));
+    events.on('session.status', ({ sessionId, status }) => {
+      if (status === 'connected') connected.add(sessionId);
+      if (connected.size >= count) resolve();
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const baseline = rawBaseline();
+  silenceLibsignalConsole();
+  const host = new SimulatorProcess();
+  const started = await host.call<{ webSocketUrl: string; rootPublicKey: string; certificate: string }>({ cmd: 'start' });
+  enableSandboxBaileys({ rootPublicKey: Buffer.from(started.rootPublicKey, 'hex') });
+  const socket = { waWebSocketUrl: started.webSocketUrl, fetchAgent: new Agent({ ca: started.certificate }) };
+  await host.call({ cmd: 'createContact', phoneNumber: CONTACT });
+
+  const databaseUrl = withDatabase(SERVER, `wagw_bench_sessions_${process.pid}`);
+  await migrate(databaseUrl, MIGRATIONS_DIR);
+  try {
+    let app = await startGateway(databaseUrl, socket);
+    await sleep(1000);
+    const rssBefore = gcRss();
+
+    // Link 100 sessions: each shows a QR that a simulated phone scans.
+    const ids = Array.from({ length: SESSIONS }, (_, i) => `s${i}`);
+    const linked = connectedCount(app, SESSIONS, (sessionId, qr) => {
+      void host.call({ cmd: 'linkDevice', qr, phoneNumber: numberOf(ids.indexOf(sessionId)) }).catch(() => undefined);
+    });
+    const sessions = app.get(SessionsService);
+    for (let i = 0; i < SESSIONS; i += 10) {
+      await Promise.all(ids.slice(i, i + 10).map((id) => sessions.create({ id, name: id }, { principal: null, ip: null, userAgent: null })));
+    }
+    await linked;
+    log(`${SESSIONS} sessions linked and connected`);
+    await sleep(2000);
+    const rssAfter = gcRss();
+    const rssPerSessionKiB = Math.round((rssAfter - rssBefore) / SESSIONS / 1024);
+
+    // Inbound throughput, counted when messages are committed to MySQL.
+    const events = app.get(DomainEvents);
+    let stored = 0;
+    let prefix = '';
+    events.on('message.stored', (m) => {
+      if (m.direction === 'inbound' && m.text?.startsWith(prefix)) stored++;
+    });
+    prefix = 'warm-up';
+    await host.call({ cmd: 'push', from: CONTACT, to: ids.slice(0, Math.min(50, SESSIONS)).map((_, i) => numberOf(i)), perRecipient: 1, prefix });
+    while (stored < Math.min(50, SESSIONS)) await sleep(50);
+    log('warm-up stored');
+    const inbound: { sessions: number; messages: number; seconds: number; messagesPerSecond: number; ratioToRaw: number }[] = [];
+    for (const run of INBOUND_RUNS) {
+      prefix = `run-${run.sessions} `;
+      stored = 0;
+      const perRecipient = Math.ceil(run.messages / run.sessions);
+      const expected = perRecipient * run.sessions;
+      const t0 = process.hrtime.bigint();
+      await host.call({ cmd: 'push', from: CONTACT, to: ids.slice(0, run.sessions).map((_, i) => numberOf(i)), perRecipient, prefix });
+      while (stored < expected) await sleep(10);
+      log(`inbound run with ${run.sessions} sessions done`);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const rate = Math.round(expected / seconds);
+      const raw = baseline.inbound.find((r) => r.sockets === run.sessions)?.messagesPerSecond ?? NaN;
+      inbound.push({ sessions: run.sessions, messages: expected, seconds: +seconds.toFixed(2), messagesPerSecond: rate, ratioToRaw: +(rate / raw).toFixed(2) });
+    }
+
+    // Restart: a new app instance on the same database brings every saved session back.
+    await app.close();
+    const t0 = Date.now();
+    app = await startGateway(databaseUrl, socket);
+    await connectedCount(app, SESSIONS);
+    const restartSeconds = +((Date.now() - t0) / 1000).toFixed(2);
+    await app.close();
+
+    const result = {
+      measuredAt: new Date().toISOString(),
+      node: process.version,
+      inbound,
+      memory: {
+        sessions: SESSIONS,
+        rssPerSessionKiB,
+        rawRssPerSocketKiB: baseline.idleSocket.rssPerSocketKiB,
+        ratioToRaw: +(rssPerSessionKiB / baseline.idleSocket.rssPerSocketKiB).toFixed(2),
+      },
+      restart: { sessions: SESSIONS, secondsToAllConnected: restartSeconds },
+      goals: { inboundRatio: '>= 0.8', memoryRatio: '<= 1.2 and < 20 MiB per session', restartSeconds: '< 15' },
+    };
+    mkdirSync(join(__dirname, 'results'), { recursive: true });
+    writeFileSync(join(__dirname, 'results', 'gateway-sessions.json'), `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write('\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s  vs raw\n');
+    for (const r of inbound) {
+      process.stdout.write(`${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)}  ${r.ratioToRaw.toFixed(2)}x\n`);
+    }
+    process.stdout.write(`\nidle connected session: ${rssPerSessionKiB} KiB RSS each at ${SESSIONS} sessions (raw Baileys: ${baseline.idleSocket.rssPerSocketKiB} KiB, ${result.memory.ratioToRaw}x)\n`);
+    process.stdout.write(`restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s\nwritten to bench/results/gateway-sessions.json\n`);
+  } finally {
+    await dropDatabase(databaseUrl).catch(() => undefined);
+    await host.call({ cmd: 'stop' }).catch(() => undefined);
+    host.kill();
+  }
+}
+
+const watchdog = setTimeout(() => {
+  process.stderr.write(`benchmark exceeded ${HARD_LIMIT_MS / 1000} s, aborting\n`);
+  process.exit(1);
+}, HARD_LIMIT_MS);
+watchdog.unref();
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
