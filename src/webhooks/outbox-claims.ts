@@ -69,14 +69,17 @@ export class OutboxClaims {
         ORDER BY id LIMIT ${maxLanes}
         FOR UPDATE SKIP LOCKED`;
       if (locked.length === 0) return [];
+      // The lanes' ids from the (session_id, status, id) index alone, then their rows by primary
+      // key: one small query each, and no temporary table full of payloads.
       const parts = locked.map(
-        (
-          head,
-        ) => Prisma.sql`(SELECT id, session_id, delivery_id, event, payload, target_url, attempts, next_attempt_at
-          FROM webhook_outbox WHERE ${sameSession(head.session_id)} AND status = 'pending' AND id >= ${head.id}
+        (head) => Prisma.sql`(SELECT id FROM webhook_outbox
+          WHERE ${sameSession(head.session_id)} AND status = 'pending' AND id >= ${head.id}
           ORDER BY id LIMIT ${laneSize})`,
       );
-      const rows = await tx.$queryRaw<LaneRow[]>`${Prisma.join(parts, ' UNION ALL ')}`;
+      const laneIds = await tx.$queryRaw<{ id: bigint }[]>`${Prisma.join(parts, ' UNION ALL ')}`;
+      const rows = await tx.$queryRaw<LaneRow[]>`
+        SELECT id, session_id, delivery_id, event, payload, target_url, attempts, next_attempt_at
+        FROM webhook_outbox WHERE id IN (${Prisma.join(laneIds.map((r) => r.id))}) AND status = 'pending'`;
       const lanes = this.toLanes(locked, rows, now, new Date(now.getTime() + leaseMs));
       const ids = lanes.flatMap((lane) => lane.rows.map((row) => row.id));
       await tx.$executeRaw`

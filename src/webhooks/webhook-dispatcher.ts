@@ -12,7 +12,7 @@ import { signBody, WebhookSecrets } from './webhook-secrets';
 import { WebhookSettings, type WebhookConfig } from './webhook-settings';
 
 /** Rows of one session claimed at once; they are posted one after another, in order. */
-export const LANE_SIZE = 50;
+export const LANE_SIZE = 100;
 const TICK_MS = 1_000;
 const WAKE_BUCKET_MS = 25;
 const WAKING_EVENTS: DomainEventName[] = [
