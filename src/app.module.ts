@@ -17,6 +17,7 @@ import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MessagesModule } from './messages/messages.module';
 import { PrismaModule } from './prisma/prisma.module';
+import { RecipientsModule } from './recipients/recipients.module';
 import { SandboxModule } from './sandbox/mode/sandbox.module';
 import type { SandboxRuntime } from './sandbox/mode/sandbox-runtime';
 import { UsersModule } from './users/users.module';
@@ -71,6 +72,7 @@ export class AppModule {
         WhatsappModule,
         SessionsModule,
         EventsModule,
+        RecipientsModule,
         DashboardModule,
         CompatModule,
         ...(options.sandbox ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })] : []),

@@ -211,6 +211,25 @@ export class AppConfig {
   @Min(1024)
   CSV_MAX_BYTES = 50 * 1024 * 1024;
 
+  /** How often the campaign scheduler and sender look for due work, in ms. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  CAMPAIGN_TICK_MS = 1000;
+
+  /** Attempts per campaign recipient on transient send errors before it is marked failed. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  CAMPAIGN_MAX_ATTEMPTS = 3;
+
+  /** Wait before the first retry of a transient send error, in ms; doubles per attempt (max 1 hour). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  CAMPAIGN_RETRY_DELAY_MS = 30_000;
+
   /** Runs the gateway against the built-in WhatsApp simulator (never in production). */
   @Transform(toBool)
   @IsBoolean()
@@ -221,6 +240,25 @@ export class AppConfig {
   @IsInt()
   @Min(0)
   SANDBOX_PORT = 0;
+
+  /**
+   * Sandbox mode against a simulator running in another process (tests that kill and restart the
+   * gateway): its WebSocket URL, root public key (64 hex) and TLS certificate (a PEM file path or
+   * the PEM in base64). Without a URL sandbox mode starts its own simulator.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^wss?:\/\/.+/, { message: 'must be a ws:// URL' })
+  SANDBOX_SIMULATOR_WS_URL?: string = undefined;
+
+  @ValidateIf((c: AppConfig) => c.SANDBOX_SIMULATOR_WS_URL !== undefined)
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex characters (the simulator root public key)' })
+  SANDBOX_SIMULATOR_ROOT_KEY?: string = undefined;
+
+  @ValidateIf((c: AppConfig) => c.SANDBOX_SIMULATOR_WS_URL !== undefined)
+  @IsString()
+  @MinLength(1)
+  SANDBOX_SIMULATOR_CA?: string = undefined;
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';

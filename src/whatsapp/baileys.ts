@@ -7,6 +7,7 @@ export {
   Browsers,
   DisconnectReason,
   downloadMediaMessage,
+  generateMessageIDV2,
   getContentType,
   initAuthCreds,
   isJidGroup,

@@ -1,0 +1,107 @@
+import { InvalidPhoneNumberError, toE164 } from '../common/phone';
+import { CsvFileError } from './csv-file-error';
+
+/** Which CSV column holds what; every column that is not phone or name is a template variable. */
+export interface CsvColumns {
+  phone: number;
+  name: number | null;
+  variables: { index: number; key: string }[];
+}
+
+export interface RecipientData {
+  phone: string;
+  name: string | null;
+  variables: Record<string, string> | null;
+}
+
+export type RowResult = { ok: true; recipient: RecipientData } | { ok: false; phone: string; reason: string };
+
+const PHONE_HEADERS = new Set([
+  'phone',
+  'phone_number',
+  'phonenumber',
+  'phone number',
+  'number',
+  'mobile',
+  'whatsapp',
+  'msisdn',
+]);
+const NAME_HEADERS = new Set(['name', 'full_name', 'fullname', 'full name']);
+export const NAME_MAX = 120;
+export const VARIABLE_KEY_MAX = 64;
+export const VARIABLE_VALUE_MAX = 1000;
+
+/** Undoes the export's formula escaping, so an exported file imports back unchanged. */
+export const unescapeCell = (cell: string): string => (/^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell);
+
+/** Reads the header row; a file without a phone column (or with a column twice) is refused whole. */
+export function readHeader(cells: string[]): CsvColumns {
+  const names = cells.map((c) =>
+    unescapeCell(c)
+      .replace(/^\uFEFF/, '')
+      .trim(),
+  );
+  const seen = new Set<string>();
+  let phone = -1;
+  let name: number | null = null;
+  const variables: CsvColumns['variables'] = [];
+  names.forEach((header, index) => {
+    const lower = header.toLowerCase();
+    if (header === '') return;
+    if (seen.has(lower))
+      throw new CsvFileError(`The column "${header.slice(0, 40)}" appears twice in the header`);
+    seen.add(lower);
+    if (phone < 0 && PHONE_HEADERS.has(lower)) phone = index;
+    else if (name === null && NAME_HEADERS.has(lower)) name = index;
+    else if (header.length > VARIABLE_KEY_MAX)
+      throw new CsvFileError(
+        `The column name "${header.slice(0, 40)}..." is longer than ${VARIABLE_KEY_MAX} characters`,
+      );
+    else variables.push({ index, key: header });
+  });
+  if (phone < 0) {
+    const found =
+      names
+        .filter(Boolean)
+        .slice(0, 10)
+        .map((n) => `"${n.slice(0, 40)}"`)
+        .join(', ') || 'none';
+    throw new CsvFileError(
+      `The file has no phone column (the first line must name the columns, one of them "phone"; found: ${found})`,
+      'CSV_NO_PHONE_COLUMN',
+    );
+  }
+  return { phone, name, variables };
+}
+
+/** One data row: a recipient with its phone in E.164, or the reason it cannot be one. */
+export function readRow(cells: string[], columns: CsvColumns, defaultCountry?: string): RowResult {
+  const cell = (index: number) => unescapeCell(cells[index] ?? '').trim();
+  const rawPhone = cell(columns.phone);
+  if (rawPhone === '') return { ok: false, phone: '', reason: 'phone is empty' };
+  let phone: string;
+  try {
+    phone = toE164(rawPhone, defaultCountry);
+  } catch (error) {
+    if (!(error instanceof InvalidPhoneNumberError)) throw error;
+    return { ok: false, phone: rawPhone.slice(0, 40), reason: 'not a valid phone number' };
+  }
+  const variables: Record<string, string> = {};
+  for (const { index, key } of columns.variables) {
+    const value = cell(index);
+    if (value === '') continue;
+    if (value.length > VARIABLE_VALUE_MAX) {
+      return { ok: false, phone: rawPhone, reason: `${key} is longer than ${VARIABLE_VALUE_MAX} characters` };
+    }
+    variables[key] = value;
+  }
+  const name = columns.name === null ? '' : cell(columns.name);
+  return {
+    ok: true,
+    recipient: {
+      phone,
+      name: name === '' ? null : name.slice(0, NAME_MAX),
+      variables: Object.keys(variables).length > 0 ? variables : null,
+    },
+  };
+}
