@@ -38,7 +38,7 @@ interface LaneRow extends HeadRow {
   next_attempt_at: Date;
 }
 
-const READ_COMMITTED = { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted };
+const COLUMNS = Prisma.sql`id, session_id, delivery_id, event, payload, target_url, attempts, next_attempt_at`;
 const sameSession = (sessionId: string | null) =>
   sessionId === null ? Prisma.sql`session_id IS NULL` : Prisma.sql`session_id = ${sessionId}`;
 
@@ -62,48 +62,56 @@ export class OutboxClaims {
       WHERE o.next_attempt_at <= ${now}
       ORDER BY o.id LIMIT ${maxLanes * 2}`;
     if (heads.length === 0) return [];
+    // Every locking statement below finds rows by primary key, so InnoDB takes record locks only
+    // (no gap locks) and inserts by message capture never wait for a claim.
     return this.prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<HeadRow[]>`
-        SELECT id, session_id FROM webhook_outbox
+      const locked = await tx.$queryRaw<LaneRow[]>`
+        SELECT ${COLUMNS} FROM webhook_outbox
         WHERE id IN (${Prisma.join(heads.map((h) => h.id))}) AND status = 'pending' AND next_attempt_at <= ${now}
         ORDER BY id LIMIT ${maxLanes}
         FOR UPDATE SKIP LOCKED`;
       if (locked.length === 0) return [];
-      // The lanes' ids from the (session_id, status, id) index alone, then their rows by primary
-      // key: one small query each, and no temporary table full of payloads.
-      const parts = locked.map(
-        (head) => Prisma.sql`(SELECT id FROM webhook_outbox
-          WHERE ${sameSession(head.session_id)} AND status = 'pending' AND id >= ${head.id}
-          ORDER BY id LIMIT ${laneSize})`,
-      );
-      const laneIds = await tx.$queryRaw<{ id: bigint }[]>`${Prisma.join(parts, ' UNION ALL ')}`;
-      const rows = await tx.$queryRaw<LaneRow[]>`
-        SELECT id, session_id, delivery_id, event, payload, target_url, attempts, next_attempt_at
-        FROM webhook_outbox WHERE id IN (${Prisma.join(laneIds.map((r) => r.id))}) AND status = 'pending'`;
-      const lanes = this.toLanes(locked, rows, now, new Date(now.getTime() + leaseMs));
+      const followers = laneSize > 1 ? await this.followers(tx, locked, laneSize - 1) : [];
+      const lanes = this.toLanes(locked, followers, now, new Date(now.getTime() + leaseMs));
       const ids = lanes.flatMap((lane) => lane.rows.map((row) => row.id));
       await tx.$executeRaw`
         UPDATE webhook_outbox SET next_attempt_at = ${lanes[0].leaseUntil}, updated_at = ${now}
         WHERE id IN (${Prisma.join(ids)}) AND status = 'pending'`;
       return lanes;
-    }, READ_COMMITTED);
+    });
+  }
+
+  /**
+   * The rows after each head: their ids from the (session_id, status, id) index alone, then the
+   * rows by primary key (no temporary table full of payloads).
+   */
+  private async followers(tx: Prisma.TransactionClient, heads: LaneRow[], count: number): Promise<LaneRow[]> {
+    const parts = heads.map(
+      (head) => Prisma.sql`(SELECT id FROM webhook_outbox
+        WHERE ${sameSession(head.session_id)} AND status = 'pending' AND id > ${head.id}
+        ORDER BY id LIMIT ${count})`,
+    );
+    const ids = await tx.$queryRaw<{ id: bigint }[]>`${Prisma.join(parts, ' UNION ALL ')}`;
+    if (ids.length === 0) return [];
+    return tx.$queryRaw<LaneRow[]>`
+      SELECT ${COLUMNS} FROM webhook_outbox WHERE id IN (${Prisma.join(ids.map((r) => r.id))}) AND status = 'pending'`;
   }
 
   /** Each locked head with the rows after it, cut at the first one that is not due. */
-  private toLanes(heads: HeadRow[], rows: LaneRow[], now: Date, leaseUntil: Date): Lane[] {
+  private toLanes(heads: LaneRow[], followers: LaneRow[], now: Date, leaseUntil: Date): Lane[] {
     const bySession = new Map<string | null, LaneRow[]>();
-    for (const row of rows) {
+    for (const row of followers) {
       const list = bySession.get(row.session_id) ?? [];
       list.push(row);
       bySession.set(row.session_id, list);
     }
     return heads.map((head) => {
-      const own = (bySession.get(head.session_id) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1));
-      const cut = own.findIndex((row, i) => i > 0 && row.next_attempt_at > now);
+      const after = (bySession.get(head.session_id) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const cut = after.findIndex((row) => row.next_attempt_at > now);
       return {
         sessionId: head.session_id,
         leaseUntil,
-        rows: (cut === -1 ? own : own.slice(0, cut)).map((row) => ({
+        rows: [head, ...(cut === -1 ? after : after.slice(0, cut))].map((row) => ({
           id: row.id,
           deliveryId: row.delivery_id,
           sessionId: row.session_id,
