@@ -1,5 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
+import { PrismaService } from '../src/prisma/prisma.service';
 import { adminToken, eventually, GatewayFixture } from './support/gateway-fixture';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -144,6 +145,11 @@ describe("the first seed's API (wa-server) on top of sessions, messages and webh
       byDirection: { inbound: 1, outbound: 0 },
     });
     expect(data.webhookDeliveries).toMatchObject({ delivered: expect.any(Number), dead: 0, successRate: 1 });
+    // No WEBHOOK_SECRET here: the first delivery generated one and stored it encrypted.
+    const config = await as(admin, api().get('/api/v1/webhooks/config')).expect(200);
+    expect(config.body.data.secret).toMatchObject({ source: 'stored', fingerprint: expect.any(String) });
+    const stored = await app.get(PrismaService).setting.findUniqueOrThrow({ where: { key: 'webhook' } });
+    expect(JSON.stringify(stored.value)).not.toContain('whsec_');
   });
 
   it('dashboard: webhook config GET/PUT in the seed shape, and the webhook test', async () => {

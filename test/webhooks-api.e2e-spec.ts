@@ -160,6 +160,16 @@ describe('webhooks end to end: a real message, signatures, config, overrides, de
       return res.body.data.deliveries.length === 2 ? res.body.data : null;
     });
     expect(dead.pagination).toMatchObject({ limit: 50, offset: 0, count: 2, total: 2 });
+    const future = new Date(Date.now() + 60_000).toISOString();
+    const none = await auth(api().get(`/api/v1/webhooks/deliveries?status=dead&from=${future}`)).expect(200);
+    expect(none.body.data.pagination.total).toBe(0);
+    const paged = await auth(
+      api().get('/api/v1/webhooks/deliveries?status=dead&sessionId=sales&limit=1&offset=1'),
+    ).expect(200);
+    expect(paged.body.data.deliveries.map((d: { deliveryId: string }) => d.deliveryId)).toEqual([
+      dead.deliveries[1].deliveryId,
+    ]);
+    await auth(api().get('/api/v1/webhooks/deliveries?status=lost')).expect(400);
     expect(dead.deliveries[0]).toMatchObject({
       status: 'dead',
       attempts: 2,
