@@ -3,6 +3,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { SecretBox } from '../crypto/secret-box';
 import { PrismaService } from '../prisma/prisma.service';
+import { RefreshingCache } from './refreshing-cache';
 import { WebhookSettings } from './webhook-settings';
 import { WebhookTargets } from './webhook-targets';
 
@@ -30,7 +31,7 @@ export interface SecretInfo {
  */
 @Injectable()
 export class WebhookSecrets {
-  private readonly cache = new Map<string, { secret: string; at: number }>();
+  private readonly cache = new RefreshingCache<string, string>(CACHE_MS);
 
   constructor(
     private readonly prisma: PrismaService,
@@ -118,11 +119,7 @@ export class WebhookSecrets {
     return this.box.decryptToString(sealed, PURPOSE);
   }
 
-  private async cached(key: string, load: () => Promise<string>): Promise<string> {
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.secret;
-    const secret = await load();
-    this.cache.set(key, { secret, at: Date.now() });
-    return secret;
+  private cached(key: string, load: () => Promise<string>): Promise<string> {
+    return this.cache.get(key, load);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { RefreshingCache } from './refreshing-cache';
 import { WEBHOOK_EVENTS, type WebhookEventName } from './webhook-events';
 
 /** The global webhook config is stored in settings under this key (env values are the defaults). */
@@ -33,11 +34,12 @@ const CACHE_MS = 5_000;
 
 /**
  * Reads and changes the global webhook config. Reads are cached for a few seconds (the dispatcher
- * asks on every claim); a change made by this process is seen at once, by others within the cache time.
+ * asks on every claim); a change made by this process is seen at once, by others within about the
+ * cache time.
  */
 @Injectable()
 export class WebhookSettings {
-  private cached: { value: GlobalWebhookSetting; at: number } | null = null;
+  private readonly cache = new RefreshingCache<'global', GlobalWebhookSetting>(CACHE_MS);
 
   constructor(
     private readonly prisma: PrismaService,
@@ -45,16 +47,16 @@ export class WebhookSettings {
   ) {}
 
   invalidate(): void {
-    this.cached = null;
+    this.cache.clear();
   }
 
   /** `client`: the caller's transaction, if any (see WebhookTargets.forSession). */
   async stored(client?: Prisma.TransactionClient): Promise<GlobalWebhookSetting> {
-    if (this.cached && Date.now() - this.cached.at < CACHE_MS) return this.cached.value;
-    const row = await (client ?? this.prisma).setting.findUnique({ where: { key: WEBHOOK_SETTING_KEY } });
-    const value = isObject(row?.value) ? (row.value as GlobalWebhookSetting) : {};
-    this.cached = { value, at: Date.now() };
-    return value;
+    return this.cache.get(
+      'global',
+      () => this.read(client ?? this.prisma),
+      () => this.read(this.prisma),
+    );
   }
 
   async config(client?: Prisma.TransactionClient): Promise<WebhookConfig> {
@@ -96,8 +98,13 @@ export class WebhookSettings {
       });
       return next;
     });
-    this.cached = { value, at: Date.now() };
+    this.cache.set('global', value);
     return value;
+  }
+
+  private async read(client: Prisma.TransactionClient): Promise<GlobalWebhookSetting> {
+    const row = await client.setting.findUnique({ where: { key: WEBHOOK_SETTING_KEY } });
+    return isObject(row?.value) ? (row.value as GlobalWebhookSetting) : {};
   }
 }
 

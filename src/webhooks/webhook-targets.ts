@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { RefreshingCache } from './refreshing-cache';
 import { WEBHOOK_EVENTS, type WebhookEventName } from './webhook-events';
 import { WebhookSettings } from './webhook-settings';
 
@@ -23,7 +24,7 @@ const CACHE_MS = 5_000;
  */
 @Injectable()
 export class WebhookTargets {
-  private readonly sessions = new Map<string, { value: WebhookTarget | null; at: number }>();
+  private readonly sessions = new RefreshingCache<string, WebhookTarget | null>(CACHE_MS);
 
   constructor(
     private readonly prisma: PrismaService,
@@ -61,17 +62,24 @@ export class WebhookTargets {
 
   /** The session's own override, or null when it uses the global webhook. */
   async sessionTarget(sessionId: string, client?: Prisma.TransactionClient): Promise<WebhookTarget | null> {
-    const cached = this.sessions.get(sessionId);
-    if (cached && Date.now() - cached.at < CACHE_MS) return cached.value;
-    const row = await (client ?? this.prisma).whatsappSession.findUnique({
+    return this.sessions.get(
+      sessionId,
+      () => this.readSession(sessionId, client ?? this.prisma),
+      () => this.readSession(sessionId, this.prisma),
+    );
+  }
+
+  private async readSession(
+    sessionId: string,
+    client: Prisma.TransactionClient,
+  ): Promise<WebhookTarget | null> {
+    const row = await client.whatsappSession.findUnique({
       where: { id: sessionId },
       select: { webhookUrl: true, webhookEvents: true },
     });
     const events = Array.isArray(row?.webhookEvents) ? (row.webhookEvents as WebhookEventName[]) : [];
-    const value: WebhookTarget | null = row?.webhookUrl
+    return row?.webhookUrl
       ? { url: row.webhookUrl, events: events.length ? events : WEBHOOK_EVENTS, kind: 'session' }
       : null;
-    this.sessions.set(sessionId, { value, at: Date.now() });
-    return value;
   }
 }
