@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../generated/prisma/client';
 import { SecretBox } from '../crypto/secret-box';
 import { PrismaService } from '../prisma/prisma.service';
+import { AuthKeyWriter } from './auth-key-writer';
 import {
   BufferJSON,
   initAuthCreds,
@@ -25,17 +25,21 @@ export interface SessionAuthState {
 
 /**
  * Baileys auth state in MySQL: one row per key (`creds`, then one per signal key), each value
- * JSON-encoded with Baileys' BufferJSON and sealed with AES-256-GCM. A batch of key writes is one
- * statement inside one transaction.
+ * JSON-encoded with Baileys' BufferJSON and sealed with AES-256-GCM. Writes go through the
+ * AuthKeyWriter, which batches them across sessions into one transaction.
  */
 @Injectable()
 export class AuthStateStore {
   constructor(
     private readonly prisma: PrismaService,
     private readonly box: SecretBox,
-  ) {}
+    private readonly writer: AuthKeyWriter,
+  ) {
+    writer.seal = (value) => new Uint8Array(this.box.encrypt(JSON.stringify(value, BufferJSON.replacer), PURPOSE));
+  }
 
   async load(sessionId: string): Promise<SessionAuthState> {
+    await this.writer.flush();
     const row = await this.prisma.sessionAuthKey.findUnique({
       where: { sessionId_category_keyId: { sessionId, ...CREDS } },
     });
@@ -49,13 +53,20 @@ export class AuthStateStore {
       creds,
       keys,
       restored: row !== null,
-      saveCreds: () => this.write(sessionId, [{ ...CREDS, value: creds }]),
+      saveCreds: async () => this.writer.queue(sessionId, [{ ...CREDS, value: creds }]),
     };
   }
 
   /** Forgets everything WhatsApp knows about this session (after a logout). */
   async clear(sessionId: string): Promise<void> {
+    this.writer.discard(sessionId);
+    await this.writer.flush();
     await this.prisma.sessionAuthKey.deleteMany({ where: { sessionId } });
+  }
+
+  /** Waits until every queued key write is in the database. */
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   private async getKeys<T extends keyof SignalDataTypeMap>(
@@ -63,12 +74,18 @@ export class AuthStateStore {
     type: T,
     ids: string[],
   ): Promise<{ [id: string]: SignalDataTypeMap[T] }> {
-    if (ids.length === 0) return {};
+    const result: { [id: string]: SignalDataTypeMap[T] } = {};
+    const missing: string[] = [];
+    for (const id of ids) {
+      const queued = this.writer.peek(sessionId, type, id);
+      if (queued === undefined) missing.push(id);
+      else if (queued !== null) result[id] = queued as SignalDataTypeMap[T];
+    }
+    if (missing.length === 0) return result;
     const rows = await this.prisma.sessionAuthKey.findMany({
-      where: { sessionId, category: type, keyId: { in: ids } },
+      where: { sessionId, category: type, keyId: { in: missing } },
       select: { keyId: true, value: true },
     });
-    const result: { [id: string]: SignalDataTypeMap[T] } = {};
     for (const row of rows) {
       const value = this.open<SignalDataTypeMap[T]>(row.value);
       // Baileys expects this one key type as a protobuf object, as its own file store returns it.
@@ -81,43 +98,11 @@ export class AuthStateStore {
   }
 
   private async setKeys(sessionId: string, data: SignalDataSet): Promise<void> {
-    const writes: { category: string; keyId: string; value: unknown }[] = [];
-    const deletes: { category: string; keyId: string }[] = [];
-    for (const [category, entries] of Object.entries(data)) {
-      for (const [keyId, value] of Object.entries(entries ?? {})) {
-        if (value === null || value === undefined) deletes.push({ category, keyId });
-        else writes.push({ category, keyId, value });
-      }
+    const entries: { category: string; keyId: string; value: unknown }[] = [];
+    for (const [category, values] of Object.entries(data)) {
+      for (const [keyId, value] of Object.entries(values ?? {})) entries.push({ category, keyId, value: value ?? null });
     }
-    await this.write(sessionId, writes, deletes);
-  }
-
-  private async write(
-    sessionId: string,
-    writes: { category: string; keyId: string; value: unknown }[],
-    deletes: { category: string; keyId: string }[] = [],
-  ): Promise<void> {
-    if (writes.length === 0 && deletes.length === 0) return;
-    const now = new Date();
-    const statements: Prisma.PrismaPromise<unknown>[] = [];
-    if (writes.length > 0) {
-      const rows = writes.map(
-        (w) => Prisma.sql`(${sessionId}, ${w.category}, ${w.keyId}, ${this.seal(w.value)}, ${now})`,
-      );
-      statements.push(
-        this.prisma.$executeRaw`INSERT INTO session_auth_keys (session_id, category, key_id, value, updated_at)
-          VALUES ${Prisma.join(rows)}
-          ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)`,
-      );
-    }
-    if (deletes.length > 0) {
-      statements.push(this.prisma.sessionAuthKey.deleteMany({ where: { sessionId, OR: deletes } }));
-    }
-    await this.prisma.$transaction(statements);
-  }
-
-  private seal(value: unknown): Uint8Array<ArrayBuffer> {
-    return new Uint8Array(this.box.encrypt(JSON.stringify(value, BufferJSON.replacer), PURPOSE));
+    this.writer.queue(sessionId, entries);
   }
 
   private open<T>(sealed: Uint8Array): T {

@@ -242,6 +242,8 @@ export class ConnectionRegistry implements OnModuleDestroy {
     } catch (error) {
       this.logger.warn({ err: error, sessionId }, 'Error while closing a WhatsApp socket');
     }
+    // The keys must be in the database before another process may take the session over.
+    await this.authStore.flush();
     if (release) await this.leases.release(sessionId);
   }
 }

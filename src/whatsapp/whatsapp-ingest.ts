@@ -85,6 +85,7 @@ export class WhatsappIngest {
   }
 
   private async storeAll(sessionId: string, messages: WAMessage[], ownNumber: string, logger: PinoLogger): Promise<void> {
+    // Enqueued in order, not awaited: the store keeps the order and batches across sessions.
     const stores: Promise<boolean>[] = [];
     for (const msg of messages) {
       const normalized = normalizeMessage(msg, ownNumber);
@@ -101,7 +102,9 @@ export class WhatsappIngest {
         stores.push(this.capture.updateStatus({ sessionId, waMessageId: normalized.waMessageId, status: merged, errorCode: null }));
       }
     }
-    await Promise.all(stores);
+    for (const store of stores) {
+      store.catch((error: unknown) => this.logger.error({ err: error, sessionId }, 'Could not store a message'));
+    }
   }
 
   private toStore(sessionId: string, m: NormalizedMessage, raw: WAMessage, media: SavedMedia | null, status: MessageStatusValue) {
