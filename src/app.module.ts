@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { ActivityModule } from './activity/activity.module';
 import { AuthModule } from './auth/auth.module';
+import { CampaignsModule } from './campaigns/campaigns.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { CommonModule } from './common/common.module';
 import { CompatModule } from './compat/compat.module';
@@ -73,6 +74,7 @@ export class AppModule {
         SessionsModule,
         EventsModule,
         RecipientsModule,
+        CampaignsModule,
         DashboardModule,
         CompatModule,
         ...(options.sandbox ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })] : []),

@@ -211,11 +211,17 @@ export class AppConfig {
   @Min(1024)
   CSV_MAX_BYTES = 50 * 1024 * 1024;
 
-  /** How often the campaign scheduler and sender look for due work, in ms. */
+  /** How often the campaign sender looks for running campaigns of its sessions (and crash leftovers), in ms. */
   @Type(() => Number)
   @IsInt()
   @Min(50)
   CAMPAIGN_TICK_MS = 1000;
+
+  /** How often the scheduler starts scheduled campaigns whose time has come, in ms. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  CAMPAIGN_SCHEDULE_CHECK_MS = 1000;
 
   /** Attempts per campaign recipient on transient send errors before it is marked failed. */
   @Type(() => Number)

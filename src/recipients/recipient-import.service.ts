@@ -202,9 +202,9 @@ export class RecipientImporter {
     report.added = Number(staged) - report.updated;
     await tx.$executeRawUnsafe(
       'INSERT INTO recipients (list_id, phone, name, variables, created_at, updated_at) ' +
-        `SELECT ?, t.phone, t.name, t.variables, NOW(3), NOW(3) FROM \`${staging}\` t ` +
+        `SELECT ?, t.phone, t.name, t.variables, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) FROM \`${staging}\` t ` +
         'ON DUPLICATE KEY UPDATE name = COALESCE(VALUES(name), recipients.name), ' +
-        `variables = ${MERGE_VARIABLES('recipients.variables', 'VALUES(variables)')}, updated_at = NOW(3)`,
+        `variables = ${MERGE_VARIABLES('recipients.variables', 'VALUES(variables)')}, updated_at = UTC_TIMESTAMP(3)`,
       listId,
     );
     await tx.recipientList.update({ where: { id: listId }, data: { updatedAt: new Date() } });

@@ -1,0 +1,46 @@
+import { Injectable } from '@nestjs/common';
+import { CampaignAudience, type MissingReport } from './campaign-audience';
+import { messageProblems } from './campaign-rules';
+import { CampaignsService } from './campaigns.service';
+import { renderTemplate, type TemplateRecipient } from './template';
+
+const SAMPLES = 3;
+
+export interface CampaignPreview extends MissingReport {
+  /** Whether a start (without a missingVariables policy) would be accepted. */
+  ready: boolean;
+  problems: string[];
+  samples: { phone: string; name: string | null; text: string }[];
+}
+
+/** What a campaign would send, and to whom it could not be rendered, before it starts. */
+@Injectable()
+export class CampaignPreviewer {
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly audience: CampaignAudience,
+  ) {}
+
+  async preview(id: number): Promise<CampaignPreview> {
+    const c = await this.campaigns.row(id);
+    const started = !['draft', 'scheduled'].includes(c.status);
+    const samples: TemplateRecipient[] = [];
+    const source = started ? this.audience.snapshot(id) : this.audience.fromLists(id);
+    async function* keepSamples() {
+      for await (const r of source) {
+        if (samples.length < SAMPLES) samples.push(r);
+        yield r;
+      }
+    }
+    const report = await this.audience.missingReport(c.template, keepSamples());
+    const problems = messageProblems(c);
+    if (report.recipients === 0) problems.push('its recipient lists are empty');
+    if (report.missing.count > 0) problems.push(`${report.missing.count} recipients lack template variables`);
+    return {
+      ...report,
+      ready: problems.length === 0,
+      problems,
+      samples: samples.map((r) => ({ phone: r.phone, name: r.name, text: renderTemplate(c.template, r) })),
+    };
+  }
+}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { csvSafe } from '../activity/csv-cell';
+import type { CampaignRecipient, Prisma } from '../generated/prisma/client';
+import { PrismaService } from '../prisma/prisma.service';
+import type { CampaignRecipientQueryDto } from './dto/campaign-actions.dto';
+
+const PAGE = 1000;
+export const REPORT_COLUMNS = [
+  'phone',
+  'name',
+  'status',
+  'attempts',
+  'waMessageId',
+  'error',
+  'sentAt',
+  'deliveredAt',
+  'readAt',
+] as const;
+
+export type RecipientOutcome = Pick<
+  CampaignRecipient,
+  | 'id'
+  | 'phone'
+  | 'name'
+  | 'status'
+  | 'attempts'
+  | 'waMessageId'
+  | 'error'
+  | 'sentAt'
+  | 'deliveredAt'
+  | 'readAt'
+> & {
+  variables: unknown;
+};
+
+const select = {
+  id: true,
+  phone: true,
+  name: true,
+  variables: true,
+  status: true,
+  attempts: true,
+  waMessageId: true,
+  error: true,
+  sentAt: true,
+  deliveredAt: true,
+  readAt: true,
+} as const;
+
+/** Per-recipient outcomes of a campaign: a page for the API, or every row as CSV. */
+@Injectable()
+export class CampaignReport {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async page(campaignId: number, query: CampaignRecipientQueryDto) {
+    const where: Prisma.CampaignRecipientWhereInput = { campaignId, status: query.status };
+    const [items, total] = await Promise.all([
+      this.prisma.campaignRecipient.findMany({
+        where,
+        select,
+        orderBy: { id: 'asc' },
+        skip: (query.page - 1) * query.limit,
+        take: query.limit,
+      }),
+      this.prisma.campaignRecipient.count({ where }),
+    ]);
+    return {
+      items,
+      pagination: { page: query.page, limit: query.limit, total, pages: Math.ceil(total / query.limit) },
+    };
+  }
+
+  /** Header and rows, every cell escaped against spreadsheet formulas. */
+  async *csvRows(campaignId: number): AsyncGenerator<string[]> {
+    yield [...REPORT_COLUMNS];
+    let after = 0;
+    for (;;) {
+      const rows = await this.prisma.campaignRecipient.findMany({
+        where: { campaignId, id: { gt: after } },
+        select,
+        orderBy: { id: 'asc' },
+        take: PAGE,
+      });
+      for (const r of rows) {
+        const cells: Record<(typeof REPORT_COLUMNS)[number], string> = {
+          phone: r.phone,
+          name: r.name ?? '',
+          status: r.status,
+          attempts: String(r.attempts),
+          waMessageId: r.waMessageId ?? '',
+          error: r.error ?? '',
+          sentAt: r.sentAt?.toISOString() ?? '',
+          deliveredAt: r.deliveredAt?.toISOString() ?? '',
+          readAt: r.readAt?.toISOString() ?? '',
+        };
+        yield REPORT_COLUMNS.map((c) => csvSafe(cells[c]));
+      }
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1].id;
+    }
+  }
+}

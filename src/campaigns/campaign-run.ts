@@ -1,0 +1,226 @@
+import { Logger } from '@nestjs/common';
+import { phoneToJid } from '../common/phone';
+import type { AppConfig } from '../config/app-config';
+import type { Campaign } from '../generated/prisma/client';
+import type { PrismaService } from '../prisma/prisma.service';
+import { generateMessageIDV2 } from '../whatsapp/baileys';
+import { type ConnectionRegistry, SessionNotConnectedError } from '../whatsapp/connection-registry';
+import { campaignContent, loadCampaignMedia, type LoadedMedia } from './campaign-media';
+import type { CampaignProgress } from './campaign-progress.service';
+import type { CampaignRecipientStore, DueRecipient } from './campaign-recipient-store';
+import { CampaignTransitions, PAUSE_MEDIA } from './campaign-transitions';
+import { errorText, isDatabaseError, retryDelay } from './send-errors';
+import { renderTemplate } from './template';
+import { drawGap, nextSendTime } from './throttle';
+import { startOfDay } from './time-zone';
+
+export interface RunContext {
+  config: AppConfig;
+  prisma: PrismaService;
+  registry: ConnectionRegistry;
+  store: CampaignRecipientStore;
+  progress: CampaignProgress;
+  transitions: CampaignTransitions;
+  /** Rows this process is sending right now; the crash recovery leaves them alone. */
+  inFlight: Set<number>;
+}
+
+/** attempted: a send went to WhatsApp (or may have), so the throttle counts it; none: nothing happened. */
+type Outcome = 'attempted' | 'skipped' | 'none';
+const MAX_SLEEP_MS = 1000;
+
+/**
+ * One running campaign in the process holding its session: one recipient at a time, each after
+ * the throttle allows it. Per send: check the number is on WhatsApp, choose the message id, commit
+ * the row as 'sending' with that id, send, then mark it 'sent'. Stops when the campaign is no
+ * longer running, its session is not connected here, or the process shuts down.
+ */
+export class CampaignRun {
+  private readonly logger = new Logger(CampaignRun.name);
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private media: LoadedMedia | null = null;
+
+  constructor(
+    readonly campaignId: number,
+    private readonly ctx: RunContext,
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+    this.wake?.();
+  }
+
+  async run(): Promise<void> {
+    const { store, progress } = this.ctx;
+    const id = this.campaignId;
+    let lastSendAt = await store.lastSentAt(id);
+    let today = null as { start: number; sent: number } | null;
+    let gap: ReturnType<typeof drawGap> | null = null;
+    try {
+      while (!this.stopped) {
+        const c = await this.ctx.prisma.campaign.findUnique({ where: { id } });
+        if (!c || c.status !== 'running' || this.ctx.registry.statusOf(c.sessionId) !== 'connected') return;
+        if (c.mediaPath && !this.media && !(await this.loadMedia(c))) return;
+        gap ??= drawGap(c);
+        const now = new Date();
+        const dayStart = startOfDay(now, c.timeZone).getTime();
+        if (c.perDayCap !== null && today?.start !== dayStart)
+          today = { start: dayStart, sent: await store.sentSince(id, new Date(dayStart)) };
+        const next = nextSendTime(c, { now, lastSendAt, gap, sentToday: today?.sent ?? 0 });
+        if (next.at > now) {
+          progress.waits.set(id, { reason: next.reason!, until: next.at });
+          await this.sleep(next.at.getTime() - now.getTime());
+          continue;
+        }
+        const row = await store.nextDue(id);
+        if (!row) {
+          const openAt = await store.nextOpenAt(id);
+          if (!openAt) {
+            await this.ctx.transitions.complete(id);
+            return;
+          }
+          progress.waits.set(id, { reason: 'retry backoff', until: openAt });
+          await this.sleep(openAt.getTime() - Date.now());
+          continue;
+        }
+        progress.waits.delete(id);
+        const startedAt = new Date();
+        const outcome = await this.sendOne(c, row);
+        if (outcome === 'attempted') {
+          lastSendAt = startedAt;
+          gap = drawGap(c);
+          if (today) today.sent += 1;
+        }
+        if (outcome !== 'none') progress.changed(id);
+      }
+    } finally {
+      progress.waits.delete(id);
+    }
+  }
+
+  private async sendOne(c: Campaign, row: DueRecipient): Promise<Outcome> {
+    const { registry, store, config } = this.ctx;
+    let jid: string;
+    try {
+      const [found] = (await registry.onWhatsApp(c.sessionId, [phoneToJid(row.phone)])).filter(
+        (r) => r.exists,
+      );
+      if (!found) {
+        await store.skip(row.id, 'not on WhatsApp');
+        return 'skipped';
+      }
+      jid = found.jid;
+    } catch (error) {
+      if (error instanceof SessionNotConnectedError) return 'none';
+      const giveUp = row.attempts + 1 >= config.CAMPAIGN_MAX_ATTEMPTS;
+      await store.defer(
+        row.id,
+        new Date(Date.now() + retryDelay(config.CAMPAIGN_RETRY_DELAY_MS, row.attempts + 1)),
+        `number check failed: ${errorText(error)}`,
+        giveUp,
+      );
+      return 'skipped';
+    }
+    let messageId: string;
+    try {
+      messageId = generateMessageIDV2(registry.connectedSocket(c.sessionId).user?.id);
+    } catch {
+      return 'none';
+    }
+    this.ctx.inFlight.add(row.id);
+    try {
+      if (!(await store.markSending(row.id, messageId))) return 'none';
+      try {
+        await registry.send(
+          c.sessionId,
+          jid,
+          campaignContent(c, renderTemplate(c.template, row), this.media),
+          { messageId },
+          this.media?.saved,
+        );
+      } catch (error) {
+        return await this.afterSendError(c, row, messageId, error);
+      }
+      await store.markSent(row.id, messageId);
+      return 'attempted';
+    } finally {
+      this.ctx.inFlight.delete(row.id);
+    }
+  }
+
+  /**
+   * What a failed send means. Not connected: it never left, so back to pending. Stored as sent:
+   * it went. A database error: unknown, so 'review'. Anything else failed before the message was
+   * handed to WhatsApp: retried with backoff, then 'failed'.
+   */
+  private async afterSendError(
+    c: Campaign,
+    row: DueRecipient,
+    messageId: string,
+    error: unknown,
+  ): Promise<Outcome> {
+    const { store, config, prisma } = this.ctx;
+    if (error instanceof SessionNotConnectedError) {
+      await store.release(row.id, messageId, { undoAttempt: true });
+      return 'none';
+    }
+    const stored = await prisma.message
+      .findFirst({
+        where: { sessionId: c.sessionId, waMessageId: messageId, direction: 'outbound' },
+        select: { id: true },
+      })
+      .catch(() => null);
+    if (stored) {
+      await store.markSent(row.id, messageId);
+      return 'attempted';
+    }
+    if (isDatabaseError(error)) {
+      await store.settle(
+        row.id,
+        messageId,
+        'review',
+        `send outcome unknown (database error: ${errorText(error)}); check the chat before resending`,
+      );
+      return 'attempted';
+    }
+    const attempt = row.attempts + 1;
+    this.logger.warn(
+      `Campaign ${c.id}: sending to recipient ${row.id} failed (attempt ${attempt}): ${errorText(error)}`,
+    );
+    if (attempt >= config.CAMPAIGN_MAX_ATTEMPTS)
+      await store.settle(row.id, messageId, 'failed', errorText(error));
+    else {
+      const nextAttemptAt = new Date(Date.now() + retryDelay(config.CAMPAIGN_RETRY_DELAY_MS, attempt));
+      await store.release(row.id, messageId, { undoAttempt: false, nextAttemptAt, error: errorText(error) });
+    }
+    return 'attempted';
+  }
+
+  private async loadMedia(c: Campaign): Promise<boolean> {
+    try {
+      this.media = await loadCampaignMedia(this.ctx.config.MEDIA_PATH, c);
+      return true;
+    } catch (error) {
+      await this.ctx.transitions.pauseBySystem(
+        c.id,
+        PAUSE_MEDIA,
+        `The campaign's media file cannot be read (${errorText(error)})`,
+      );
+      return false;
+    }
+  }
+
+  /** Waits up to a second at a time, so pause, cancel and shutdown are seen quickly. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = null;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, Math.min(ms, MAX_SLEEP_MS)));
+      this.wake = done;
+    });
+  }
+}

@@ -1,0 +1,100 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { DomainEvents } from '../common/domain-events';
+import { AppConfig } from '../config/app-config';
+import { PrismaService } from '../prisma/prisma.service';
+import { ConnectionRegistry } from '../whatsapp/connection-registry';
+import { CampaignProgress } from './campaign-progress.service';
+import { CampaignRecipientStore } from './campaign-recipient-store';
+import { CampaignRecovery } from './campaign-recovery';
+import { CampaignRun, type RunContext } from './campaign-run';
+import { CampaignTransitions } from './campaign-transitions';
+
+/**
+ * Runs the campaigns of the sessions this process holds: on every tick it settles rows a crash
+ * left 'sending', then starts a CampaignRun for each running campaign whose session is connected
+ * here. A session is held by one process at a time, so a campaign is sent by one process at a time.
+ */
+@Injectable()
+export class CampaignSender implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(CampaignSender.name);
+  private readonly runs = new Map<number, { run: CampaignRun; done: Promise<void> }>();
+  private readonly inFlight = new Set<number>();
+  private readonly ctx: RunContext;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private stopping = false;
+  private again = false;
+  private off: (() => void) | null = null;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly registry: ConnectionRegistry,
+    private readonly recovery: CampaignRecovery,
+    private readonly events: DomainEvents,
+    store: CampaignRecipientStore,
+    progress: CampaignProgress,
+    transitions: CampaignTransitions,
+  ) {
+    this.ctx = { config, prisma, registry, store, progress, transitions, inFlight: this.inFlight };
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), this.config.CAMPAIGN_TICK_MS);
+    this.timer.unref();
+    // A campaign that starts or resumes in this process is picked up at once, not at the next tick.
+    this.off = this.events.on('campaign.progress', (e) => {
+      if (e.status === 'running' && !this.runs.has(e.campaignId) && this.registry.isHeld(e.sessionId))
+        void this.tick();
+    });
+  }
+
+  /** One pass; a call during a pass makes it run once more afterwards (it may have missed the news). */
+  tick(): Promise<void> {
+    if (this.ticking) {
+      this.again = true;
+      return this.ticking;
+    }
+    this.ticking = (async () => {
+      do {
+        this.again = false;
+        await this.pass().catch((error: unknown) =>
+          this.logger.error({ err: error }, 'Campaign sender pass failed'),
+        );
+      } while (this.again && !this.stopping);
+    })().finally(() => (this.ticking = null));
+    return this.ticking;
+  }
+
+  /** Stops every run after its current send and waits for them (before the database closes). */
+  async onModuleDestroy(): Promise<void> {
+    this.stopping = true;
+    this.off?.();
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    for (const { run } of this.runs.values()) run.stop();
+    await Promise.allSettled([...this.runs.values()].map((r) => r.done));
+  }
+
+  private async pass(): Promise<void> {
+    const held = this.registry.heldSessionIds();
+    if (this.stopping || held.length === 0) return;
+    await this.recovery.recover(held, this.inFlight);
+    const connected = held.filter((id) => this.registry.statusOf(id) === 'connected');
+    if (connected.length === 0) return;
+    const running = await this.prisma.campaign.findMany({
+      where: { status: 'running', sessionId: { in: connected } },
+      select: { id: true },
+      orderBy: { id: 'asc' },
+    });
+    for (const { id } of running) {
+      if (this.runs.has(id) || this.stopping) continue;
+      const run = new CampaignRun(id, this.ctx);
+      const done = run
+        .run()
+        .catch((error: unknown) => this.logger.error({ err: error, campaignId: id }, 'Campaign run failed'))
+        .finally(() => this.runs.delete(id));
+      this.runs.set(id, { run, done });
+    }
+  }
+}
