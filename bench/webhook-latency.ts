@@ -144,6 +144,8 @@ async function main(): Promise<void> {
     }
     const stats = await receiver.stats();
     loopDelay.disable();
+    const health = await request(app.getHttpServer()).get('/health');
+    const dispatcher = (health.body as { data?: { webhooks?: unknown } }).data?.webhooks ?? null;
     await app.close();
 
     const arrivals = new Map(stats.arrivals.filter(([id]) => id));
@@ -185,6 +187,7 @@ async function main(): Promise<void> {
         p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
         max: Math.round(loopDelay.max / 1e4) / 100,
       },
+      dispatcherAtEnd: dispatcher,
       meetsGoal: storedToPost.p99 <= GOAL_P99_MS,
       machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
       at: new Date().toISOString(),

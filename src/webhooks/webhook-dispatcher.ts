@@ -44,6 +44,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private again = false;
   private stopped = false;
   private inFlight = 0;
+  /** Since start, for /health: failed claims and lanes whose results could not be written. */
+  private readonly errors = { claims: 0, lanes: 0, last: null as string | null };
 
   constructor(
     private readonly claims: OutboxClaims,
@@ -63,6 +65,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       ...(await this.deliveries.backlog()),
       activeLanes: this.lanes.size,
       inFlight: this.inFlight,
+      errors: { ...this.errors },
     }));
     this.wake();
   }
@@ -104,6 +107,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         if (lanes.length === free) this.again = true;
       } while (this.again && !this.stopped);
     } catch (error) {
+      this.errors.claims++;
+      this.errors.last = String((error as Error).message ?? error).slice(0, 300);
       this.logger.warn({ err: error }, 'Webhook dispatcher could not claim rows; trying again shortly');
       this.wakeAt(Date.now() + TICK_MS);
     } finally {
@@ -115,6 +120,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const run: Promise<void> = this.runLane(lane, settings)
       .catch((error: unknown) => {
         // The rows stay leased and are claimed again when the lease runs out.
+        this.errors.lanes++;
+        this.errors.last = String((error as Error).message ?? error).slice(0, 300);
         this.logger.error({ err: error, sessionId: lane.sessionId }, 'Webhook lane failed');
       })
       .finally(() => {
