@@ -189,7 +189,12 @@ async function main(): Promise<void> {
       },
       dispatcherAtEnd: dispatcher,
       meetsGoal: storedToPost.p99 <= GOAL_P99_MS,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        node: process.version,
+        loadAverage1mAtEnd: os.loadavg()[0],
+      },
       at: new Date().toISOString(),
     };
     process.stdout.write(

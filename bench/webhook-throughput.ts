@@ -103,7 +103,12 @@ async function main(): Promise<void> {
     benchmark: 'webhook deliveries per second from a backlog, local keep-alive receiver',
     goalPerSecond: GOAL_PER_SECOND,
     config: { WEBHOOK_CONCURRENCY: 32, laneSize: 50, connectionLimit: 10 },
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      node: process.version,
+      loadAverage1mAtEnd: os.loadavg()[0],
+    },
     at: new Date().toISOString(),
     runs,
   });
