@@ -15,6 +15,8 @@ import { WebhookSettings, type WebhookConfig } from './webhook-settings';
 export const LANE_SIZE = 100;
 const TICK_MS = 1_000;
 const WAKE_BUCKET_MS = 25;
+const RECORD_ATTEMPTS = 3;
+const RECORD_PAUSE_MS = 200;
 const WAKING_EVENTS: DomainEventName[] = [
   'message.stored',
   'message.status',
@@ -25,8 +27,9 @@ const WAKING_EVENTS: DomainEventName[] = [
 
 /** How long a lane may keep starting POSTs: the timeout plus up to 5 s of quick ones. */
 export const laneBudgetMs = (timeoutMs: number): number => timeoutMs + Math.min(5_000, timeoutMs);
+const leaseMarginMs = (timeoutMs: number): number => Math.max(2_000, timeoutMs);
 /** A claim outlives its lane by a margin; a crashed process's rows are due again after it. */
-export const leaseMs = (timeoutMs: number): number => laneBudgetMs(timeoutMs) + Math.max(2_000, timeoutMs);
+export const leaseMs = (timeoutMs: number): number => laneBudgetMs(timeoutMs) + leaseMarginMs(timeoutMs);
 
 /**
  * Delivers the outbox. Woken at once by new facts (domain events after commit), by its own retry
@@ -132,7 +135,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async runLane(lane: Lane, settings: WebhookConfig): Promise<void> {
-    const lastStart = Date.now() + laneBudgetMs(settings.timeout) - settings.timeout;
+    // Counted from the lease, not from now: a lane that starts late still ends inside its lease.
+    const lastStart = lane.leaseUntil.getTime() - leaseMarginMs(settings.timeout) - settings.timeout;
     const result: LaneResult = { delivered: [], dead: [], retry: null, released: [] };
     let next = 0;
     while (next < lane.rows.length && !this.stopped && Date.now() <= lastStart) {
@@ -150,8 +154,24 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       }
     }
     result.released = lane.rows.slice(next).map((row) => row.id);
-    await this.results.record(lane, result);
+    await this.recordWithRetries(lane, result);
     if (result.retry) this.wakeAt(result.retry.nextAttemptAt.getTime());
+  }
+
+  /**
+   * A result that cannot be written leaves delivered rows leased, to be sent again when the lease
+   * runs out; a short database hiccup should not cause that, so writing is tried a few times.
+   */
+  private async recordWithRetries(lane: Lane, result: LaneResult): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.results.record(lane, result);
+      } catch (error) {
+        if (attempt >= RECORD_ATTEMPTS || Date.now() + RECORD_PAUSE_MS >= lane.leaseUntil.getTime())
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, RECORD_PAUSE_MS * attempt));
+      }
+    }
   }
 
   private async send(row: ClaimedDelivery, attempt: number, timeoutMs: number): Promise<PostOutcome> {
