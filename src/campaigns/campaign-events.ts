@@ -3,12 +3,12 @@ import { DomainEvents, type MessageStatusEvent, type SessionStatusEvent } from '
 import { PrismaService } from '../prisma/prisma.service';
 import { CampaignProgress } from './campaign-progress.service';
 import { CampaignTransitions, PAUSE_REFUSED } from './campaign-transitions';
-import { REFUSAL_CODES, refusalReason } from './send-errors';
+import { refusalReason } from './send-errors';
 
 /**
  * What WhatsApp tells the gateway, applied to campaigns: delivery and read receipts move their
- * recipients forward (never back); a refused send fails its recipient and, for WhatsApp's
- * rate-limit and reach-out refusals, pauses the campaign until a person resumes it; a session going
+ * recipients forward (never back); a send WhatsApp refuses (429 rate limit, 463 reach-out
+ * restriction, 479 ...) fails its recipient and pauses the campaign until a person resumes it; a session going
  * away pauses its running campaigns and its return resumes them.
  */
 @Injectable()
@@ -72,11 +72,11 @@ export class CampaignEvents implements OnModuleInit, OnModuleDestroy {
       case 'failed': {
         const error = e.errorCode
           ? `WhatsApp refused the message (error ${e.errorCode})`
-          : 'WhatsApp reported the message as failed';
+          : 'WhatsApp refused the message (no error code reported)';
         changed = await this.prisma.$executeRaw`
           UPDATE campaign_recipients SET status = 'failed', error = ${error}, updated_at = UTC_TIMESTAMP(3)
           WHERE id = ${row.id} AND status IN ('sending', 'sent', 'review')`;
-        if (e.errorCode && REFUSAL_CODES[e.errorCode]) {
+        if (changed > 0) {
           await this.transitions.pauseBySystem(row.campaignId, PAUSE_REFUSED, refusalReason(e.errorCode), {
             errorCode: e.errorCode,
           });

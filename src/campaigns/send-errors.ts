@@ -1,14 +1,19 @@
 import { Prisma } from '../generated/prisma/client';
 
-/** WhatsApp's refusals in a send's ack: keep sending and the number gets banned, so the campaign pauses. */
+/** What WhatsApp's refusal codes in a send's ack mean. */
 export const REFUSAL_CODES: Record<number, string> = {
   429: 'rate limit reached',
   463: 'reach-out to new contacts restricted',
   479: 'message refused as spam',
 };
 
-export function refusalReason(code: number): string {
-  return `WhatsApp refused a message with error ${code} (${REFUSAL_CODES[code] ?? 'refused'}); resume when it is safe to send again`;
+/**
+ * Why a campaign paused after WhatsApp refused a send. Any refusal pauses it: carrying on against
+ * 429/463/479 is how a number gets banned, and a refusal without a code is treated the same way.
+ */
+export function refusalReason(code: number | null): string {
+  const what = code ? `with error ${code} (${REFUSAL_CODES[code] ?? 'refused'})` : '(no error code reported)';
+  return `WhatsApp refused a message ${what}; resume when it is safe to send again`;
 }
 
 /** A database failure: the send may or may not have reached WhatsApp, so the row cannot be retried blindly. */
