@@ -14,12 +14,25 @@ async function bootstrap(): Promise<void> {
   for (const warning of warnings) console.warn(`WARNING: ${warning}`);
   if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, MIGRATIONS_DIR);
 
-  // Sandbox mode: the WhatsApp simulator runs in this process and every session talks to it.
-  const sandbox = config.SANDBOX ? { runtime: await SandboxRuntime.start(config.SANDBOX_PORT) } : undefined;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { sandbox }), {
-    bufferLogs: true,
-    bodyParser: false,
-  });
+  // Sandbox mode: the WhatsApp simulator runs in this process and every session talks to it, or,
+  // with SANDBOX_SIMULATOR_WS_URL, a simulator in another process that outlives this one does.
+  const attached =
+    config.SANDBOX && config.SANDBOX_SIMULATOR_WS_URL
+      ? SandboxRuntime.attach({
+          webSocketUrl: config.SANDBOX_SIMULATOR_WS_URL,
+          rootPublicKeyHex: config.SANDBOX_SIMULATOR_ROOT_KEY!,
+          ca: config.SANDBOX_SIMULATOR_CA!,
+        })
+      : undefined;
+  const sandbox =
+    config.SANDBOX && !attached ? { runtime: await SandboxRuntime.start(config.SANDBOX_PORT) } : undefined;
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, { sandbox, baileys: attached?.socketConfig }),
+    {
+      bufferLogs: true,
+      bodyParser: false,
+    },
+  );
   configureApp(app, config);
   await app.listen(config.PORT, config.HOST);
   console.log(

@@ -1,0 +1,226 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import { PrismaClient } from '../src/generated/prisma/client';
+import { poolConfigFromUrl } from '../src/prisma/database-url';
+import { disableSandboxBaileys, enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
+import { WhatsAppSimulator } from '../src/sandbox/simulator/whatsapp-simulator';
+import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
+import { CampaignApi, receivedFrom } from './support/campaign-helpers';
+import { ADMIN, eventually, MASTER_KEY } from './support/gateway-fixture';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+
+jest.setTimeout(180_000);
+
+const root = join(__dirname, '..');
+const ACCOUNT = '6281255500004';
+const CONTACTS = 40;
+const contact = (i: number) => `62812666${String(i).padStart(5, '0')}`;
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+/**
+ * The gateway as a real process (src/main.ts in sandbox mode attached to the simulator of this test
+ * process, which outlives it), so it can be killed with SIGKILL and started again on the same database.
+ */
+class GatewayProcess {
+  private child: ChildProcess | null = null;
+  output = '';
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.env.PORT}`;
+  }
+
+  async start(): Promise<void> {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'src', 'main.ts')], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', (d) => (this.output += String(d)));
+    child.stderr!.on('data', (d) => (this.output += String(d)));
+    this.child = child;
+    await eventually(
+      async () => {
+        if (child.exitCode !== null)
+          throw new Error(`gateway exited ${child.exitCode}: ${this.output.slice(-2000)}`);
+        return (
+          (
+            await request(this.url)
+              .get('/health')
+              .catch(() => null)
+          )?.status === 200
+        );
+      },
+      90_000,
+      250,
+    );
+  }
+
+  /** SIGKILL: no shutdown hook runs, whatever was in flight stays as it was. */
+  async kill(): Promise<void> {
+    const child = this.child!;
+    this.child = null;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+describe('campaign crash safety: SIGKILL mid-campaign, restart', () => {
+  const simulator = new WhatsAppSimulator({ qrRefCount: 6 });
+  const media = mkdtempSync(join(tmpdir(), 'wagw-crash-media-'));
+  let db: TestDatabase;
+  let prisma: PrismaClient;
+  let gateway: GatewayProcess;
+  let restoreConsole: () => void = () => undefined;
+
+  const login = async () =>
+    (await request(gateway.url).post('/api/v1/auth/login').send(ADMIN).expect(200)).body.data
+      .accessToken as string;
+
+  beforeAll(async () => {
+    restoreConsole = silenceLibsignalConsole();
+    db = await createTestDatabase('wagw_campaign_crash');
+    prisma = new PrismaClient({ adapter: new PrismaMariaDb(poolConfigFromUrl(db.url)) });
+    const endpoints = await simulator.start();
+    enableSandboxBaileys(simulator);
+    for (let i = 0; i < CONTACTS; i++) simulator.createContact(contact(i));
+    gateway = new GatewayProcess({
+      NODE_ENV: 'development',
+      DATABASE_URL: db.url,
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      TOKEN_ENCRYPTION_KEY: '3c'.repeat(32),
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      MASTER_API_KEY: MASTER_KEY,
+      MEDIA_PATH: media,
+      // The same name after a restart, so the new process takes its own session lease back at once.
+      INSTANCE_ID: 'crash-test-gateway',
+      CAMPAIGN_TICK_MS: '200',
+      SANDBOX: 'true',
+      SANDBOX_SIMULATOR_WS_URL: endpoints.webSocketUrl,
+      SANDBOX_SIMULATOR_ROOT_KEY: simulator.rootPublicKey.toString('hex'),
+      SANDBOX_SIMULATOR_CA: Buffer.from(simulator.tlsCertificate).toString('base64'),
+    });
+    await gateway.start();
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    await prisma?.$disconnect();
+    disableSandboxBaileys();
+    await simulator.stop().catch(() => undefined);
+    await db?.drop();
+    rmSync(media, { recursive: true, force: true });
+    restoreConsole();
+  });
+
+  it('after SIGKILL and a restart, nobody received a message twice and every recipient is sent or explicitly marked', async () => {
+    let token = await login();
+    await request(gateway.url)
+      .post('/api/v1/sessions')
+      .set('x-master-key', MASTER_KEY)
+      .send({ id: 'crash', name: 'Crash' })
+      .expect(201);
+    const qr = await eventually(async () => {
+      const res = await request(gateway.url)
+        .get('/api/v1/sessions/crash/qr')
+        .set('authorization', `Bearer ${token}`);
+      return res.status === 200 ? (res.body.data.qr as string) : null;
+    });
+    await simulator.linkDevice(qr, { phoneNumber: ACCOUNT });
+    await eventually(
+      async () =>
+        (await prisma.whatsappSession.findUnique({ where: { id: 'crash' } }))?.status === 'connected',
+      20_000,
+    );
+
+    const received = () =>
+      Array.from({ length: CONTACTS }, (_, i) => receivedFrom(simulator, contact(i), ACCOUNT).length).reduce(
+        (a, b) => a + b,
+        0,
+      );
+    const apiOf = (t: string) => new CampaignApi({ getHttpServer: () => gateway.url } as never, t);
+    const rows = [
+      ['phone', 'name'],
+      ...Array.from({ length: CONTACTS }, (_, i) => [`+${contact(i)}`, `Friend ${i}`]),
+    ];
+    const listId = await apiOf(token).list('Crash list', rows);
+    const id = await apiOf(token).create({
+      name: 'Crash',
+      sessionId: 'crash',
+      template: 'Hello {{name}}',
+      listIds: [listId],
+      minDelayMs: 60,
+      maxDelayMs: 140,
+    });
+    await apiOf(token).action(id, 'start');
+
+    // Kill it twice at moments that are not a send boundary (a random few ms after a message landed).
+    for (const atLeast of [8, 20]) {
+      await eventually(() => received() >= atLeast, 30_000, 5);
+      await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 60)));
+      await gateway.kill();
+      const inFlight = await prisma.campaignRecipient.count({ where: { campaignId: id, status: 'sending' } });
+      console.log(`SIGKILL after ${received()} messages arrived; rows left 'sending': ${inFlight}`);
+      await gateway.start();
+      token = await login();
+    }
+
+    const done = await apiOf(token).until(id, (p) => p.status === 'completed', 60_000);
+    const recipients = await prisma.campaignRecipient.findMany({
+      where: { campaignId: id },
+      orderBy: { id: 'asc' },
+    });
+    expect(recipients).toHaveLength(CONTACTS);
+    let review = 0;
+    let reviewArrived = 0;
+    for (const r of recipients) {
+      const got = receivedFrom(simulator, r.phone.slice(1), ACCOUNT);
+      // Never twice.
+      expect(got.length).toBeLessThanOrEqual(1);
+      // Sent (with the id that arrived) or explicitly marked for review, nothing else.
+      expect(['sent', 'delivered', 'read', 'review']).toContain(r.status);
+      if (r.status === 'review') {
+        review += 1;
+        reviewArrived += got.length;
+        expect(r.error).toMatch(/check the chat before resending/);
+      } else {
+        expect(got).toHaveLength(1);
+        expect(got[0].id).toBe(r.waMessageId);
+      }
+    }
+    expect(done.counts.pending + done.counts.sending + done.counts.failed).toBe(0);
+    console.log(
+      `after two SIGKILLs: ${CONTACTS - review} sent once, ${review} marked for review (${reviewArrived} of them had arrived), 0 sent twice`,
+    );
+    const recovered = await prisma.activityLog.count({
+      where: { action: 'campaign.recovered', targetId: String(id) },
+    });
+    expect(recovered).toBeGreaterThanOrEqual(review > 0 ? 1 : 0);
+  });
+});
