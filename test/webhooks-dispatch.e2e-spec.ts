@@ -153,6 +153,28 @@ describe('webhook dispatcher: retries, dead letters, ordering, two dispatchers',
     ]);
   });
 
+  it('a busy session keeps its lane going past 100 rows (continuation), in order, each row once', async () => {
+    const continued = jest.spyOn(app.get(OutboxClaims), 'leaseNext');
+    try {
+      const first = await emit(app, 'busy', 250);
+      const more = await emit(app, 'busy', 100);
+      const ids = [...first, ...more];
+      await eventually(
+        async () =>
+          (await prisma.webhookOutbox.count({ where: { deliveryId: { in: ids }, status: 'delivered' } })) ===
+          ids.length,
+        20_000,
+      );
+      const arrived = receiver.hooks
+        .filter((h) => h.body.sessionId === 'busy')
+        .map((h) => String(h.headers['x-delivery-id']));
+      expect(arrived).toEqual(ids);
+      expect(continued.mock.calls.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      continued.mockRestore();
+    }
+  });
+
   it('a claim whose holder died is due again when its lease runs out; the stale holder is fenced off', async () => {
     // The running dispatcher is held back while the rows are written and claimed "by a process
     // that then crashes" (a second OutboxClaims on the same database that never records a result).

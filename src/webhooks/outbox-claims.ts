@@ -72,46 +72,81 @@ export class OutboxClaims {
         FOR UPDATE SKIP LOCKED`;
       if (locked.length === 0) return [];
       const followers = laneSize > 1 ? await this.followers(tx, locked, laneSize - 1) : [];
-      const lanes = this.toLanes(locked, followers, now, new Date(now.getTime() + leaseMs));
-      const ids = lanes.flatMap((lane) => lane.rows.map((row) => row.id));
-      await tx.$executeRaw`
-        UPDATE webhook_outbox SET next_attempt_at = ${lanes[0].leaseUntil}, updated_at = ${now}
-        WHERE id IN (${Prisma.join(ids)}) AND status = 'pending'`;
+      const sessions = locked.map((head) => head.session_id);
+      const lanes = this.toLanes(sessions, [...locked, ...followers], now, new Date(now.getTime() + leaseMs));
+      await this.lease(tx, lanes, now);
       return lanes;
     });
   }
 
   /**
-   * The rows after each head: their ids from the (session_id, status, id) index alone, then the
-   * rows by primary key (no temporary table full of payloads).
+   * Inside the caller's transaction (a lane recording its results): leases the next rows of these
+   * sessions, each from its oldest pending row, if that row is due. Nobody else can have claimed
+   * them: while the caller's lease held the session's oldest rows, the session had no due head.
    */
-  private async followers(tx: Prisma.TransactionClient, heads: LaneRow[], count: number): Promise<LaneRow[]> {
-    const parts = heads.map(
-      (head) => Prisma.sql`(SELECT id FROM webhook_outbox
-        WHERE ${sameSession(head.session_id)} AND status = 'pending' AND id > ${head.id}
-        ORDER BY id LIMIT ${count})`,
+  async leaseNext(
+    tx: Prisma.TransactionClient,
+    sessionIds: (string | null)[],
+    laneSize: number,
+    leaseMs: number,
+  ): Promise<Lane[]> {
+    const now = new Date();
+    const parts = sessionIds.map(
+      (sessionId) => Prisma.sql`(SELECT id FROM webhook_outbox
+        WHERE ${sameSession(sessionId)} AND status = 'pending' ORDER BY id LIMIT ${laneSize})`,
     );
-    const ids = await tx.$queryRaw<{ id: bigint }[]>`${Prisma.join(parts, ' UNION ALL ')}`;
+    const rows = await this.rowsOf(tx, parts);
+    const lanes = this.toLanes(sessionIds, rows, now, new Date(now.getTime() + leaseMs));
+    await this.lease(tx, lanes, now);
+    return lanes;
+  }
+
+  /** The rows after each head (up to `count`). */
+  private followers(tx: Prisma.TransactionClient, heads: LaneRow[], count: number): Promise<LaneRow[]> {
+    return this.rowsOf(
+      tx,
+      heads.map(
+        (head) => Prisma.sql`(SELECT id FROM webhook_outbox
+          WHERE ${sameSession(head.session_id)} AND status = 'pending' AND id > ${head.id}
+          ORDER BY id LIMIT ${count})`,
+      ),
+    );
+  }
+
+  /** Ids from the (session_id, status, id) index alone, then the rows by primary key (no temporary table full of payloads). */
+  private async rowsOf(tx: Prisma.TransactionClient, idQueries: Prisma.Sql[]): Promise<LaneRow[]> {
+    const ids = await tx.$queryRaw<{ id: bigint }[]>`${Prisma.join(idQueries, ' UNION ALL ')}`;
     if (ids.length === 0) return [];
     return tx.$queryRaw<LaneRow[]>`
       SELECT ${COLUMNS} FROM webhook_outbox WHERE id IN (${Prisma.join(ids.map((r) => r.id))}) AND status = 'pending'`;
   }
 
-  /** Each locked head with the rows after it, cut at the first one that is not due. */
-  private toLanes(heads: LaneRow[], followers: LaneRow[], now: Date, leaseUntil: Date): Lane[] {
+  private async lease(tx: Prisma.TransactionClient, lanes: Lane[], now: Date): Promise<void> {
+    const ids = lanes.flatMap((lane) => lane.rows.map((row) => row.id));
+    if (ids.length === 0) return;
+    await tx.$executeRaw`
+      UPDATE webhook_outbox SET next_attempt_at = ${lanes[0].leaseUntil}, updated_at = ${now}
+      WHERE id IN (${Prisma.join(ids)}) AND status = 'pending'`;
+  }
+
+  /** One lane per session, in the given order: its rows by id, cut at the first one that is not due. */
+  private toLanes(sessionIds: (string | null)[], rows: LaneRow[], now: Date, leaseUntil: Date): Lane[] {
     const bySession = new Map<string | null, LaneRow[]>();
-    for (const row of followers) {
+    for (const row of rows) {
       const list = bySession.get(row.session_id) ?? [];
       list.push(row);
       bySession.set(row.session_id, list);
     }
-    return heads.map((head) => {
-      const after = (bySession.get(head.session_id) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1));
-      const cut = after.findIndex((row) => row.next_attempt_at > now);
-      return {
-        sessionId: head.session_id,
+    const lanes: Lane[] = [];
+    for (const sessionId of sessionIds) {
+      const own = (bySession.get(sessionId) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const cut = own.findIndex((row) => row.next_attempt_at > now);
+      const due = cut === -1 ? own : own.slice(0, cut);
+      if (due.length === 0) continue;
+      lanes.push({
+        sessionId,
         leaseUntil,
-        rows: [head, ...(cut === -1 ? after : after.slice(0, cut))].map((row) => ({
+        rows: due.map((row) => ({
           id: row.id,
           deliveryId: row.delivery_id,
           sessionId: row.session_id,
@@ -120,7 +155,8 @@ export class OutboxClaims {
           targetUrl: row.target_url,
           attempts: Number(row.attempts),
         })),
-      };
-    });
+      });
+    }
+    return lanes;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
-import type { Lane } from './outbox-claims';
+import { OutboxClaims, type Lane } from './outbox-claims';
 
 export interface LaneResult {
   delivered: { id: bigint; statusCode: number }[];
@@ -11,28 +11,40 @@ export interface LaneResult {
   released: bigint[];
 }
 
+/** Ask for the session's next rows in the same transaction (the lane goes on without a new claim). */
+export interface Continuation {
+  laneSize: number;
+  leaseMs: number;
+}
+
 interface Pending {
   lane: Lane;
   result: LaneResult;
-  done: () => void;
+  next: Continuation | null;
+  done: (next: Lane | null) => void;
   fail: (error: unknown) => void;
 }
 
 /**
  * Writes lane results. Every row is updated only while it still carries its lane's lease value
  * (the fence), so a process whose lease ran out cannot overwrite a newer claim. Results of lanes
- * finishing together share one transaction (group commit): one commit per flush, not per lane.
+ * finishing together share one transaction (group commit), which also leases the next rows of
+ * sessions that have more: a busy session keeps going without waiting for a claim round.
  */
 @Injectable()
 export class OutboxResults {
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly claims: OutboxClaims,
+  ) {}
 
-  record(lane: Lane, result: LaneResult): Promise<void> {
+  /** Resolves with the session's next lane when `next` was asked for and there is one. */
+  record(lane: Lane, result: LaneResult, next: Continuation | null = null): Promise<Lane | null> {
     return new Promise((done, fail) => {
-      this.queue.push({ lane, result, done, fail });
+      this.queue.push({ lane, result, next, done, fail });
       if (!this.flushing) this.flushing = this.flush();
     });
   }
@@ -42,9 +54,11 @@ export class OutboxResults {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          const ops = this.statements(batch);
-          if (ops.length > 0) await this.prisma.$transaction(ops);
-          for (const item of batch) item.done();
+          const next = await this.prisma.$transaction(async (tx) => {
+            for (const statement of this.statements(batch)) await tx.$executeRaw(statement);
+            return this.continueLanes(tx, batch);
+          });
+          for (const item of batch) item.done(next.get(item) ?? null);
         } catch (error) {
           for (const item of batch) item.fail(error);
         }
@@ -54,10 +68,31 @@ export class OutboxResults {
     }
   }
 
-  private statements(batch: Pending[]): Prisma.PrismaPromise<number>[] {
+  private async continueLanes(tx: Prisma.TransactionClient, batch: Pending[]): Promise<Map<Pending, Lane>> {
+    const next = new Map<Pending, Lane>();
+    const wanting = batch.filter((item) => item.next);
+    for (const leaseMs of new Set(wanting.map((item) => item.next!.leaseMs))) {
+      const items = wanting.filter((item) => item.next!.leaseMs === leaseMs);
+      const laneSize = Math.max(...items.map((item) => item.next!.laneSize));
+      const lanes = await this.claims.leaseNext(
+        tx,
+        items.map((item) => item.lane.sessionId),
+        laneSize,
+        leaseMs,
+      );
+      for (const lane of lanes)
+        next.set(
+          items.find((item) => item.lane.sessionId === lane.sessionId)!,
+          lane,
+        );
+    }
+    return next;
+  }
+
+  private statements(batch: Pending[]): Prisma.Sql[] {
     const now = new Date();
     const fence = (lease: Date) => Prisma.sql`status = 'pending' AND next_attempt_at = ${lease}`;
-    const ops: Prisma.PrismaPromise<number>[] = [];
+    const statements: Prisma.Sql[] = [];
     // Delivered rows of lanes with the same lease and status code go in one statement.
     const delivered = new Map<string, { lease: Date; code: number; ids: bigint[] }>();
     const released = new Map<number, { lease: Date; ids: bigint[] }>();
@@ -75,30 +110,30 @@ export class OutboxResults {
         released.set(lease.getTime(), group);
       }
       for (const d of result.dead) {
-        ops.push(this.prisma.$executeRaw`
+        statements.push(Prisma.sql`
           UPDATE webhook_outbox SET status = 'dead', attempts = attempts + 1, last_status_code = ${d.statusCode},
             last_error = ${d.error.slice(0, 512)}, next_attempt_at = ${now}, updated_at = ${now}
           WHERE id = ${d.id} AND ${fence(lease)}`);
       }
       const retry = result.retry;
       if (retry) {
-        ops.push(this.prisma.$executeRaw`
+        statements.push(Prisma.sql`
           UPDATE webhook_outbox SET attempts = attempts + 1, last_status_code = ${retry.statusCode},
             last_error = ${retry.error.slice(0, 512)}, next_attempt_at = ${retry.nextAttemptAt}, updated_at = ${now}
           WHERE id = ${retry.id} AND ${fence(lease)}`);
       }
     }
     for (const { lease, code, ids } of delivered.values()) {
-      ops.push(this.prisma.$executeRaw`
+      statements.push(Prisma.sql`
         UPDATE webhook_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ${now},
           last_status_code = ${code}, last_error = NULL, next_attempt_at = ${now}, updated_at = ${now}
         WHERE id IN (${Prisma.join(ids)}) AND ${fence(lease)}`);
     }
     for (const { lease, ids } of released.values()) {
-      ops.push(this.prisma.$executeRaw`
+      statements.push(Prisma.sql`
         UPDATE webhook_outbox SET next_attempt_at = ${now}, updated_at = ${now}
         WHERE id IN (${Prisma.join(ids)}) AND ${fence(lease)}`);
     }
-    return ops;
+    return statements;
   }
 }

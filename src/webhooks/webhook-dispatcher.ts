@@ -4,7 +4,7 @@ import { DomainEvents, type DomainEventName } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
 import { HealthService } from '../health/health.service';
 import { OutboxClaims, type ClaimedDelivery, type Lane } from './outbox-claims';
-import { OutboxResults, type LaneResult } from './outbox-results';
+import { OutboxResults, type Continuation, type LaneResult } from './outbox-results';
 import { judge, type PostOutcome } from './retry-policy';
 import { WebhookDeliveries } from './webhook-deliveries.service';
 import { WebhookHttp } from './webhook-http';
@@ -16,6 +16,8 @@ export const LANE_SIZE = 100;
 const TICK_MS = 1_000;
 const WAKE_BUCKET_MS = 25;
 const RECORD_ATTEMPTS = 3;
+/** Lanes a session may run back to back before it goes through a claim again (fairness). */
+const MAX_ROUNDS = 10;
 const RECORD_PAUSE_MS = 200;
 const WAKING_EVENTS: DomainEventName[] = [
   'message.stored',
@@ -134,7 +136,29 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.lanes.add(run);
   }
 
-  private async runLane(lane: Lane, settings: WebhookConfig): Promise<void> {
+  /**
+   * Posts a lane's rows in order; a failure to retry stops it (later rows wait behind). When every
+   * row is done, the result write also leases the session's next rows, and the lane goes on (up to
+   * MAX_ROUNDS times, so busy sessions still take turns with the others through claims).
+   */
+  private async runLane(first: Lane, firstSettings: WebhookConfig): Promise<void> {
+    let lane: Lane | null = first;
+    let settings = firstSettings;
+    for (let round = 1; lane; round++) {
+      const result = await this.deliverRows(lane, settings);
+      const goOn = !result.retry && result.released.length === 0 && round < MAX_ROUNDS && !this.stopped;
+      const next: Lane | null = await this.recordWithRetries(
+        lane,
+        result,
+        goOn ? { laneSize: LANE_SIZE, leaseMs: leaseMs(settings.timeout) } : null,
+      );
+      if (result.retry) this.wakeAt(result.retry.nextAttemptAt.getTime());
+      lane = next;
+      if (lane) settings = await this.settings.config();
+    }
+  }
+
+  private async deliverRows(lane: Lane, settings: WebhookConfig): Promise<LaneResult> {
     // Counted from the lease, not from now: a lane that starts late still ends inside its lease.
     const lastStart = lane.leaseUntil.getTime() - leaseMarginMs(settings.timeout) - settings.timeout;
     const result: LaneResult = { delivered: [], dead: [], retry: null, released: [] };
@@ -154,18 +178,21 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
       }
     }
     result.released = lane.rows.slice(next).map((row) => row.id);
-    await this.recordWithRetries(lane, result);
-    if (result.retry) this.wakeAt(result.retry.nextAttemptAt.getTime());
+    return result;
   }
 
   /**
    * A result that cannot be written leaves delivered rows leased, to be sent again when the lease
    * runs out; a short database hiccup should not cause that, so writing is tried a few times.
    */
-  private async recordWithRetries(lane: Lane, result: LaneResult): Promise<void> {
+  private async recordWithRetries(
+    lane: Lane,
+    result: LaneResult,
+    next: Continuation | null,
+  ): Promise<Lane | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.results.record(lane, result);
+        return await this.results.record(lane, result, next);
       } catch (error) {
         if (attempt >= RECORD_ATTEMPTS || Date.now() + RECORD_PAUSE_MS >= lane.leaseUntil.getTime())
           throw error;
