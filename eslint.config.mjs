@@ -39,4 +39,19 @@ export default tseslint.config(
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The admin SPA: ES modules run by the browser (no build step).
+    files: ['admin/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        (
+          'window document navigator location history localStorage console fetch URL URLSearchParams FormData ' +
+          'Blob XMLHttpRequest WebSocket Node CSS Intl setTimeout clearTimeout queueMicrotask'
+        )
+          .split(' ')
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { ActivityModule } from './activity/activity.module';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { CampaignsModule } from './campaigns/campaigns.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -77,6 +78,7 @@ export class AppModule {
         CampaignsModule,
         DashboardModule,
         CompatModule,
+        AdminModule,
         ...(options.sandbox ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })] : []),
       ],
       providers: [

@@ -29,7 +29,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.use(
     helmet({
       contentSecurityPolicy: {
-        directives: { 'img-src': ["'self'", 'data:', 'blob:'], 'connect-src': ["'self'"] },
+        directives: {
+          'img-src': ["'self'", 'data:', 'blob:'],
+          // The admin SPA plays stored audio and video from blob: URLs (fetched with the user's JWT).
+          'media-src': ["'self'", 'blob:'],
+          'connect-src': ["'self'"],
+          // Gateways are often reached over plain http on a LAN: upgrading their own scripts and API
+          // calls to https there would break the admin SPA and the API docs. TLS belongs to the proxy.
+          'upgrade-insecure-requests': null,
+        },
       },
     }),
   );

@@ -1,0 +1,337 @@
+/*
+ * A new campaign: session, lists, a {{variable}} template with a live preview for a sample recipient,
+ * optional media, when to send (now, at a time in a time zone, or kept as a draft) and the throttle.
+ */
+import { get, post, upload } from '../api.js';
+import { alertBox, append, errorBox, field, h, pageHeader, replace, select, spinner, uid } from '../dom.js';
+import { renderTemplate, templateVariables } from './campaign-parts.js';
+
+const SAMPLE_SIZE = 20;
+const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+const zones = () => (Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : [browserZone()]);
+
+const seconds = (props) => h('input', { type: 'number', min: '0', max: '3600', step: '0.1', ...props });
+const msOf = (input) => Math.round(Number(input.value) * 1000);
+const optionalInt = (input) => (input.value === '' ? null : Number(input.value));
+
+export async function render(root, { navigate, query }) {
+  append(root, pageHeader('New campaign'), spinner());
+  const [sessions, lists] = await Promise.all([get('/api/v1/sessions'), get('/api/v1/recipient-lists')]);
+  root.lastChild.remove();
+  if (sessions.length === 0 || lists.length === 0) {
+    return append(root, alertBox('info', 'A campaign needs a session and a recipient list first.'));
+  }
+
+  const name = h('input', { name: 'name', required: true, maxlength: '120', placeholder: 'December promo' });
+  const session = select(
+    { name: 'session' },
+    sessions.map((s) => [s.id, `${s.name} (${s.id}) — ${s.status}`]),
+    sessions.find((s) => s.status === 'connected')?.id,
+  );
+  const listBoxes = lists.map((l) => {
+    const id = uid('list');
+    const input = h('input', {
+      type: 'checkbox',
+      class: 'form-check-input',
+      id,
+      value: String(l.id),
+      name: 'lists',
+      checked: query.get('list') === String(l.id),
+    });
+    return {
+      input,
+      list: l,
+      el: h(
+        'div',
+        { class: 'form-check' },
+        input,
+        h('label', { class: 'form-check-label', for: id }, `${l.name} (${l.recipientCount})`),
+      ),
+    };
+  });
+  const template = h('textarea', {
+    name: 'template',
+    rows: '5',
+    maxlength: '4096',
+    required: true,
+    placeholder: 'Hi {{name}}, your code is {{code}}.',
+  });
+  const sample = select({ name: 'sample', 'aria-describedby': 'preview-help' }, [['', '—']]);
+  const preview = h('div', {
+    class: 'template-preview border rounded p-2 bg-body-tertiary',
+    id: 'template-preview',
+    'aria-live': 'polite',
+  });
+  const variableChips = h('div', { class: 'd-flex flex-wrap gap-1 mb-2', id: 'variable-chips' });
+  const media = h('input', {
+    type: 'file',
+    name: 'media',
+    accept: 'image/*,video/*,audio/*,application/pdf,.doc,.docx,.xls,.xlsx,.txt,.zip',
+  });
+
+  const when = { draft: uid('when'), now: uid('when'), later: uid('when') };
+  const whenRadio = (key, label, checked) =>
+    h(
+      'div',
+      { class: 'form-check' },
+      h('input', {
+        type: 'radio',
+        class: 'form-check-input',
+        name: 'when',
+        id: when[key],
+        value: key,
+        checked,
+      }),
+      h('label', { class: 'form-check-label', for: when[key] }, label),
+    );
+  const scheduledAt = h('input', { type: 'datetime-local', name: 'scheduledAt' });
+  const timeZone = select(
+    { name: 'timeZone' },
+    zones().map((z) => [z, z]),
+    browserZone(),
+  );
+  const missingPolicy = select(
+    { name: 'missingVariables' },
+    [
+      ['', 'refuse to start when a recipient lacks one'],
+      ['skip', 'skip those recipients'],
+      ['blank', 'send with the variable left blank'],
+    ],
+    '',
+  );
+  const minDelay = seconds({ name: 'minDelay', value: '3' });
+  const maxDelay = seconds({ name: 'maxDelay', value: '8' });
+  const perMinute = h('input', { type: 'number', name: 'perMinuteCap', min: '1', max: '1000' });
+  const perDay = h('input', { type: 'number', name: 'perDayCap', min: '1', max: '1000000' });
+  const quietStart = h('input', { type: 'time', name: 'quietHoursStart' });
+  const quietEnd = h('input', { type: 'time', name: 'quietHoursEnd' });
+
+  // The live preview: the template rendered for a recipient of the chosen lists.
+  let samples = [];
+  const drawPreview = () => {
+    const recipient = samples[Number(sample.value)] ?? null;
+    replace(
+      variableChips,
+      templateVariables(template.value).map((v) =>
+        h('span', { class: 'badge text-bg-light border font-monospace' }, `{{${v}}}`),
+      ),
+    );
+    if (!template.value.trim())
+      return replace(preview, h('span', { class: 'text-secondary' }, 'Type a message to see it here.'));
+    if (!recipient) return replace(preview, template.value);
+    const { text, missing } = renderTemplate(template.value, recipient);
+    replace(
+      preview,
+      text,
+      missing.length > 0 &&
+        h(
+          'div',
+          { class: 'small text-danger mt-2', dataset: { missing: missing.join(',') } },
+          `This recipient has no value for: ${missing.join(', ')}`,
+        ),
+    );
+  };
+  const loadSamples = async () => {
+    const chosen = listBoxes.filter((b) => b.input.checked).map((b) => b.list.id);
+    samples = [];
+    for (const listId of chosen) {
+      if (samples.length >= SAMPLE_SIZE) break;
+      const { items } = await get(`/api/v1/recipient-lists/${listId}/recipients`, {
+        limit: SAMPLE_SIZE - samples.length,
+      });
+      samples.push(...items);
+    }
+    replace(
+      sample,
+      ...(samples.length
+        ? samples.map((r, i) => h('option', { value: String(i) }, `${r.name ?? '(no name)'} — ${r.phone}`))
+        : [h('option', { value: '' }, '— choose a list —')]),
+    );
+    drawPreview();
+  };
+  template.addEventListener('input', drawPreview);
+  sample.addEventListener('change', drawPreview);
+  for (const b of listBoxes)
+    b.input.addEventListener('change', () => void loadSamples().catch(() => undefined));
+
+  const status = h('div', { 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create campaign');
+  const mediaProgress = h('div', { class: 'small text-secondary' });
+
+  const form = h(
+    'form',
+    {
+      id: 'campaign-form',
+      novalidate: true,
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          replace(status);
+          const listIds = listBoxes.filter((b) => b.input.checked).map((b) => b.list.id);
+          const mode = form.querySelector('input[name=when]:checked').value;
+          if (listIds.length === 0)
+            return replace(status, alertBox('danger', 'Choose at least one recipient list.'));
+          if (mode === 'later' && !scheduledAt.value)
+            return replace(status, alertBox('danger', 'Choose when to send it.'));
+          submit.disabled = true;
+          let campaign = null;
+          try {
+            campaign = await post('/api/v1/campaigns', {
+              name: name.value.trim(),
+              sessionId: session.value,
+              template: template.value,
+              listIds,
+              timeZone: timeZone.value,
+              minDelayMs: msOf(minDelay),
+              maxDelayMs: msOf(maxDelay),
+              perMinuteCap: optionalInt(perMinute),
+              perDayCap: optionalInt(perDay),
+              quietHoursStart: quietStart.value || null,
+              quietHoursEnd: quietEnd.value || null,
+            });
+            if (media.files?.[0]) {
+              const body = new FormData();
+              body.append('file', media.files[0]);
+              await upload(
+                `/api/v1/campaigns/${campaign.id}/media`,
+                body,
+                (f) => (mediaProgress.textContent = `Uploading media: ${Math.round(f * 100)}%`),
+              );
+            }
+            const policy = missingPolicy.value ? { missingVariables: missingPolicy.value } : {};
+            if (mode === 'now') await post(`/api/v1/campaigns/${campaign.id}/start`, policy);
+            if (mode === 'later')
+              await post(`/api/v1/campaigns/${campaign.id}/schedule`, {
+                ...policy,
+                scheduledAt: scheduledAt.value,
+                timeZone: timeZone.value,
+              });
+            navigate(`/campaigns/${campaign.id}`);
+          } catch (error) {
+            if (campaign) {
+              // The draft exists; its page shows what stops it and offers the start again.
+              navigate(`/campaigns/${campaign.id}`, {
+                state: { notice: `Saved as a draft, but not started: ${error.message}` },
+              });
+            } else replace(status, errorBox(error));
+          } finally {
+            submit.disabled = false;
+          }
+        },
+      },
+    },
+    h(
+      'div',
+      { class: 'row g-4' },
+      h(
+        'div',
+        { class: 'col-lg-7' },
+        h(
+          'section',
+          { class: 'card mb-4' },
+          h(
+            'div',
+            { class: 'card-body' },
+            h('h2', { class: 'h5' }, 'Message'),
+            field('Name', name),
+            field('Session that sends it', session),
+            h(
+              'fieldset',
+              { class: 'mb-3' },
+              h('legend', { class: 'form-label fs-6' }, 'Recipient lists'),
+              listBoxes.map((b) => b.el),
+            ),
+            field('Template', template, 'Use {{name}}, {{phone}} or any column of the CSV, e.g. {{code}}.'),
+            variableChips,
+            field(
+              'Media (optional)',
+              media,
+              'An image, video, audio or document; the text becomes its caption.',
+            ),
+            mediaProgress,
+          ),
+        ),
+      ),
+      h(
+        'div',
+        { class: 'col-lg-5' },
+        h(
+          'section',
+          { class: 'card mb-4', 'aria-labelledby': 'preview-title' },
+          h(
+            'div',
+            { class: 'card-body' },
+            h('h2', { class: 'h5', id: 'preview-title' }, 'Preview'),
+            field('Sample recipient', sample),
+            h(
+              'p',
+              { class: 'small text-secondary', id: 'preview-help' },
+              'What this recipient would receive:',
+            ),
+            preview,
+          ),
+        ),
+        h(
+          'section',
+          { class: 'card mb-4' },
+          h(
+            'div',
+            { class: 'card-body' },
+            h('h2', { class: 'h5' }, 'When'),
+            h(
+              'fieldset',
+              { class: 'mb-3' },
+              h('legend', { class: 'visually-hidden' }, 'When to send'),
+              whenRadio('draft', 'Save as a draft', true),
+              whenRadio('now', 'Start now', false),
+              whenRadio('later', 'Schedule', false),
+            ),
+            h(
+              'div',
+              { class: 'row g-2' },
+              h('div', { class: 'col-sm-6' }, field('Date and time', scheduledAt)),
+              h(
+                'div',
+                { class: 'col-sm-6' },
+                field('Time zone', timeZone, 'Also used for quiet hours and the daily cap.'),
+              ),
+            ),
+            field('Recipients missing a variable', missingPolicy),
+          ),
+        ),
+        h(
+          'section',
+          { class: 'card mb-4' },
+          h(
+            'div',
+            { class: 'card-body' },
+            h('h2', { class: 'h5' }, 'Throttle'),
+            h(
+              'div',
+              { class: 'row g-2' },
+              h('div', { class: 'col-6' }, field('Shortest pause (s)', minDelay)),
+              h('div', { class: 'col-6' }, field('Longest pause (s)', maxDelay)),
+            ),
+            h(
+              'div',
+              { class: 'row g-2' },
+              h('div', { class: 'col-6' }, field('At most per minute', perMinute)),
+              h('div', { class: 'col-6' }, field('At most per day', perDay)),
+            ),
+            h(
+              'div',
+              { class: 'row g-2' },
+              h('div', { class: 'col-6' }, field('Quiet from', quietStart)),
+              h('div', { class: 'col-6' }, field('Quiet until', quietEnd)),
+            ),
+          ),
+        ),
+      ),
+    ),
+    status,
+    submit,
+  );
+  append(root, form);
+  await loadSamples().catch(() => undefined);
+  drawPreview();
+}

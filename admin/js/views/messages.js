@@ -1,0 +1,305 @@
+/* Stored messages of a session: filters, pages (newest first), media previews fetched with the login. */
+import { fetchBlob, get } from '../api.js';
+import {
+  alertBox,
+  append,
+  badge,
+  errorBox,
+  field,
+  formatDate,
+  h,
+  pageHeader,
+  replace,
+  select,
+  spinner,
+  throttle,
+} from '../dom.js';
+import * as live from '../live.js';
+import { link } from '../router.js';
+
+const TYPES = [
+  'text',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contact',
+  'reaction',
+  'poll',
+  'unknown',
+];
+const PAGE_SIZES = ['25', '50', '100', '200'];
+
+/** datetime-local value <-> ISO instant (the input speaks the browser's local time). */
+const toLocalInput = (iso) => {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+};
+const fromLocalInput = (value) => (value ? new Date(value).toISOString() : '');
+
+function mediaCell(message, urls) {
+  if (!message.mediaUrl) return message.fileName ?? '';
+  const box = h('div', { class: 'd-flex flex-column gap-1 align-items-start' });
+  const show = async (button) => {
+    button.disabled = true;
+    try {
+      const { blob } = await fetchBlob(message.mediaUrl);
+      const src = URL.createObjectURL(blob);
+      urls.push(src);
+      const type = message.type;
+      const alt = message.fileName ?? `${type} from ${message.from}`;
+      const preview =
+        type === 'image' || type === 'sticker'
+          ? h('img', { src, alt, class: 'media-preview rounded border' })
+          : type === 'video'
+            ? h('video', { src, controls: true, class: 'media-preview', 'aria-label': alt })
+            : type === 'audio'
+              ? h('audio', { src, controls: true, 'aria-label': alt })
+              : h(
+                  'a',
+                  {
+                    href: src,
+                    download: message.fileName ?? 'file',
+                    class: 'btn btn-sm btn-outline-secondary',
+                  },
+                  `Save ${message.fileName ?? 'file'}`,
+                );
+      button.replaceWith(preview);
+    } catch (error) {
+      button.replaceWith(h('span', { class: 'small text-danger' }, error.message));
+    }
+  };
+  const button = h(
+    'button',
+    {
+      type: 'button',
+      class: 'btn btn-sm btn-outline-secondary',
+      on: { click: (e) => show(e.currentTarget) },
+    },
+    `Show ${message.type}`,
+  );
+  box.append(button);
+  if (message.fileName) box.append(h('span', { class: 'small text-secondary text-break' }, message.fileName));
+  // Pictures preview by themselves; video, audio and documents wait for a click (they can be large).
+  if (message.type === 'image' || message.type === 'sticker') queueMicrotask(() => show(button));
+  return box;
+}
+
+export async function render(root, { params, query, navigate, onCleanup }) {
+  const sessions = await get('/api/v1/sessions');
+  const sessionId = params.id ?? query.get('session') ?? sessions[0]?.id;
+  append(
+    root,
+    pageHeader(
+      'Messages',
+      sessionId &&
+        h(
+          'a',
+          {
+            class: 'btn btn-outline-secondary btn-sm',
+            href: link(`/sessions/${encodeURIComponent(sessionId)}`),
+          },
+          'Session',
+        ),
+    ),
+  );
+  if (!sessionId) return append(root, alertBox('info', 'There are no sessions yet.'));
+
+  const filters = {
+    session: select(
+      { name: 'session' },
+      sessions.map((s) => [s.id, `${s.name} (${s.id})`]),
+      sessionId,
+    ),
+    chat: h('input', {
+      name: 'chat',
+      value: query.get('chat') ?? '',
+      placeholder: '6281234567890',
+      inputmode: 'tel',
+    }),
+    direction: select(
+      { name: 'direction' },
+      [
+        ['', 'both'],
+        ['inbound', 'inbound'],
+        ['outbound', 'outbound'],
+      ],
+      query.get('direction'),
+    ),
+    type: select({ name: 'type' }, [['', 'any'], ...TYPES.map((t) => [t, t])], query.get('type')),
+    from: h('input', { type: 'datetime-local', name: 'from', value: toLocalInput(query.get('from')) }),
+    to: h('input', { type: 'datetime-local', name: 'to', value: toLocalInput(query.get('to')) }),
+    limit: select(
+      { name: 'limit' },
+      PAGE_SIZES.map((n) => [n, n]),
+      query.get('limit') ?? '50',
+    ),
+  };
+  const form = h(
+    'form',
+    {
+      id: 'message-filters',
+      class: 'card card-body mb-3',
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          const q = new URLSearchParams();
+          for (const key of ['chat', 'direction', 'type', 'limit'])
+            if (filters[key].value) q.set(key, filters[key].value.trim());
+          for (const key of ['from', 'to'])
+            if (filters[key].value) q.set(key, fromLocalInput(filters[key].value));
+          navigate(
+            `/sessions/${encodeURIComponent(filters.session.value)}/messages${q.size ? `?${q}` : ''}`,
+            { state: { focus: false } },
+          );
+        },
+      },
+    },
+    h(
+      'div',
+      { class: 'row g-2 align-items-end' },
+      h('div', { class: 'col-sm-6 col-lg-3' }, field('Session', filters.session)),
+      h('div', { class: 'col-sm-6 col-lg-3' }, field('Chat (phone or jid)', filters.chat)),
+      h('div', { class: 'col-6 col-lg-2' }, field('Direction', filters.direction)),
+      h('div', { class: 'col-6 col-lg-2' }, field('Type', filters.type)),
+      h('div', { class: 'col-6 col-lg-2' }, field('Per page', filters.limit)),
+      h('div', { class: 'col-sm-6 col-lg-3' }, field('From', filters.from)),
+      h('div', { class: 'col-sm-6 col-lg-3' }, field('To', filters.to)),
+      h(
+        'div',
+        { class: 'col-lg-3 mb-3' },
+        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply filters'),
+      ),
+    ),
+  );
+  const results = h('div', {}, spinner());
+  const newer = h('div');
+  append(root, form, newer, results);
+
+  const urls = [];
+  onCleanup(() => urls.forEach((u) => URL.revokeObjectURL(u)));
+  const cursors = [undefined];
+  let pageIndex = 0;
+  const load = async () => {
+    replace(newer);
+    try {
+      const { messages, pagination } = await get(
+        `/api/v1/sessions/${encodeURIComponent(sessionId)}/messages`,
+        {
+          chat: query.get('chat'),
+          direction: query.get('direction'),
+          type: query.get('type'),
+          from: query.get('from'),
+          to: query.get('to'),
+          limit: query.get('limit') ?? 50,
+          cursor: cursors[pageIndex],
+        },
+      );
+      cursors[pageIndex + 1] = pagination.nextCursor ?? undefined;
+      const table = h(
+        'div',
+        { class: 'table-responsive' },
+        h(
+          'table',
+          { class: 'table table-sm align-middle', id: 'messages-table' },
+          h('caption', { class: 'visually-hidden' }, 'Messages, newest first'),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['Time', 'Direction', 'From', 'To', 'Type', 'Text', 'Media', 'Status'].map((t) =>
+                h('th', { scope: 'col' }, t),
+              ),
+            ),
+          ),
+          h(
+            'tbody',
+            {},
+            messages.map((m) =>
+              h(
+                'tr',
+                { dataset: { messageId: m.messageId } },
+                h('td', { class: 'text-nowrap small' }, formatDate(Number(m.timestamp) * 1000)),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'span',
+                    { class: `badge ${m.direction === 'inbound' ? 'text-bg-primary' : 'text-bg-success'}` },
+                    m.direction === 'inbound' ? 'in' : 'out',
+                  ),
+                ),
+                h(
+                  'td',
+                  { class: 'small' },
+                  m.pushName ? [m.pushName, h('br'), h('span', { class: 'text-secondary' }, m.from)] : m.from,
+                ),
+                h('td', { class: 'small' }, m.to),
+                h('td', { class: 'small' }, m.type),
+                h('td', {}, h('div', { class: 'message-text small' }, m.message ?? '')),
+                h('td', {}, mediaCell(m, urls)),
+                h('td', {}, badge(m.status)),
+              ),
+            ),
+          ),
+        ),
+      );
+      const pageButton = (label, target, disabled) =>
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-outline-secondary btn-sm',
+            disabled,
+            on: { click: () => ((pageIndex = target), void load()) },
+          },
+          label,
+        );
+      replace(
+        results,
+        messages.length === 0 ? alertBox('info', 'No messages match these filters.') : table,
+        h(
+          'nav',
+          { class: 'd-flex gap-2 align-items-center', 'aria-label': 'Message pages' },
+          pageButton('Newest', 0, pageIndex === 0),
+          pageButton('Newer', pageIndex - 1, pageIndex === 0),
+          pageButton('Older', pageIndex + 1, !pagination.nextCursor),
+          h('span', { class: 'small text-secondary' }, `Page ${pageIndex + 1}`),
+        ),
+      );
+    } catch (error) {
+      replace(results, errorBox(error));
+    }
+  };
+  // New messages: refresh the newest page by itself; on older pages, offer to go back to it.
+  const refresh = throttle(() => void load(), 2000);
+  onCleanup(
+    live.on('message.stored', (event) => {
+      if (event.sessionId !== sessionId) return;
+      if (pageIndex === 0) refresh();
+      else
+        replace(
+          newer,
+          alertBox(
+            'info',
+            'New messages arrived. ',
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'btn btn-link p-0 align-baseline',
+                on: { click: () => ((pageIndex = 0), void load()) },
+              },
+              'Show the newest',
+            ),
+          ),
+        );
+    }),
+  );
+  await load();
+}
