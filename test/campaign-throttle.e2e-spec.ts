@@ -202,6 +202,15 @@ describe('campaign throttle, schedule and mid-run control', () => {
     const atPause = received(phones);
     await sleep(1200);
     expect(received(phones)).toBe(atPause);
+    // Started: the message is frozen, the throttle is not.
+    const frozen = await api
+      .http('patch', `/api/v1/campaigns/${id}`)
+      .send({ template: 'Changed' })
+      .expect(400);
+    expect(frozen.body.details).toEqual([
+      { field: 'template', errors: [expect.stringMatching(/cannot change once the campaign has started/)] },
+    ]);
+    await api.http('patch', `/api/v1/campaigns/${id}`).send({ minDelayMs: 250, maxDelayMs: 350 }).expect(200);
 
     await api.action(id, 'resume');
     await eventually(() => received(phones) >= atPause + 2, 10_000, 20);
@@ -227,6 +236,7 @@ describe('campaign throttle, schedule and mid-run control', () => {
       'campaign.created',
       'campaign.started',
       'campaign.paused',
+      'campaign.updated',
       'campaign.resumed',
       'campaign.cancelled',
     ]);

@@ -251,5 +251,17 @@ describe('campaigns: templates, media, lists, delivery (real Baileys against the
       .http('post', '/api/v1/campaigns')
       .send({ name: 'x', sessionId: 'camp', template: 't', listIds: [], quietHoursStart: '25:00' })
       .expect(400);
+
+    // A list a campaign will snapshot cannot go away under it; once started, it can.
+    const listId = await api.list('Kept', [['phone'], [`+${contact(0)}`]]);
+    const id = await api.create({ name: 'Uses it', sessionId: 'camp', template: 'x', listIds: [listId] });
+    expect((await api.http('delete', `/api/v1/recipient-lists/${listId}`).expect(409)).body.code).toBe(
+      'LIST_IN_USE',
+    );
+    await api.action(id, 'cancel');
+    await api.http('delete', `/api/v1/recipient-lists/${listId}`).expect(200);
+    expect(
+      (await api.http('patch', `/api/v1/campaigns/${id}`).send({ name: 'y' }).expect(409)).body.code,
+    ).toBe('CAMPAIGN_STATE');
   });
 });
