@@ -49,6 +49,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   private again = false;
   private stopped = false;
   private inFlight = 0;
+  /** Sessions with rows written here since their lane started: worth asking for more at its end. */
+  private readonly fresh = new Set<string | null>();
   /** Since start, for /health: failed claims and lanes whose results could not be written. */
   private readonly errors = { claims: 0, lanes: 0, last: null as string | null };
 
@@ -65,7 +67,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   ) {}
 
   onApplicationBootstrap(): void {
-    for (const name of WAKING_EVENTS) this.unsubscribe.push(this.events.on(name, () => this.wake()));
+    for (const name of WAKING_EVENTS) {
+      this.unsubscribe.push(
+        this.events.on(name, (event) => {
+          this.fresh.add(event.sessionId);
+          this.wake();
+        }),
+      );
+    }
     this.health.register('webhooks', async () => ({
       ...(await this.deliveries.backlog()),
       activeLanes: this.lanes.size,
@@ -145,8 +154,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     let lane: Lane | null = first;
     let settings = firstSettings;
     for (let round = 1; lane; round++) {
+      this.fresh.delete(lane.sessionId);
+      const full = lane.rows.length >= LANE_SIZE;
       const result = await this.deliverRows(lane, settings);
-      const goOn = !result.retry && result.released.length === 0 && round < MAX_ROUNDS && !this.stopped;
+      // More rows are likely when the lane was full or this process wrote some meanwhile; rows
+      // written by other processes are found by the next claim.
+      const more = full || this.fresh.has(lane.sessionId);
+      const goOn =
+        more && !result.retry && result.released.length === 0 && round < MAX_ROUNDS && !this.stopped;
       const next: Lane | null = await this.recordWithRetries(
         lane,
         result,
