@@ -57,12 +57,15 @@ export class WhatsappIngest {
 
   acceptUpdates(sessionId: string, updates: WAMessageUpdate[]): void {
     for (const { key, update } of updates) {
-      const status = update.status === undefined || update.status === null ? undefined : STATUS[update.status];
+      const status =
+        update.status === undefined || update.status === null ? undefined : STATUS[update.status];
       if (!key.id || !key.fromMe || !status) continue;
       const errorCode = Number(update.messageStubParameters?.[0]) || null;
       void this.capture
         .updateStatus({ sessionId, waMessageId: key.id, status, errorCode })
-        .catch((error: unknown) => this.logger.error({ err: error, sessionId }, 'Could not store a message status'));
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, sessionId }, 'Could not store a message status'),
+        );
     }
     this.touch(sessionId);
   }
@@ -70,7 +73,8 @@ export class WhatsappIngest {
   /** Stores a message this gateway just sent (Baileys' own echo of it is then a duplicate). */
   async storeSent(sessionId: string, sent: WAMessage, ownNumber: string, media?: SavedMedia): Promise<void> {
     const normalized = normalizeMessage(sent, ownNumber);
-    if (normalized) await this.capture.store(this.toStore(sessionId, normalized, sent, media ?? null, 'pending'));
+    if (normalized)
+      await this.capture.store(this.toStore(sessionId, normalized, sent, media ?? null, 'pending'));
   }
 
   /** The content of a message this session sent, for Baileys to re-encrypt on a retry request. */
@@ -84,7 +88,12 @@ export class WhatsappIngest {
     return raw?.message ? proto.Message.fromObject(raw.message) : undefined;
   }
 
-  private async storeAll(sessionId: string, messages: WAMessage[], ownNumber: string, logger: PinoLogger): Promise<void> {
+  private async storeAll(
+    sessionId: string,
+    messages: WAMessage[],
+    ownNumber: string,
+    logger: PinoLogger,
+  ): Promise<void> {
     // Enqueued in order, not awaited: the store keeps the order and batches across sessions.
     const stores: Promise<boolean>[] = [];
     for (const msg of messages) {
@@ -92,22 +101,44 @@ export class WhatsappIngest {
       if (!normalized) continue;
       const media =
         normalized.hasMedia && normalized.direction === 'inbound' && this.config.MEDIA_DOWNLOAD
-          ? await saveInboundMedia(this.config.MEDIA_PATH, sessionId, msg, normalized.mediaMime, this.config.MEDIA_MAX_BYTES, logger)
+          ? await saveInboundMedia(
+              this.config.MEDIA_PATH,
+              sessionId,
+              msg,
+              normalized.mediaMime,
+              this.config.MEDIA_MAX_BYTES,
+              logger,
+            )
           : null;
       const status = normalized.direction === 'inbound' ? 'received' : 'sent';
       stores.push(this.capture.store(this.toStore(sessionId, normalized, msg, media, status)));
       // Baileys merges a receipt that arrives within its event buffer window into the upsert itself.
       const merged = msg.status === undefined || msg.status === null ? undefined : STATUS[msg.status];
       if (normalized.direction === 'outbound' && merged && merged !== 'pending') {
-        stores.push(this.capture.updateStatus({ sessionId, waMessageId: normalized.waMessageId, status: merged, errorCode: null }));
+        stores.push(
+          this.capture.updateStatus({
+            sessionId,
+            waMessageId: normalized.waMessageId,
+            status: merged,
+            errorCode: Number(msg.messageStubParameters?.[0]) || null,
+          }),
+        );
       }
     }
     for (const store of stores) {
-      store.catch((error: unknown) => this.logger.error({ err: error, sessionId }, 'Could not store a message'));
+      store.catch((error: unknown) =>
+        this.logger.error({ err: error, sessionId }, 'Could not store a message'),
+      );
     }
   }
 
-  private toStore(sessionId: string, m: NormalizedMessage, raw: WAMessage, media: SavedMedia | null, status: MessageStatusValue) {
+  private toStore(
+    sessionId: string,
+    m: NormalizedMessage,
+    raw: WAMessage,
+    media: SavedMedia | null,
+    status: MessageStatusValue,
+  ) {
     return {
       ...m,
       sessionId,
