@@ -119,20 +119,15 @@ describe('campaigns against WhatsApp trouble: disconnects, refusals, retries; ch
       // The first refusal pauses it (a second send may have left before the refusal came back).
       expect(failed.length).toBeGreaterThanOrEqual(1);
       refused = failed.length;
-      // The reason names the code the gateway's message store reported with the failure: 463 (when
-      // Baileys merges the refusal into its echo of the message, src/whatsapp does not pass it on yet).
+      // The reason names WhatsApp's code, as the gateway's message store reported it with the failure.
       const reported = statusEvents.find(
         (e) => e.waMessageId === failed[0].waMessageId && e.status === 'failed',
       );
-      expect([463, null]).toContain(reported?.errorCode);
-      if (reported?.errorCode === 463) {
-        expect(paused.pauseReason).toMatch(
-          /WhatsApp refused a message with error 463 \(reach-out to new contacts restricted\)/,
-        );
-        expect(failed[0].error).toBe('WhatsApp refused the message (error 463)');
-      } else {
-        expect(paused.pauseReason).toMatch(/WhatsApp refused a message \(no error code reported\)/);
-      }
+      expect(reported?.errorCode).toBe(463);
+      expect(paused.pauseReason).toMatch(
+        /WhatsApp refused a message with error 463 \(reach-out to new contacts restricted\)/,
+      );
+      expect(failed[0].error).toBe('WhatsApp refused the message (error 463)');
     } finally {
       fixture.simulator.faults.clear();
     }
