@@ -99,12 +99,16 @@ export class WebhookDeliveries {
     if (filter.sessionId) conditions.push(Prisma.sql`session_id = ${filter.sessionId}`);
     if (filter.event) conditions.push(Prisma.sql`event = ${filter.event}`);
     let total = 0;
-    // In slices, so a large dead-letter set never holds long locks against the dispatcher.
+    // In slices under READ COMMITTED (no gap locks), so a large dead-letter set never holds locks
+    // that would make message capture or the dispatcher wait.
     for (;;) {
       const now = new Date();
-      const changed = await this.prisma.$executeRaw`
-        UPDATE webhook_outbox SET status = 'pending', attempts = 0, next_attempt_at = ${now}, updated_at = ${now}
-        WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY id LIMIT ${RETRY_BATCH}`;
+      const changed = await this.prisma.$transaction(
+        (tx) => tx.$executeRaw`
+          UPDATE webhook_outbox SET status = 'pending', attempts = 0, next_attempt_at = ${now}, updated_at = ${now}
+          WHERE ${Prisma.join(conditions, ' AND ')} ORDER BY id LIMIT ${RETRY_BATCH}`,
+        { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted },
+      );
       total += changed;
       if (changed < RETRY_BATCH) return total;
     }
