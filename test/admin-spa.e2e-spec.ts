@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { AdminBrowser, loginThroughForm, SandboxGateway } from './support/admin-browser';
 import { ADMIN, eventually } from './support/gateway-fixture';
+import { WebhookReceiver } from './support/webhook-receiver';
 
 jest.setTimeout(180_000);
 
@@ -44,8 +45,21 @@ function recipientsCsv(): string {
 const badLines = [...BAD_ROWS.keys()].map((row) => row + 2);
 const badgeStatus = (page: Page, selector: string) => page.getAttribute(selector, 'data-status');
 
+/** Waits for the view with this heading; on failure says what the page shows instead. */
+async function showsView(page: Page, title: string): Promise<void> {
+  try {
+    await page.waitForSelector(`h1:text-is("${title}")`, { timeout: 20_000 });
+  } catch (error) {
+    const shown = await page.evaluate(
+      () => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText,
+    );
+    throw new Error(`The page did not show "${title}"; it shows:\n${shown.slice(0, 1500)}`, { cause: error });
+  }
+}
+
 describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode', () => {
   const gateway = new SandboxGateway();
+  const receiver = new WebhookReceiver();
   const files = mkdtempSync(join(tmpdir(), 'wagw-admin-files-'));
   let browser: AdminBrowser;
   let page: Page;
@@ -61,6 +75,12 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
       CAMPAIGN_TICK_MS: '100',
       LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
     });
+    // The receiver refuses session.status events (they become dead letters) until told otherwise.
+    await receiver.start();
+    receiver.respond = (hook) =>
+      hook.headers['x-webhook-event'] === 'session.status'
+        ? { status: 503, body: 'receiver busy' }
+        : { status: 200, body: 'ok from receiver' };
     browser = await AdminBrowser.launch(gateway.base);
     page = await browser.newPage();
     adminToken = await gateway.login(ADMIN.email, ADMIN.password);
@@ -68,14 +88,27 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
   afterAll(async () => {
     await browser?.close();
     await gateway.close();
+    await receiver.stop();
     rmSync(files, { recursive: true, force: true });
   });
 
-  it('logs in, creates a session, shows its QR, and turns the badge connected live when the simulated phone links it', async () => {
+  it("logs in and sets the global webhook; the test button shows the receiver's answer", async () => {
     await loginThroughForm(page, gateway.base, ADMIN.email, ADMIN.password);
-    await page.waitForSelector('h1:text-is("Dashboard")');
+    await showsView(page, 'Dashboard');
     await page.waitForSelector('#live-status:text-is("live")');
 
+    await page.click('nav >> a:text-is("Webhooks")');
+    await page.fill('#webhook-config-form input[name=url]', receiver.url);
+    await page.fill('#webhook-config-form input[name=maxRetries]', '0');
+    await page.click('#webhook-config-form button[type=submit]');
+    await page.waitForSelector('text=Webhook settings saved.');
+    await page.click('#webhook-config-form button:text-is("Send test event")');
+    await page.waitForSelector('[data-test-status]:text-is("200")');
+    expect(await page.textContent('[data-test-body]')).toBe('ok from receiver');
+    expect(receiver.hooks.some((hook) => hook.body.event === 'webhook.test')).toBe(true);
+  });
+
+  it('creates a session, shows its QR (replaced by each new one), and turns the badge connected live when the simulated phone links it', async () => {
     await page.click('nav >> a:text-is("Sessions")');
     await page.fill('#create-session-form input[name=name]', 'Sales team');
     await page.fill('#create-session-form input[name=id]', 'sales');
@@ -87,21 +120,31 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     const qr = await page.waitForSelector('img[data-qr=sales][src^="data:image/png;base64,"]', {
       timeout: 30_000,
     });
-    expect(await qr.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
+    expect(await qr.evaluate((img) => (img as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(100);
     await browser.screenshot(page, 'session-detail');
+
+    // A new QR (here: the connection restarted) replaces the image in place.
+    const firstQr = await page.getAttribute('img[data-qr=sales]', 'data-qr-value');
+    await gateway.call('POST', '/api/v1/sessions/sales/disconnect', adminToken);
+    await gateway.call('POST', '/api/v1/sessions/sales/connect', adminToken);
+    await eventually(async () => {
+      const value = await page.getAttribute('img[data-qr=sales]', 'data-qr-value', { timeout: 1000 });
+      return value && value !== firstQr;
+    }, 30_000);
 
     // The sessions list: the new session waits for its scan with a QR; the simulated phone scans it.
     await page.click('nav >> a:text-is("Sessions")');
     await page.waitForSelector('[data-session-card=sales] img[data-qr=sales][src^="data:image/png"]');
     expect(await badgeStatus(page, '[data-session-badge=sales]')).toBe('qr_pending');
     await browser.screenshot(page, 'sessions');
-    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    // Set in the page now; still there after the link only if the page was never reloaded.
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded?: boolean }).notReloaded = true));
 
     await gateway.call('POST', '/api/v1/sandbox/sessions/sales/link', adminToken, {
       phoneNumber: SALES_PHONE,
     });
     await page.waitForSelector('[data-session-badge=sales][data-status=connected]', { timeout: 30_000 });
-    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
       true,
     );
     await page.waitForSelector('img[data-qr=sales]', { state: 'detached' });
@@ -157,8 +200,8 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     await page.waitForSelector('#template-preview:text-is("Hi Name 0, your code is C-0.")');
     await page.selectOption('#campaign-form select[name=sample]', '5');
     await page.waitForSelector(`#template-preview:text-is("Hi ${XSS_NAME}, your code is C-35.")`);
-    await page.fill('#campaign-form input[name=minDelay]', '0.05');
-    await page.fill('#campaign-form input[name=maxDelay]', '0.15');
+    await page.fill('#campaign-form input[name=minDelay]', '0.02');
+    await page.fill('#campaign-form input[name=maxDelay]', '0.08');
     await browser.screenshot(page, 'campaign-new', true);
     await page.check('#campaign-form input[name=when][value=now]');
     await page.click('#campaign-form button[type=submit]');
@@ -166,13 +209,13 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     campaignId = Number(/\/campaigns\/(\d+)$/.exec(page.url())![1]);
 
     // Mid-run: the bar moves with the pushed progress.
-    await page.waitForFunction(
-      () => {
-        const now = Number(document.querySelector('#campaign-progress')?.getAttribute('aria-valuenow'));
+    await eventually(
+      async () => {
+        const now = Number(await page.getAttribute('#campaign-progress', 'aria-valuenow'));
         return now >= 10 && now < 100;
       },
-      undefined,
-      { timeout: 60_000 },
+      60_000,
+      50,
     );
     await browser.screenshot(page, 'campaign-running');
     await page.waitForSelector('#campaign-progress[aria-valuenow="100"]', { timeout: 120_000 });
@@ -196,8 +239,33 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     });
   });
 
-  it('shows the other views with the data of the run (screenshots for the README)', async () => {
+  it('shows the other views with the data of the run: dead letters retried, dashboard, messages, users, activity, sandbox', async () => {
+    // Dead letters (the receiver refused session.status events): retried from the list once it accepts.
+    await page.click('nav >> a:text-is("Webhooks")');
+    await page.selectOption('select[name=delivery-status]', 'dead');
+    await page.waitForSelector('#deliveries-table button:text-is("Retry")');
+    const dead = await page.$$eval('#deliveries-table button:text-is("Retry")', (buttons) => buttons.length);
+    receiver.respond = () => ({ status: 200, body: 'ok from receiver' });
+    await page.click('#deliveries-table button:text-is("Retry")');
+    await page.waitForSelector('text=Delivery queued again');
+    await eventually(async () => {
+      const { deliveries } = await gateway.call<{ deliveries: unknown[] }>(
+        'GET',
+        '/api/v1/webhooks/deliveries?event=session.status&status=delivered',
+        adminToken,
+      );
+      return deliveries.length === 1;
+    });
+    await page.click('#deliveries-card button:text-is("Refresh")');
+    await eventually(
+      async () => (await page.$$('#deliveries-table button:text-is("Retry")')).length === dead - 1,
+    );
+    await page.selectOption('select[name=delivery-status]', '');
+    await page.waitForSelector('#deliveries-table td:text-is("message.outbound")');
+    await browser.screenshot(page, 'webhooks');
+
     await page.click('nav >> a:text-is("Dashboard")');
+    await page.waitForSelector('#chart-per-day');
     await page.waitForSelector('[data-stat=messages] .stat-value');
     await eventually(
       async () =>
@@ -212,9 +280,6 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
 
     await page.click('nav >> a:text-is("Campaigns")');
     await page.waitForSelector(`#campaigns-table tr[data-campaign-id="${campaignId}"]`);
-    await page.click('nav >> a:text-is("Webhooks")');
-    await page.waitForSelector('#deliveries-table, p:text-is("No deliveries match.")');
-    await browser.screenshot(page, 'webhooks');
     await page.click('nav >> a:text-is("Users")');
     await page.waitForSelector('#users-table');
     await browser.screenshot(page, 'users');
@@ -258,7 +323,7 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     });
     const viewer = await browser.newPage();
     await loginThroughForm(viewer, gateway.base, 'viewer@example.com', 'viewer-password-1');
-    await viewer.waitForSelector('h1:text-is("Dashboard")');
+    await showsView(viewer, 'Dashboard');
     const navLinks = await viewer.$$eval('nav a.nav-link', (links) => links.map((a) => a.textContent));
     expect(navLinks).toEqual(['Dashboard', 'Sessions', 'Messages', 'Recipients', 'Campaigns']);
 
@@ -306,30 +371,31 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     });
     const ops = await browser.newPage();
     await loginThroughForm(ops, gateway.base, 'ops@example.com', 'first-password-1');
-    await ops.waitForSelector('h1:text-is("Choose a new password")');
+    await showsView(ops, 'Choose a new password');
     expect(await ops.$$('nav a.nav-link')).toHaveLength(0);
     await ops.fill('#change-password-form input[autocomplete=current-password]', 'first-password-1');
     const [next, again] = await ops.$$('#change-password-form input[autocomplete=new-password]');
     await next.fill('second-password-2');
     await again.fill('second-password-2');
     await ops.click('#change-password-form button[type=submit]');
-    await ops.waitForSelector('h1:text-is("Dashboard")');
+    await showsView(ops, 'Dashboard');
 
     await ops.reload();
-    await ops.waitForSelector('h1:text-is("Dashboard")');
+    await showsView(ops, 'Dashboard');
     await ops.goto(`${gateway.base}/admin/campaigns`);
     await ops.waitForSelector('a:text-is("New campaign")');
 
     await ops.click('#user-menu');
     await ops.click('#logout-button');
     await ops.waitForSelector('#login-form');
+    expect(new URL(ops.url()).pathname).toBe('/admin/');
     await ops.reload();
     await ops.waitForSelector('#login-form');
 
     await ops.click('summary:text-is("Log in with the dashboard password")');
     await ops.fill('#legacy-login-form input[type=password]', LEGACY_PASSWORD);
     await ops.click('#legacy-login-form button[type=submit]');
-    await ops.waitForSelector('h1:text-is("Dashboard")');
+    await showsView(ops, 'Dashboard');
     expect(await ops.getAttribute('[data-role]', 'data-role')).toBe('admin');
   });
 

@@ -182,8 +182,9 @@ function renderNav(user) {
 
 async function logout() {
   live.stop();
+  // The next login starts on the dashboard, not on the page where this one ended.
+  history.replaceState(null, '', link('/'));
   await auth.logout();
-  navigate('/', { replace: true });
 }
 
 async function render() {
@@ -236,7 +237,6 @@ async function render() {
       gateway,
       navigate,
       onCleanup: (fn) => cleanups.push(fn),
-      refreshShell: render,
     });
   } catch (error) {
     if (count !== renderCount) return;

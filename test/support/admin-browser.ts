@@ -154,7 +154,13 @@ export class AdminBrowser {
   }
 
   async screenshot(page: Page, name: string, fullPage = false): Promise<void> {
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage, animations: 'disabled' });
+    // Toasts ("Delivery queued again") belong to the moment, not to the picture of the view.
+    await page.screenshot({
+      path: join(SCREENSHOTS, `${name}.png`),
+      fullPage,
+      animations: 'disabled',
+      style: '#toasts { display: none !important; }',
+    });
   }
 
   async close(): Promise<void> {

@@ -84,7 +84,7 @@ export async function render(root, { navigate, query }) {
       }),
       h('label', { class: 'form-check-label', for: when[key] }, label),
     );
-  const scheduledAt = h('input', { type: 'datetime-local', name: 'scheduledAt' });
+  const scheduledAt = h('input', { type: 'datetime-local', name: 'scheduledAt', disabled: true });
   const timeZone = select(
     { name: 'timeZone' },
     zones().map((z) => [z, z]),
@@ -332,6 +332,10 @@ export async function render(root, { navigate, query }) {
     submit,
   );
   append(root, form);
+  // The date and time matter only for "Schedule".
+  form.addEventListener('change', (event) => {
+    if (event.target.name === 'when') scheduledAt.disabled = event.target.value !== 'later';
+  });
   await loadSamples().catch(() => undefined);
   drawPreview();
 }

@@ -76,8 +76,8 @@ function cards(stats) {
 }
 
 /** A chart in a card; the canvas carries a text summary for people who cannot see it. */
-function chartCard(title, col) {
-  const canvas = h('canvas', { role: 'img', 'aria-label': title });
+function chartCard(title, col, id) {
+  const canvas = h('canvas', { role: 'img', 'aria-label': title, id });
   const empty = h(
     'p',
     { class: 'text-secondary small position-absolute top-50 start-50 translate-middle', hidden: true },
@@ -172,8 +172,8 @@ export async function render(root, { onCleanup }) {
     const deliveries = [d.delivered, d.dead, d.pending];
     const types = Object.entries(stats.messages.byType).sort((a, b) => b[1] - a[1]);
     if (!deliveriesChart) {
-      deliveriesCard = chartCard('Webhook deliveries', 'col-md-6 col-xl-3');
-      typesCard = chartCard('Messages by type', 'col-md-6 col-xl-3');
+      deliveriesCard = chartCard('Webhook deliveries', 'col-md-6 col-xl-3', 'chart-deliveries');
+      typesCard = chartCard('Messages by type', 'col-md-6 col-xl-3', 'chart-types');
       charts.append(deliveriesCard.el, typesCard.el);
       deliveriesChart = new Chart(deliveriesCard.canvas, {
         type: 'doughnut',
@@ -228,7 +228,7 @@ export async function render(root, { onCleanup }) {
       ],
     };
     if (!perDayChart) {
-      const perDayCard = chartCard(`Messages per day (last ${DAYS} days)`, 'col-xl-6');
+      const perDayCard = chartCard(`Messages per day (last ${DAYS} days)`, 'col-xl-6', 'chart-per-day');
       charts.prepend(perDayCard.el);
       perDayChart = new Chart(perDayCard.canvas, {
         type: 'bar',

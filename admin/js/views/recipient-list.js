@@ -365,7 +365,18 @@ export async function render(root, { params, user, navigate }) {
 
   append(
     root,
-    pageHeader(list.name, size, operator && exportButton, operator && deleteButton),
+    pageHeader(
+      list.name,
+      size,
+      operator &&
+        h(
+          'a',
+          { class: 'btn btn-outline-primary btn-sm', href: link(`/campaigns/new?list=${id}`) },
+          'New campaign to this list',
+        ),
+      operator && exportButton,
+      operator && deleteButton,
+    ),
     list.description && h('p', { class: 'text-secondary' }, list.description),
     h('p', {}, h('a', { href: link('/recipients') }, '‹ All lists')),
     operator &&

@@ -55,12 +55,15 @@ export function qrPanel(session, onCleanup, { thumb = false } = {}) {
       // The QR expired between the push and the request; the next push brings a new one.
     }
   };
+  const clear = () => {
+    shown = null;
+    replace(panel);
+  };
   const update = () => {
-    if (status === 'connected') replace(panel);
-    else if (status === 'qr_pending') {
+    if (status === 'qr_pending') {
       if (!shown) showWaiting('Waiting for the QR code…');
     } else if (status === 'connecting') showWaiting('Connecting…');
-    else replace(panel);
+    else clear();
   };
 
   onCleanup(

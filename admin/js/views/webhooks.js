@@ -293,7 +293,7 @@ function deliveriesCard(sessions) {
   void load();
   return h(
     'section',
-    { class: 'card', 'aria-labelledby': 'deliveries-title' },
+    { class: 'card', id: 'deliveries-card', 'aria-labelledby': 'deliveries-title' },
     h(
       'div',
       { class: 'card-body' },
