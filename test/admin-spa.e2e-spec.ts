@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -181,6 +181,17 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     await page.waitForSelector('#list-size:text-is("197 recipients")');
     await browser.screenshot(page, 'recipients-import');
 
+    // Export: the browser downloads the list as CSV (fetched with the login, saved as a file).
+    const [exported] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button:text-is("Export CSV")'),
+    ]);
+    expect(exported.suggestedFilename()).toBe('Customers.csv');
+    const exportedLines = readFileSync((await exported.path())!, 'utf8')
+      .trim()
+      .split('\n');
+    expect(exportedLines).toHaveLength(GOOD + 1);
+
     // A name that looks like HTML is shown as that text, never run.
     await page.fill('#recipient-search', 'img');
     await page.click('form[role=search] button[type=submit]');
@@ -286,6 +297,12 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     await page.click('nav >> a:text-is("Activity")');
     await page.waitForSelector('text=campaign.started');
     await browser.screenshot(page, 'activity');
+    const [activityCsv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('button:text-is("Export CSV")'),
+    ]);
+    expect(activityCsv.suggestedFilename()).toMatch(/^activity-\d{4}-\d{2}-\d{2}\.csv$/);
+    expect(readFileSync((await activityCsv.path())!, 'utf8')).toContain('campaign.started');
 
     // Sandbox panel: a contact writes to the session, and what the contact received shows.
     await page.click('nav >> a:text-is("Sandbox")');

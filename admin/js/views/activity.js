@@ -88,11 +88,7 @@ export async function render(root) {
         'div',
         { class: 'row g-2 align-items-end' },
         h('div', { class: 'col-sm-6 col-lg-4' }, field('Who (part of the name)', actor)),
-        h(
-          'div',
-          { class: 'col-sm-6 col-lg-4' },
-          field('Action', action, "A name, or a family such as 'auth.*'."),
-        ),
+        h('div', { class: 'col-sm-6 col-lg-4' }, field('Action (a name, or a family: auth.*)', action)),
         h('div', { class: 'col-sm-6 col-lg-2' }, field('Target type', targetType)),
         h('div', { class: 'col-sm-6 col-lg-2' }, field('Target id', targetId)),
         h('div', { class: 'col-sm-6 col-lg-4' }, field('From', from)),
