@@ -70,9 +70,19 @@ async function startGateway(databaseUrl: string, socket: { waWebSocketUrl: strin
 }
 
 /** Resolves when `count` distinct sessions reported `connected`. */
-function connectedCount(app: NestExpressApplication, count: number, onQr?: (sessionId: string, qr: string) => void): Promise<void> {
+function connectedCount(
+  app: NestExpressApplication,
+  count: number,
+  onQr?: (sessionId: string, qr: string) => void,
+  verbose = false,
+): Promise<void> {
   const events = app.get(DomainEvents);
   const connected = new Set<string>();
+  if (verbose) {
+    const timer = setInterval(() => log(`${connected.size}/${count} connected`), 5000);
+    timer.unref();
+    events.on('session.status', ({ sessionId, status, reason }) => verbose && status !== 'connected' && status !== 'connecting' && log(`${sessionId}: ${status} ${reason ?? ''}`));
+  }
   return new Promise((resolve) => {
     if (onQr) events.on('session.qr', ({ sessionId, qr }) => onQr(sessionId, qr));
     events.on('session.status', ({ sessionId, status }) => {
@@ -100,8 +110,12 @@ async function main(): Promise<void> {
 
     // Link 100 sessions: each shows a QR that a simulated phone scans.
     const ids = Array.from({ length: SESSIONS }, (_, i) => `s${i}`);
+    // Each session's phone scans one QR (a second scan while the first pairing completes would link twice).
+    const scanned = new Set<string>();
     const linked = connectedCount(app, SESSIONS, (sessionId, qr) => {
-      void host.call({ cmd: 'linkDevice', qr, phoneNumber: numberOf(ids.indexOf(sessionId)) }).catch(() => undefined);
+      if (scanned.has(sessionId)) return;
+      scanned.add(sessionId);
+      void host.call({ cmd: 'linkDevice', qr, phoneNumber: numberOf(ids.indexOf(sessionId)) }).catch(() => scanned.delete(sessionId));
     });
     const sessions = app.get(SessionsService);
     for (let i = 0; i < SESSIONS; i += 10) {
@@ -148,7 +162,7 @@ async function main(): Promise<void> {
     await app.close();
     const t0 = Date.now();
     app = await startGateway(databaseUrl, socket);
-    await connectedCount(app, SESSIONS);
+    await connectedCount(app, SESSIONS, undefined, true);
     const restartSeconds = +((Date.now() - t0) / 1000).toFixed(2);
     await app.close();
 

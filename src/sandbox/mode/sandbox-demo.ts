@@ -27,6 +27,7 @@ const GREETINGS: Record<string, string> = {
 export class SandboxDemo implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Sandbox');
   private readonly off: (() => void)[] = [];
+  private linking = false;
 
   constructor(
     private readonly sandbox: SandboxService,
@@ -40,10 +41,13 @@ export class SandboxDemo implements OnApplicationBootstrap, OnModuleDestroy {
     for (const c of DEMO_CONTACTS) this.sandbox.createContact(c.phoneNumber, c.pushName, 'autoReply' in c ? c.autoReply : undefined);
     this.off.push(
       this.events.on('session.qr', ({ sessionId, qr }) => {
-        if (sessionId !== DEMO_SESSION_ID) return;
+        // One scan at a time: a QR that rotates while a pairing completes must not link twice.
+        if (sessionId !== DEMO_SESSION_ID || this.linking) return;
+        this.linking = true;
         this.sandbox.simulator
           .linkDevice(qr, { phoneNumber: DEMO_PHONE, pushName: 'Demo phone' })
-          .catch((error: unknown) => this.logger.warn(`Demo link failed: ${String(error)}`));
+          .catch((error: unknown) => this.logger.warn(`Demo link failed: ${String(error)}`))
+          .finally(() => (this.linking = false));
       }),
       this.events.on('session.status', ({ sessionId, status, previous }) => {
         if (sessionId !== DEMO_SESSION_ID) return;
