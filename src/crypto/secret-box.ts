@@ -2,9 +2,11 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createSecretKey,
   hkdfSync,
   randomBytes,
   timingSafeEqual,
+  type KeyObject,
 } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
@@ -21,6 +23,8 @@ const TAG_BYTES = 16;
 export class SecretBox {
   private readonly master: Buffer;
   private readonly keys = new Map<string, Buffer>();
+  // Key objects made once per purpose: building one from raw bytes on every call is costly on hot paths.
+  private readonly keyObjects = new Map<string, KeyObject>();
 
   constructor(config: AppConfig) {
     this.master = Buffer.from(config.TOKEN_ENCRYPTION_KEY ?? '', 'hex');
@@ -37,9 +41,15 @@ export class SecretBox {
     return key;
   }
 
+  private keyObject(purpose: string): KeyObject {
+    let key = this.keyObjects.get(purpose);
+    if (!key) this.keyObjects.set(purpose, (key = createSecretKey(this.deriveKey(purpose))));
+    return key;
+  }
+
   encrypt(plain: Buffer | string, purpose: string): Buffer {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.deriveKey(purpose), iv);
+    const cipher = createCipheriv('aes-256-gcm', this.keyObject(purpose), iv);
     cipher.setAAD(Buffer.from(purpose));
     const body = Buffer.concat([cipher.update(plain), cipher.final()]);
     return Buffer.concat([Buffer.from([VERSION]), iv, cipher.getAuthTag(), body]);
@@ -51,7 +61,7 @@ export class SecretBox {
     if (data.length < 1 + IV_BYTES + TAG_BYTES || data[0] !== VERSION) throw new Error('Not a sealed value');
     const iv = data.subarray(1, 1 + IV_BYTES);
     const tag = data.subarray(1 + IV_BYTES, 1 + IV_BYTES + TAG_BYTES);
-    const decipher = createDecipheriv('aes-256-gcm', this.deriveKey(purpose), iv);
+    const decipher = createDecipheriv('aes-256-gcm', this.keyObject(purpose), iv);
     decipher.setAAD(Buffer.from(purpose));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(data.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
