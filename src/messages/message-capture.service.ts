@@ -105,16 +105,16 @@ export class MessageCapture implements BeforeApplicationShutdown {
       const fresh = await this.insertNew(tx, messages);
       const changed = await this.applyStatuses(tx, statuses);
       const outboxEvents: OutboxEvent[] = [
-        ...fresh.map(
-          (m): OutboxEvent => ({
-            event: m.direction === 'inbound' ? 'message.inbound' : 'message.outbound',
-            sessionId: m.sessionId,
-            payload: messagePayload(m, m.mediaPath !== null),
-          }),
-        ),
-        ...changed.map(
-          (s): OutboxEvent => ({ event: 'message.status', sessionId: s.sessionId, payload: statusPayload(s) }),
-        ),
+        ...fresh.map((m): OutboxEvent => ({
+          event: m.direction === 'inbound' ? 'message.inbound' : 'message.outbound',
+          sessionId: m.sessionId,
+          payload: messagePayload(m, m.mediaPath !== null),
+        })),
+        ...changed.map((s): OutboxEvent => ({
+          event: 'message.status',
+          sessionId: s.sessionId,
+          payload: statusPayload(s),
+        })),
       ];
       await this.outbox.write(tx, outboxEvents);
       return { fresh, changed };
@@ -135,7 +135,8 @@ export class MessageCapture implements BeforeApplicationShutdown {
     const keyOf = (m: { sessionId: string; waMessageId: string; direction: string }) =>
       `${m.sessionId}\u0000${m.waMessageId}\u0000${m.direction}`;
     const bySession = new Map<string, string[]>();
-    for (const { item } of jobs) bySession.set(item.sessionId, [...(bySession.get(item.sessionId) ?? []), item.waMessageId]);
+    for (const { item } of jobs)
+      bySession.set(item.sessionId, [...(bySession.get(item.sessionId) ?? []), item.waMessageId]);
     const existing = await tx.message.findMany({
       where: { OR: [...bySession].map(([sessionId, ids]) => ({ sessionId, waMessageId: { in: ids } })) },
       select: { sessionId: true, waMessageId: true, direction: true },
@@ -174,23 +175,43 @@ export class MessageCapture implements BeforeApplicationShutdown {
     return fresh;
   }
 
+  /** Status changes of the batch: one read of the messages, then one update per resulting status. */
   private async applyStatuses(
     tx: Prisma.TransactionClient,
     jobs: Extract<Job, { kind: 'status' }>[],
   ): Promise<(StatusToStore & { job: Job; chatJid: string; at: Date })[]> {
+    if (jobs.length === 0) return [];
+    const idsBySession = new Map<string, string[]>();
+    for (const { item } of jobs)
+      idsBySession.set(item.sessionId, [...(idsBySession.get(item.sessionId) ?? []), item.waMessageId]);
+    const rows = await tx.message.findMany({
+      where: {
+        direction: 'outbound',
+        OR: [...idsBySession].map(([sessionId, ids]) => ({ sessionId, waMessageId: { in: ids } })),
+      },
+      select: { id: true, sessionId: true, waMessageId: true, status: true, chatJid: true },
+    });
+    const byKey = new Map(rows.map((r) => [`${r.sessionId}\u0000${r.waMessageId}`, r]));
     const changed: (StatusToStore & { job: Job; chatJid: string; at: Date })[] = [];
+    const finalStatus = new Map<bigint, MessageStatusValue>();
+    // In arrival order, so 'delivered' then 'read' in one batch both count and 'read' wins.
     for (const job of jobs) {
-      const { sessionId, waMessageId, status } = job.item;
-      const row = await tx.message.findFirst({
-        where: { sessionId, waMessageId, direction: 'outbound' },
-        select: { id: true, status: true, chatJid: true },
-      });
+      const row = byKey.get(`${job.item.sessionId}\u0000${job.item.waMessageId}`);
       if (!row) continue;
-      const forward = status === 'failed' ? row.status === 'pending' || row.status === 'sent' : RANK[status] > RANK[row.status];
+      const { status } = job.item;
+      const forward =
+        status === 'failed'
+          ? row.status === 'pending' || row.status === 'sent'
+          : RANK[status] > RANK[row.status];
       if (!forward) continue;
-      await tx.message.update({ where: { id: row.id }, data: { status } });
+      row.status = status;
+      finalStatus.set(row.id, status);
       changed.push({ ...job.item, job, chatJid: row.chatJid, at: new Date() });
     }
+    const idsByStatus = new Map<MessageStatusValue, bigint[]>();
+    for (const [id, status] of finalStatus) idsByStatus.set(status, [...(idsByStatus.get(status) ?? []), id]);
+    for (const [status, ids] of idsByStatus)
+      await tx.message.updateMany({ where: { id: { in: ids } }, data: { status } });
     return changed;
   }
 }
