@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export const MISSING_VARIABLE_POLICIES = ['skip', 'blank'] as const;
 export type MissingVariablePolicy = (typeof MISSING_VARIABLE_POLICIES)[number];
@@ -72,24 +72,7 @@ export class RetryCampaignDto {
   includeReview?: boolean;
 }
 
-class PageDto {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page = 1;
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
-}
-
-export class CampaignQueryDto extends PageDto {
+export class CampaignQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES })
   @IsOptional()
   @IsIn(CAMPAIGN_STATUSES)
@@ -102,7 +85,7 @@ export class CampaignQueryDto extends PageDto {
   sessionId?: string;
 }
 
-export class CampaignRecipientQueryDto extends PageDto {
+export class CampaignRecipientQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: RECIPIENT_STATUSES })
   @IsOptional()
   @IsIn(RECIPIENT_STATUSES)

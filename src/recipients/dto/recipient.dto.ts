@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsInt, IsObject, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { PageQueryDto } from '../../common/page-query.dto';
+import { Transform } from 'class-transformer';
+import { IsObject, IsOptional, IsString, Length, MaxLength } from 'class-validator';
 
 export class CreateRecipientDto {
   @ApiProperty({
@@ -39,26 +40,11 @@ export class UpdateRecipientDto {
   variables?: Record<string, unknown> | null;
 }
 
-export class RecipientQueryDto {
+export class RecipientQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Part of the phone or name' })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()
   @MaxLength(120)
   search?: string;
-
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page = 1;
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit = 50;
 }
