@@ -75,6 +75,16 @@ describe('reconnection by close code (real Baileys against the simulator)', () =
     await connectedAgain();
   });
 
+  it('two starts at once (the connect route and the supervisor) open one socket, not two that replace each other', async () => {
+    await registry.stop('rc', 'test');
+    statuses.length = 0;
+    await Promise.all([registry.start('rc'), registry.start('rc')]);
+    await connectedAgain();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(statuses.map((s) => s.status)).toEqual(['connecting', 'connected']);
+    expect(await row()).toMatchObject({ status: 'connected', shouldConnect: true });
+  });
+
   it('20 forced disconnects in a row leak no sockets or timers and end connected', async () => {
     const before = handles();
     for (let i = 0; i < 20; i++) {

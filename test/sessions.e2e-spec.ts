@@ -117,6 +117,20 @@ describe('sessions end to end (real Baileys against the simulator)', () => {
     expect(await prisma.message.count({ where: { waMessageId: text.body.data.messageId } })).toBe(1);
   });
 
+  it('stores what a sender chose at any length: a 60,000-emoji text whole, a 300-character file name clipped', async () => {
+    const long = '😀'.repeat(60_000); // 240,000 bytes in utf8mb4
+    const name = `${'n'.repeat(296)}.pdf`;
+    const textId = await fixture.simulator.sendMessage(CONTACT, PHONE, { text: long });
+    const docId = await fixture.simulator.sendMessage(CONTACT, PHONE, {
+      media: { kind: 'document', data: Buffer.from('%PDF-1.4'), mimetype: 'application/pdf', fileName: name },
+    });
+    const text = await eventually(() => prisma.message.findFirst({ where: { waMessageId: textId } }));
+    const doc = await eventually(() => prisma.message.findFirst({ where: { waMessageId: docId } }));
+    expect(text.text).toBe(long);
+    expect(doc.fileName).toBe(name.slice(0, 255));
+    expect(doc.text).toBe(name); // the seed's `message` of a document is its file name
+  });
+
   it('comes back connected after a restart of the app, without a new QR', async () => {
     await fixture.stopApp(app);
     app = await fixture.startApp(fixture.config({ MEDIA_PATH: media }));

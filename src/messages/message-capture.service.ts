@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DomainEvents, type MessageStatusValue, type StoredMessageEvent } from '../common/domain-events';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import type { OutboxEvent } from '../webhooks/webhook-events';
 import { WebhookOutbox } from '../webhooks/webhook-outbox.service';
@@ -12,7 +12,8 @@ export interface MessageToStore extends StoredMessageEvent {
   mediaPath: string | null;
   mediaSize: number | null;
   status: MessageStatusValue;
-  raw: Prisma.InputJsonValue | null;
+  /** Baileys' message as JSON text (BufferJSON), kept for retries and re-sends. */
+  raw: string | null;
 }
 
 export interface StatusToStore {
@@ -38,6 +39,30 @@ const RANK: Record<MessageStatusValue, number> = {
 };
 
 const MAX_BATCH = 500;
+const MAX_RETRY_MS = 30_000;
+
+/** Free-form values a sender chooses, cut to their column's size rather than refused. */
+const clip = (value: string | null, max: number): string | null =>
+  value !== null && value.length > max ? value.slice(0, max) : value;
+
+/** A DATETIME(3) literal in UTC, as Prisma stores dates. */
+const sqlDateTime = (date: Date): string => date.toISOString().slice(0, 23).replace('T', ' ');
+
+/** The event of a stored message: what listeners may see (not the raw message or the file path). */
+const storedEvent = (m: MessageToStore): StoredMessageEvent => ({
+  sessionId: m.sessionId,
+  waMessageId: m.waMessageId,
+  direction: m.direction,
+  type: m.type,
+  chatJid: m.chatJid,
+  from: m.from,
+  to: m.to,
+  text: m.text,
+  fileName: m.fileName,
+  mediaMime: m.mediaMime,
+  hasMedia: m.hasMedia,
+  waTimestamp: m.waTimestamp,
+});
 
 /**
  * Stores captured messages and their delivery statuses. Writes are queued and flushed in batches:
@@ -49,6 +74,9 @@ export class MessageCapture implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageCapture.name);
   private queue: Job[] = [];
   private flushing: Promise<void> | null = null;
+  private retryMs = 0;
+  private stopping = false;
+  private wakeUp: (() => void) | null = null;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -71,7 +99,10 @@ export class MessageCapture implements BeforeApplicationShutdown {
     while (this.flushing || this.queue.length > 0) await (this.flushing ?? this.flush());
   }
 
+  /** At shutdown, a last attempt is made; what the database still cannot take is reported lost. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.wakeUp?.();
     await this.drain();
   }
 
@@ -86,16 +117,49 @@ export class MessageCapture implements BeforeApplicationShutdown {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_BATCH);
-        try {
-          await this.writeBatch(batch);
-        } catch (error) {
-          this.logger.error({ err: error }, 'Could not store a batch of messages');
-          for (const job of batch) job.fail(error);
-        }
+        await this.writeBatch(batch).then(
+          () => (this.retryMs = 0),
+          (error: unknown) => this.recover(batch, error),
+        );
       }
     } finally {
       this.flushing = null;
     }
+  }
+
+  /**
+   * A failed batch. While the database cannot be reached, it goes back to the head of the queue
+   * and is tried again with backoff: WhatsApp does not send a message twice, so this queue is its
+   * only copy. When the database answers, the batch is written row by row, so a row that cannot be
+   * stored costs only itself.
+   */
+  private async recover(batch: Job[], error: unknown): Promise<void> {
+    const reachable = await this.prisma.isReachable();
+    if (!reachable && !this.stopping) {
+      this.queue.unshift(...batch);
+      this.retryMs = Math.min(MAX_RETRY_MS, Math.max(1_000, this.retryMs * 2));
+      this.logger.warn(
+        { err: error, queued: this.queue.length, retryInMs: this.retryMs },
+        'The database is unreachable; keeping messages in memory until it answers',
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.retryMs);
+        this.wakeUp = () => (clearTimeout(timer), resolve());
+      });
+      this.wakeUp = null;
+      return;
+    }
+    if (!reachable || batch.length === 1) return this.failed(batch, error);
+    this.logger.warn(
+      { err: error, jobs: batch.length },
+      'A batch of messages failed; writing them one by one',
+    );
+    for (const job of batch) await this.writeBatch([job]).catch((e: unknown) => this.failed([job], e));
+  }
+
+  private failed(jobs: Job[], error: unknown): void {
+    this.logger.error({ err: error, jobs: jobs.length }, 'Could not store messages');
+    for (const job of jobs) job.fail(error);
   }
 
   private async writeBatch(batch: Job[]): Promise<void> {
@@ -123,55 +187,83 @@ export class MessageCapture implements BeforeApplicationShutdown {
     for (const job of messages) job.done(freshSet.has(job.item));
     const changedSet = new Set(changed.map((c) => c.job));
     for (const job of statuses) job.done(changedSet.has(job));
-    for (const m of fresh) this.events.emit('message.stored', m);
+    for (const m of fresh) this.events.emit('message.stored', storedEvent(m));
     for (const c of changed) this.events.emit('message.status', c);
   }
 
+  /**
+   * Inserts the messages not stored yet (a message is identified by session, WhatsApp id and
+   * direction). Plain SQL: one SELECT of the batch's ids already stored, one INSERT of the rest.
+   */
   private async insertNew(
     tx: Prisma.TransactionClient,
     jobs: Extract<Job, { kind: 'message' }>[],
   ): Promise<MessageToStore[]> {
     if (jobs.length === 0) return [];
-    const keyOf = (m: { sessionId: string; waMessageId: string; direction: string }) =>
-      `${m.sessionId}\u0000${m.waMessageId}\u0000${m.direction}`;
+    const keyOf = (sessionId: string, waMessageId: string, direction: string) =>
+      `${sessionId}\u0000${waMessageId}\u0000${direction}`;
     const bySession = new Map<string, string[]>();
-    for (const { item } of jobs)
-      bySession.set(item.sessionId, [...(bySession.get(item.sessionId) ?? []), item.waMessageId]);
-    const existing = await tx.message.findMany({
-      where: { OR: [...bySession].map(([sessionId, ids]) => ({ sessionId, waMessageId: { in: ids } })) },
-      select: { sessionId: true, waMessageId: true, direction: true },
-    });
-    const seen = new Set(existing.map(keyOf));
+    for (const { item } of jobs) {
+      const ids = bySession.get(item.sessionId);
+      if (ids) ids.push(item.waMessageId);
+      else bySession.set(item.sessionId, [item.waMessageId]);
+    }
+    const existing = await tx.$queryRaw<{ session_id: string; wa_message_id: string; direction: string }[]>`
+      SELECT session_id, wa_message_id, direction FROM messages WHERE ${Prisma.join(
+        [...bySession].map(
+          ([sessionId, ids]) =>
+            Prisma.sql`(session_id = ${sessionId} AND wa_message_id IN (${Prisma.join(ids)}))`,
+        ),
+        ' OR ',
+      )}`;
+    const seen = new Set(existing.map((r) => keyOf(r.session_id, r.wa_message_id, r.direction)));
     const fresh: MessageToStore[] = [];
     for (const { item } of jobs) {
-      const key = keyOf(item);
+      const key = keyOf(item.sessionId, item.waMessageId, item.direction);
       if (seen.has(key)) continue;
       seen.add(key);
       fresh.push(item);
     }
-    if (fresh.length > 0) {
-      await tx.message.createMany({
-        data: fresh.map((m) => ({
-          sessionId: m.sessionId,
-          waMessageId: m.waMessageId,
-          chatJid: m.chatJid,
-          fromNumber: m.from,
-          toNumber: m.to,
-          direction: m.direction,
-          type: m.type,
-          text: m.text,
-          fileName: m.fileName,
-          mediaPath: m.mediaPath,
-          mediaMime: m.mediaMime,
-          mediaSize: m.mediaSize,
-          quotedId: m.quotedId,
-          pushName: m.pushName,
-          waTimestamp: m.waTimestamp,
-          status: m.status,
-          raw: m.raw ?? undefined,
-        })),
-      });
-    }
+    if (fresh.length === 0) return fresh;
+    // The whole batch goes as ONE JSON parameter, unpacked by JSON_TABLE (MariaDB 10.6+, MySQL 8):
+    // Prisma's per-parameter cost made an 18-parameters-per-row VALUES list the costliest step here.
+    // Text columns are read as LONGTEXT so the table's own limits apply (strict mode refuses overlong
+    // values; the ones a sender chooses are clipped to fit first).
+    const rows = fresh.map((m) => [
+      m.sessionId,
+      m.waMessageId,
+      m.chatJid,
+      m.from,
+      m.to,
+      m.direction,
+      m.type,
+      m.text,
+      clip(m.fileName, 255),
+      m.mediaPath,
+      clip(m.mediaMime, 128),
+      m.mediaSize,
+      m.quotedId,
+      clip(m.pushName, 120),
+      sqlDateTime(m.waTimestamp),
+      m.status,
+      m.raw,
+    ]);
+    await tx.$executeRaw`
+      INSERT INTO messages (session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
+        file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw, updated_at)
+      SELECT session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
+        file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw,
+        ${sqlDateTime(new Date())}
+      FROM JSON_TABLE(${JSON.stringify(rows)}, '$[*]' COLUMNS (
+        n FOR ORDINALITY,
+        session_id LONGTEXT PATH '$[0]', wa_message_id LONGTEXT PATH '$[1]', chat_jid LONGTEXT PATH '$[2]',
+        from_number LONGTEXT PATH '$[3]', to_number LONGTEXT PATH '$[4]', direction LONGTEXT PATH '$[5]',
+        type LONGTEXT PATH '$[6]', text LONGTEXT PATH '$[7]', file_name LONGTEXT PATH '$[8]',
+        media_path LONGTEXT PATH '$[9]', media_mime LONGTEXT PATH '$[10]', media_size BIGINT PATH '$[11]',
+        quoted_id LONGTEXT PATH '$[12]', push_name LONGTEXT PATH '$[13]', wa_timestamp DATETIME(3) PATH '$[14]',
+        status LONGTEXT PATH '$[15]', raw LONGTEXT PATH '$[16]'
+      )) AS batch
+      ORDER BY n`;
     return fresh;
   }
 

@@ -2,14 +2,14 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 
-const FLUSH_EVERY_MS = 20;
+const FLUSH_EVERY_MS = 100;
 
 type Pending = Map<string, { category: string; keyId: string; value: unknown }>;
 
 /**
  * Write-behind for auth keys. Baileys rewrites a Signal session on every message it decrypts or
  * encrypts; writing each one at once caps a session at one database round trip per message. Key
- * writes are instead kept here (readers see them at once) and written every 20 ms, all sessions in
+ * writes are instead kept here (readers see them at once) and written every 100 ms, all sessions in
  * one transaction. A crash can lose at most that window of ratchet updates, which WhatsApp's own
  * retry receipts repair; credentials and deletes go through the same path and are flushed before
  * any load, clear or shutdown.

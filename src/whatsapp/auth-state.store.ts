@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { SecretBox } from '../crypto/secret-box';
 import { PrismaService } from '../prisma/prisma.service';
 import { AuthKeyWriter } from './auth-key-writer';
@@ -14,6 +15,12 @@ import {
 
 const PURPOSE = 'auth-state';
 const CREDS = { category: 'creds', keyId: 'creds' } as const;
+/** Signal keys a session keeps decoded in memory (a few per contact it talks to). */
+const CACHED_KEYS_PER_SESSION = 2_000;
+const CACHE_TTL_MS = 10 * 60_000;
+
+/** A known key value; `null` records that the key does not exist. */
+type Cached = { value: unknown };
 
 export interface SessionAuthState {
   creds: AuthenticationCreds;
@@ -27,6 +34,10 @@ export interface SessionAuthState {
  * Baileys auth state in MySQL: one row per key (`creds`, then one per signal key), each value
  * JSON-encoded with Baileys' BufferJSON and sealed with AES-256-GCM. Writes go through the
  * AuthKeyWriter, which batches them across sessions into one transaction.
+ *
+ * Reads are served from a per-session LRU of decoded values, absent keys included: only the process
+ * holding a session's lease writes its keys, so what it wrote (or found missing) stays true until
+ * it writes again. The database is read only for keys not seen for a while.
  */
 @Injectable()
 export class AuthStateStore {
@@ -44,10 +55,22 @@ export class AuthStateStore {
       where: { sessionId_category_keyId: { sessionId, ...CREDS } },
     });
     const creds = row ? this.open<AuthenticationCreds>(row.value) : initAuthCreds();
+    const cache = new LRUCache<string, Cached>({ max: CACHED_KEYS_PER_SESSION, ttl: CACHE_TTL_MS });
+    // Reads answer in the order they were asked, as an in-memory store would: Baileys looks keys up
+    // for each incoming message before its own per-message lock, so a slow database read must not let
+    // a later message overtake an earlier one.
+    let reads: Promise<unknown> = Promise.resolve();
     const keys: SignalKeyStore = {
-      get: (type, ids) => this.getKeys(sessionId, type, ids),
-      set: (data) => this.setKeys(sessionId, data),
-      clear: () => this.clear(sessionId),
+      get: (type, ids) => {
+        const read = reads.then(() => this.getKeys(sessionId, cache, type, ids));
+        reads = read.catch(() => undefined);
+        return read;
+      },
+      set: (data) => this.setKeys(sessionId, cache, data),
+      clear: async () => {
+        cache.clear();
+        await this.clear(sessionId);
+      },
     };
     return {
       creds,
@@ -71,38 +94,53 @@ export class AuthStateStore {
 
   private async getKeys<T extends keyof SignalDataTypeMap>(
     sessionId: string,
+    cache: LRUCache<string, Cached>,
     type: T,
     ids: string[],
   ): Promise<{ [id: string]: SignalDataTypeMap[T] }> {
     const result: { [id: string]: SignalDataTypeMap[T] } = {};
     const missing: string[] = [];
     for (const id of ids) {
-      const queued = this.writer.peek(sessionId, type, id);
-      if (queued === undefined) missing.push(id);
-      else if (queued !== null) result[id] = queued as SignalDataTypeMap[T];
+      const known = cache.get(`${type}\u0000${id}`);
+      const value = known ? known.value : this.writer.peek(sessionId, type, id);
+      if (value === undefined) missing.push(id);
+      else if (value !== null) result[id] = value as SignalDataTypeMap[T];
     }
     if (missing.length === 0) return result;
     const rows = await this.prisma.sessionAuthKey.findMany({
       where: { sessionId, category: type, keyId: { in: missing } },
       select: { keyId: true, value: true },
     });
-    for (const row of rows) {
-      const value = this.open<SignalDataTypeMap[T]>(row.value);
-      // Baileys expects this one key type as a protobuf object, as its own file store returns it.
-      result[row.keyId] =
-        type === 'app-state-sync-key'
-          ? (proto.Message.AppStateSyncKeyData.fromObject(value as object) as unknown as SignalDataTypeMap[T])
-          : value;
+    const found = new Map(rows.map((row) => [row.keyId, row.value]));
+    for (const id of missing) {
+      const sealed = found.get(id);
+      let value: SignalDataTypeMap[T] | null = null;
+      if (sealed) {
+        const opened = this.open<SignalDataTypeMap[T]>(sealed);
+        // Baileys expects this one key type as a protobuf object, as its own file store returns it.
+        value =
+          type === 'app-state-sync-key'
+            ? (proto.Message.AppStateSyncKeyData.fromObject(opened as object) as unknown as SignalDataTypeMap[T])
+            : opened;
+        result[id] = value;
+      }
+      // A write made during the read is newer than what was read.
+      const key = `${type}\u0000${id}`;
+      if (!cache.has(key) && this.writer.peek(sessionId, type, id) === undefined) cache.set(key, { value });
     }
     return result;
   }
 
-  private async setKeys(sessionId: string, data: SignalDataSet): Promise<void> {
+  private setKeys(sessionId: string, cache: LRUCache<string, Cached>, data: SignalDataSet): Promise<void> {
     const entries: { category: string; keyId: string; value: unknown }[] = [];
     for (const [category, values] of Object.entries(data)) {
-      for (const [keyId, value] of Object.entries(values ?? {})) entries.push({ category, keyId, value: value ?? null });
+      for (const [keyId, value] of Object.entries(values ?? {})) {
+        entries.push({ category, keyId, value: value ?? null });
+        cache.set(`${category}\u0000${keyId}`, { value: value ?? null });
+      }
     }
     this.writer.queue(sessionId, entries);
+    return Promise.resolve();
   }
 
   private open<T>(sealed: Uint8Array): T {

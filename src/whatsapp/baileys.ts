@@ -14,7 +14,6 @@ export {
   isLidUser,
   jidDecode,
   jidNormalizedUser,
-  makeCacheableSignalKeyStore,
   default as makeWASocket,
   normalizeMessageContent,
   proto,

@@ -43,6 +43,7 @@ export class ConnectionRegistry implements OnModuleDestroy {
   private readonly logger = new Logger(ConnectionRegistry.name);
   private readonly baileysLogger: PinoLogger;
   private readonly runtimes = new Map<string, Runtime>();
+  private readonly starting = new Map<string, Promise<void>>();
   private shuttingDown = false;
 
   constructor(
@@ -74,9 +75,22 @@ export class ConnectionRegistry implements OnModuleDestroy {
     return this.runtimes.get(sessionId)?.qr ?? null;
   }
 
-  /** Opens the session's socket in this process (taking its lease first). No-op when already open. */
-  async start(sessionId: string): Promise<void> {
-    if (this.runtimes.has(sessionId) || this.shuttingDown) return;
+  /**
+   * Opens the session's socket in this process (taking its lease first). No-op when already open;
+   * a call while a start is under way (the connect route and the supervisor at once) joins it, so
+   * one session never gets two sockets, which WhatsApp would answer with 440 (replaced).
+   */
+  start(sessionId: string): Promise<void> {
+    if (this.runtimes.has(sessionId) || this.shuttingDown) return Promise.resolve();
+    let starting = this.starting.get(sessionId);
+    if (!starting) {
+      starting = this.open(sessionId).finally(() => this.starting.delete(sessionId));
+      this.starting.set(sessionId, starting);
+    }
+    return starting;
+  }
+
+  private async open(sessionId: string): Promise<void> {
     if (!(await this.leases.acquire(sessionId))) throw new SessionHeldElsewhereError(sessionId);
     const runtime: Runtime = {
       connection: null as unknown as SessionConnection,

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { AuthStateStore } from './auth-state.store';
 import {
   Browsers,
-  makeCacheableSignalKeyStore,
   makeWASocket,
   proto,
   type ConnectionState,
@@ -55,7 +54,7 @@ export class SessionConnection {
     const auth = await authStore.load(sessionId);
     this.registered = auth.restored && Boolean(auth.creds.me);
     const socket = makeWASocket({
-      auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, logger) },
+      auth: { creds: auth.creds, keys: auth.keys },
       logger,
       browser: Browsers.ubuntu('WA Gateway'),
       markOnlineOnConnect: false,

@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 import type { MessageStatusValue } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
-import type { Prisma } from '../generated/prisma/client';
 import { MessageCapture } from '../messages/message-capture.service';
 import { PrismaService } from '../prisma/prisma.service';
 import { BufferJSON, proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
@@ -21,9 +20,8 @@ const STATUS: Record<number, MessageStatusValue> = {
 
 const TOUCH_EVERY_MS = 60_000;
 
-/** Baileys' message as plain JSON (Buffers as base64 objects, Longs as numbers) for the raw column. */
-const toJson = (msg: WAMessage): Prisma.InputJsonValue =>
-  JSON.parse(JSON.stringify(msg, BufferJSON.replacer)) as Prisma.InputJsonValue;
+/** Baileys' message as JSON text (Buffers as base64 objects) for the raw column. */
+const toJson = (msg: WAMessage): string => JSON.stringify(msg, BufferJSON.replacer);
 
 /**
  * From Baileys events to stored messages: normalises each message, downloads inbound media when
