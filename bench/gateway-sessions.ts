@@ -2,14 +2,19 @@
  * The gateway against the raw-Baileys baseline (`npm run bench:sessions`), on the simulator:
  * - inbound: 10 and 50 connected sessions, one contact sending as fast as the simulator can; messages
  *   per second STORED in MySQL (counted at the gateway's message.stored event, i.e. after commit),
- *   as a ratio of the raw-Baileys msgs/s measured by bench/simulator-baseline.ts in the same run;
+ *   as a ratio of the raw-Baileys msgs/s measured by bench/simulator-baseline.ts in the same run, after a
+ *   warm-up as long as the baseline's (its 1-socket run); also this process's CPU ms per message against raw;
  * - memory: RSS per idle connected session at 100 sessions, against RSS per raw Baileys socket;
  * - restart: 100 saved sessions all `connected` again after the app restarts.
+ * Order: link 100 and measure memory, restart, then inbound with 50 connected (as many as the baseline's
+ * sockets): the other 50 are disconnected and the app restarted with the 50.
  * Writes bench/results/gateway-sessions.json. Creates and drops its own database.
+ * BENCH_SESSIONS (default 100), BENCH_LOG_LEVEL, BENCH_CPU_PROFILE=<file> (a CPU profile of the inbound runs).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -32,20 +37,26 @@ const INBOUND_RUNS: { sessions: number; messages: number }[] = [
   { sessions: 50, messages: 6000 },
 ];
 const CONTACT = '15557770000';
+const WARM_UP_MESSAGES = 4000;
+/** Sockets the raw baseline keeps connected during its inbound runs (bench/simulator-baseline.ts). */
+const RAW_SOCKETS = 50;
 const HARD_LIMIT_MS = 540_000;
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
+const DATABASE_URL = withDatabase(SERVER, `wagw_bench_sessions_${process.pid}`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const numberOf = (i: number) => String(15557771000 + i);
 
 interface Baseline {
-  inbound: { sockets: number; messagesPerSecond: number }[];
+  inbound: { sockets: number; messagesPerSecond: number; cpuMsPerMessage: number }[];
   idleSocket: { rssPerSocketKiB: number };
 }
 
 function rawBaseline(): Baseline {
   if (!process.argv.includes('--reuse-baseline')) {
-    execFileSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'simulator-baseline.ts')], { stdio: 'inherit' });
+    execFileSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'simulator-baseline.ts')], {
+      stdio: 'inherit',
+    });
   }
   return JSON.parse(readFileSync(join(__dirname, 'results', 'simulator-baseline.json'), 'utf8')) as Baseline;
 }
@@ -60,10 +71,13 @@ async function startGateway(databaseUrl: string, socket: { waWebSocketUrl: strin
     MIGRATE_ON_START: 'false',
     MEDIA_DOWNLOAD: 'false',
   });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, { baileys: socket }), {
-    logger: false,
-    bodyParser: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, { baileys: socket }),
+    {
+      logger: false,
+      bodyParser: false,
+    },
+  );
   configureApp(app, config);
   await app.init();
   return app;
@@ -81,9 +95,17 @@ function connectedCount(
   if (verbose) {
     const timer = setInterval(() => log(`${connected.size}/${count} connected`), 5000);
     timer.unref();
-    events.on('session.status', ({ sessionId, status, reason }) => verbose && status !== 'connected' && status !== 'connecting' && log(`${sessionId}: ${status} ${reason ?? ''}`));
+    events.on(
+      'session.status',
+      ({ sessionId, status, reason }) =>
+        verbose &&
+        status !== 'connected' &&
+        status !== 'connecting' &&
+        log(`${sessionId}: ${status} ${reason ?? ''}`),
+    );
   }
   return new Promise((resolve) => {
+    if (count === 0) resolve();
     if (onQr) events.on('session.qr', ({ sessionId, qr }) => onQr(sessionId, qr));
     events.on('session.status', ({ sessionId, status }) => {
       if (status === 'connected') connected.add(sessionId);
@@ -96,12 +118,14 @@ async function main(): Promise<void> {
   const baseline = rawBaseline();
   silenceLibsignalConsole();
   const host = new SimulatorProcess();
-  const started = await host.call<{ webSocketUrl: string; rootPublicKey: string; certificate: string }>({ cmd: 'start' });
+  const started = await host.call<{ webSocketUrl: string; rootPublicKey: string; certificate: string }>({
+    cmd: 'start',
+  });
   enableSandboxBaileys({ rootPublicKey: Buffer.from(started.rootPublicKey, 'hex') });
   const socket = { waWebSocketUrl: started.webSocketUrl, fetchAgent: new Agent({ ca: started.certificate }) };
   await host.call({ cmd: 'createContact', phoneNumber: CONTACT });
 
-  const databaseUrl = withDatabase(SERVER, `wagw_bench_sessions_${process.pid}`);
+  const databaseUrl = DATABASE_URL;
   await migrate(databaseUrl, MIGRATIONS_DIR);
   try {
     let app = await startGateway(databaseUrl, socket);
@@ -115,17 +139,39 @@ async function main(): Promise<void> {
     const linked = connectedCount(app, SESSIONS, (sessionId, qr) => {
       if (scanned.has(sessionId)) return;
       scanned.add(sessionId);
-      void host.call({ cmd: 'linkDevice', qr, phoneNumber: numberOf(ids.indexOf(sessionId)) }).catch(() => scanned.delete(sessionId));
+      void host
+        .call({ cmd: 'linkDevice', qr, phoneNumber: numberOf(ids.indexOf(sessionId)) })
+        .catch(() => scanned.delete(sessionId));
     });
     const sessions = app.get(SessionsService);
     for (let i = 0; i < SESSIONS; i += 10) {
-      await Promise.all(ids.slice(i, i + 10).map((id) => sessions.create({ id, name: id }, { principal: null, ip: null, userAgent: null })));
+      await Promise.all(
+        ids
+          .slice(i, i + 10)
+          .map((id) => sessions.create({ id, name: id }, { principal: null, ip: null, userAgent: null })),
+      );
     }
     await linked;
     log(`${SESSIONS} sessions linked and connected`);
     await sleep(2000);
     const rssAfter = gcRss();
     const rssPerSessionKiB = Math.round((rssAfter - rssBefore) / SESSIONS / 1024);
+
+    // Restart: a new app instance on the same database brings every saved session back.
+    await app.close();
+    const t0 = Date.now();
+    app = await startGateway(databaseUrl, socket);
+    await connectedCount(app, SESSIONS, undefined, true);
+    const restartSeconds = +((Date.now() - t0) / 1000).toFixed(2);
+
+    // Inbound runs with as many sessions connected as the baseline has sockets (50): the others are
+    // disconnected (saved as not wanted), and the app restarted with only these.
+    const actor = { principal: null, ip: null, userAgent: null };
+    const inboundIds = ids.slice(0, RAW_SOCKETS);
+    for (const id of ids.slice(RAW_SOCKETS)) await app.get(SessionsService).disconnect(id, actor);
+    await app.close();
+    app = await startGateway(databaseUrl, socket);
+    await connectedCount(app, inboundIds.length, undefined, true);
 
     // Inbound throughput, counted when messages are committed to MySQL.
     const events = app.get(DomainEvents);
@@ -134,18 +180,57 @@ async function main(): Promise<void> {
     events.on('message.stored', (m) => {
       if (m.direction === 'inbound' && m.text?.startsWith(prefix)) stored++;
     });
+    // Warm-up, as the baseline's 1-socket run warms raw Baileys before its 10-socket run: one message
+    // per session opens the contact's Signal session, then WARM_UP_MESSAGES more warm the JIT.
+    const warmSessions = inboundIds.length;
     prefix = 'warm-up';
-    await host.call({ cmd: 'push', from: CONTACT, to: ids.slice(0, Math.min(50, SESSIONS)).map((_, i) => numberOf(i)), perRecipient: 1, prefix });
-    while (stored < Math.min(50, SESSIONS)) await sleep(50);
+    await host.call({
+      cmd: 'push',
+      from: CONTACT,
+      to: inboundIds.map((_, i) => numberOf(i)),
+      perRecipient: 1,
+      prefix,
+    });
+    while (stored < warmSessions) await sleep(50);
+    await host.call({
+      cmd: 'push',
+      from: CONTACT,
+      to: [numberOf(0)],
+      perRecipient: WARM_UP_MESSAGES,
+      prefix,
+    });
+    while (stored < warmSessions + WARM_UP_MESSAGES) await sleep(50);
     log('warm-up stored');
-    const inbound: { sessions: number; messages: number; seconds: number; messagesPerSecond: number; ratioToRaw: number }[] = [];
-    for (const run of INBOUND_RUNS.filter((r) => r.sessions <= SESSIONS)) {
+    // BENCH_CPU_PROFILE=file.cpuprofile records this process's CPU during the inbound runs only.
+    const profiler = process.env.BENCH_CPU_PROFILE ? new Inspector() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    const inbound: {
+      sessions: number;
+      messages: number;
+      seconds: number;
+      messagesPerSecond: number;
+      ratioToRaw: number;
+      cpuMsPerMessage: number;
+      rawCpuMsPerMessage: number;
+    }[] = [];
+    for (const run of INBOUND_RUNS.filter((r) => r.sessions <= inboundIds.length)) {
       prefix = `run-${run.sessions} `;
       stored = 0;
       const perRecipient = Math.ceil(run.messages / run.sessions);
       const expected = perRecipient * run.sessions;
       const t0 = process.hrtime.bigint();
-      await host.call({ cmd: 'push', from: CONTACT, to: ids.slice(0, run.sessions).map((_, i) => numberOf(i)), perRecipient, prefix });
+      const cpu0 = process.cpuUsage();
+      await host.call({
+        cmd: 'push',
+        from: CONTACT,
+        to: ids.slice(0, run.sessions).map((_, i) => numberOf(i)),
+        perRecipient,
+        prefix,
+      });
       for (let last = -1, idle = 0; stored < expected; await sleep(10)) {
         idle = stored === last ? idle + 10 : 0;
         last = stored;
@@ -153,17 +238,26 @@ async function main(): Promise<void> {
       }
       log(`inbound run with ${run.sessions} sessions done`);
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpu = process.cpuUsage(cpu0);
       const rate = Math.round(expected / seconds);
-      const raw = baseline.inbound.find((r) => r.sockets === run.sessions)?.messagesPerSecond ?? NaN;
-      inbound.push({ sessions: run.sessions, messages: expected, seconds: +seconds.toFixed(2), messagesPerSecond: rate, ratioToRaw: +(rate / raw).toFixed(2) });
+      const raw = baseline.inbound.find((r) => r.sockets === run.sessions);
+      inbound.push({
+        sessions: run.sessions,
+        messages: expected,
+        seconds: +seconds.toFixed(2),
+        messagesPerSecond: rate,
+        ratioToRaw: +(rate / (raw?.messagesPerSecond ?? NaN)).toFixed(2),
+        cpuMsPerMessage: +((cpu.user + cpu.system) / 1000 / expected).toFixed(3),
+        rawCpuMsPerMessage: raw?.cpuMsPerMessage ?? NaN,
+      });
     }
 
-    // Restart: a new app instance on the same database brings every saved session back.
-    await app.close();
-    const t0 = Date.now();
-    app = await startGateway(databaseUrl, socket);
-    await connectedCount(app, SESSIONS, undefined, true);
-    const restartSeconds = +((Date.now() - t0) / 1000).toFixed(2);
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
+      profiler.disconnect();
+    }
+
     await app.close();
 
     const result = {
@@ -177,16 +271,31 @@ async function main(): Promise<void> {
         ratioToRaw: +(rssPerSessionKiB / baseline.idleSocket.rssPerSocketKiB).toFixed(2),
       },
       restart: { sessions: SESSIONS, secondsToAllConnected: restartSeconds },
-      goals: { inboundRatio: '>= 0.8', memoryRatio: '<= 1.2 and < 20 MiB per session', restartSeconds: '< 15' },
+      goals: {
+        inboundRatio: '>= 0.8',
+        memoryRatio: '<= 1.2 and < 20 MiB per session',
+        restartSeconds: '< 15',
+      },
     };
     mkdirSync(join(__dirname, 'results'), { recursive: true });
-    writeFileSync(join(__dirname, 'results', 'gateway-sessions.json'), `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write('\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s  vs raw\n');
+    writeFileSync(
+      join(__dirname, 'results', 'gateway-sessions.json'),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    process.stdout.write(
+      '\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s  vs raw  cpu ms/msg (raw)\n',
+    );
     for (const r of inbound) {
-      process.stdout.write(`${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)}  ${r.ratioToRaw.toFixed(2)}x\n`);
+      process.stdout.write(
+        `${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)}  ${r.ratioToRaw.toFixed(2)}x  ${r.cpuMsPerMessage.toFixed(3)} (${r.rawCpuMsPerMessage.toFixed(3)})\n`,
+      );
     }
-    process.stdout.write(`\nidle connected session: ${rssPerSessionKiB} KiB RSS each at ${SESSIONS} sessions (raw Baileys: ${baseline.idleSocket.rssPerSocketKiB} KiB, ${result.memory.ratioToRaw}x)\n`);
-    process.stdout.write(`restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s\nwritten to bench/results/gateway-sessions.json\n`);
+    process.stdout.write(
+      `\nidle connected session: ${rssPerSessionKiB} KiB RSS each at ${SESSIONS} sessions (raw Baileys: ${baseline.idleSocket.rssPerSocketKiB} KiB, ${result.memory.ratioToRaw}x)\n`,
+    );
+    process.stdout.write(
+      `restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s\nwritten to bench/results/gateway-sessions.json\n`,
+    );
   } finally {
     await dropDatabase(databaseUrl).catch(() => undefined);
     await host.call({ cmd: 'stop' }).catch(() => undefined);
@@ -196,7 +305,9 @@ async function main(): Promise<void> {
 
 const watchdog = setTimeout(() => {
   process.stderr.write(`benchmark exceeded ${HARD_LIMIT_MS / 1000} s, aborting\n`);
-  process.exit(1);
+  void dropDatabase(DATABASE_URL)
+    .catch(() => undefined)
+    .finally(() => process.exit(1));
 }, HARD_LIMIT_MS);
 watchdog.unref();
 

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
+import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { BaileysTestClient, silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
@@ -16,7 +17,13 @@ const MESSAGES_PER_RUN: Record<number, number> = { 1: 4000, 10: 5000, 50: 6000 }
 const CONTACT = '15557770000';
 const HARD_LIMIT_MS = 170_000;
 
-type Row = { sockets: number; messages: number; seconds: number; messagesPerSecond: number };
+type Row = {
+  sockets: number;
+  messages: number;
+  seconds: number;
+  messagesPerSecond: number;
+  cpuMsPerMessage: number;
+};
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -60,6 +67,13 @@ async function main(): Promise<void> {
     clients.map((c) => c.waitForUpsert((m) => m.message?.conversation === 'warm-up 0', 30_000)),
   );
 
+  // BENCH_CPU_PROFILE=file.cpuprofile records this process's CPU during the inbound runs only.
+  const profiler = process.env.BENCH_CPU_PROFILE ? new Inspector() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const rows: Row[] = [];
   for (const count of SOCKET_COUNTS) {
     const group = clients.slice(0, count);
@@ -76,17 +90,25 @@ async function main(): Promise<void> {
       }
     });
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     await host.call({ cmd: 'push', from: CONTACT, to: numbers.slice(0, count), perRecipient, prefix });
     await done;
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
     rows.push({
       sockets: count,
       messages: expected,
       seconds: +seconds.toFixed(2),
       messagesPerSecond: Math.round(expected / seconds),
+      cpuMsPerMessage: +((cpu.user + cpu.system) / 1000 / expected).toFixed(3),
     });
   }
 
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   for (const client of clients) client.end();
   await host.call({ cmd: 'stop' });
   host.kill();
@@ -105,7 +127,8 @@ async function main(): Promise<void> {
     },
     method:
       'simulator in a child process; N raw sockets paired then fed round-robin text messages as fast as the simulator encrypts them; ' +
-      'msgs/s = messages / time until the last messages.upsert; RSS per socket = (RSS after linking and 2 s idle − RSS before) / sockets, both after forced GC',
+      'msgs/s = messages / time until the last messages.upsert; cpu ms/msg = CPU time of this process, all threads, / messages; ' +
+      'RSS per socket = (RSS after linking and 2 s idle − RSS before) / sockets, both after forced GC',
   };
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(
@@ -115,10 +138,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     '\nraw Baileys inbound throughput (simulator → sockets, counted at messages.upsert)\n',
   );
-  process.stdout.write('sockets  messages  seconds  msgs/s\n');
+  process.stdout.write('sockets  messages  seconds  msgs/s  cpu ms/msg\n');
   for (const row of rows) {
     process.stdout.write(
-      `${String(row.sockets).padStart(7)}  ${String(row.messages).padStart(8)}  ${row.seconds.toFixed(2).padStart(7)}  ${String(row.messagesPerSecond).padStart(6)}\n`,
+      `${String(row.sockets).padStart(7)}  ${String(row.messages).padStart(8)}  ${row.seconds.toFixed(2).padStart(7)}  ${String(row.messagesPerSecond).padStart(6)}  ${row.cpuMsPerMessage.toFixed(3).padStart(10)}\n`,
     );
   }
   process.stdout.write(

@@ -1,6 +1,7 @@
 /**
- * Child process of bench/simulator-baseline.ts: runs the WhatsApp simulator on its own, so the parent's
- * memory and CPU are those of the raw Baileys sockets only. Driven over the fork IPC channel.
+ * Child process of the benchmarks (bench/simulator-process.ts): runs the WhatsApp simulator on its own
+ * CPU time, so the parent's memory and CPU are those of Baileys or the gateway only. Driven over the
+ * fork IPC channel: `push` sends as fast as it can, `steady` at a fixed rate.
  */
 import { WhatsAppSimulator } from '../src/sandbox/simulator/whatsapp-simulator';
 
@@ -9,15 +10,45 @@ export type HostCommand =
   | { id: number; cmd: 'createContact'; phoneNumber: string }
   | { id: number; cmd: 'linkDevice'; qr: string; phoneNumber: string }
   | { id: number; cmd: 'push'; from: string; to: string[]; perRecipient: number; prefix: string }
+  | { id: number; cmd: 'steady'; pairs: { from: string; to: string }[]; perSecond: number; seconds: number }
   | { id: number; cmd: 'stop' };
 
 export type HostReply = { id: number; result?: unknown; error?: string };
 
 const simulator = new WhatsAppSimulator();
+const now = () => performance.timeOrigin + performance.now();
 
 // libsignal logs every session it opens or closes.
 console.log = () => undefined;
 console.warn = () => undefined;
+
+/** Sends perSecond messages a second (round-robin over the pairs) on a 5 ms schedule, not in bursts. */
+async function steady(
+  command: Extract<HostCommand, { cmd: 'steady' }>,
+): Promise<{ sent: [string, number][]; late: number }> {
+  const total = command.perSecond * command.seconds;
+  const sent: [string, number][] = [];
+  const inFlight: Promise<void>[] = [];
+  const start = now();
+  let late = 0;
+  let n = 0;
+  while (n < total) {
+    const due = Math.min(total, Math.floor(((now() - start) / 1000) * command.perSecond) + 1);
+    if (due - n > 2) late++;
+    for (; n < due; n++) {
+      const pair = command.pairs[n % command.pairs.length];
+      const at = now();
+      inFlight.push(
+        simulator.sendMessage(pair.from, pair.to, { text: `latency probe ${n}` }).then((id) => {
+          sent.push([id, at]);
+        }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await Promise.all(inFlight);
+  return { sent, late };
+}
 
 async function run(command: HostCommand): Promise<unknown> {
   switch (command.cmd) {
@@ -42,6 +73,8 @@ async function run(command: HostCommand): Promise<unknown> {
       }
       return command.perRecipient * command.to.length;
     }
+    case 'steady':
+      return steady(command);
     case 'stop':
       await simulator.stop();
       return true;

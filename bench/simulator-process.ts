@@ -49,4 +49,3 @@ export function gcRss(): number {
   for (let i = 0; i < 3; i++) collectGarbage();
   return process.memoryUsage().rss;
 }
-

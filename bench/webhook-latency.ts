@@ -6,10 +6,8 @@
  * Also reports simulator send -> POST arrival (includes WhatsApp decryption and capture batching).
  * Writes bench/results/webhook-latency.json.
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { Agent } from 'node:https';
 import os from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import request from 'supertest';
 import { DomainEvents } from '../src/common/domain-events';
@@ -26,7 +24,7 @@ import {
   startReceiver,
   writeResult,
 } from './webhook-bench-support';
-import type { HostCommand, HostReply } from './webhook-simulator-host';
+import { SimulatorProcess } from './simulator-process';
 
 const PER_SECOND = Number(process.env.BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -35,38 +33,6 @@ const SESSIONS = 4;
 const CONTACTS_PER_SESSION = 5;
 const GOAL_P99_MS = 100;
 const MASTER_KEY = 'master-key-for-the-bench-0123456789';
-
-type WithoutId<C> = C extends unknown ? Omit<C, 'id'> : never;
-
-class SimulatorProcess {
-  private nextId = 1;
-  private readonly pending = new Map<number, (reply: HostReply) => void>();
-  private readonly child: ChildProcess;
-
-  constructor() {
-    this.child = fork(join(__dirname, 'webhook-simulator-host.ts'), [], {
-      execArgv: ['-r', '@swc-node/register'],
-    });
-    this.child.on('message', (reply: HostReply) => {
-      this.pending.get(reply.id)?.(reply);
-      this.pending.delete(reply.id);
-    });
-  }
-
-  call<T>(command: WithoutId<HostCommand>): Promise<T> {
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, (reply) =>
-        reply.error ? reject(new Error(reply.error)) : resolve(reply.result as T),
-      );
-      this.child.send({ ...command, id });
-    });
-  }
-
-  kill(): void {
-    this.child.kill();
-  }
-}
 
 const summarise = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
