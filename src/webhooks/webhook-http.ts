@@ -41,6 +41,7 @@ export class WebhookHttp implements OnApplicationShutdown {
   ): Promise<PostOutcome> {
     const started = performance.now();
     const latency = () => Math.round((performance.now() - started) * 10) / 10;
+    const time = deadline(timeoutMs);
     try {
       const target = new URL(url);
       const res = await this.agent.request({
@@ -49,9 +50,9 @@ export class WebhookHttp implements OnApplicationShutdown {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'wa-gateway-webhooks/1.0', ...headers },
         body,
-        signal: AbortSignal.timeout(timeoutMs),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        // One deadline for the whole exchange (headers and body): undici's own timers would have
+        // the same flaw as a plain AbortSignal.timeout (see deadline()).
+        signal: time.signal,
       });
       const text = await readCapped(res.body);
       const retryAfter = res.headers['retry-after'];
@@ -76,6 +77,8 @@ export class WebhookHttp implements OnApplicationShutdown {
         error: isTimeout ? `no answer within ${timeoutMs} ms` : detail,
         latencyMs: latency(),
       };
+    } finally {
+      time.clear();
     }
   }
 
@@ -83,6 +86,29 @@ export class WebhookHttp implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.agent.close().catch(() => undefined);
   }
+}
+
+/**
+ * An abort signal that fires `ms` after now, but only once the event loop has polled for I/O after
+ * the time ran out. Node runs due timers before it reads sockets, so after a moment of blocked work
+ * (a GC pause, a burst of message handling) a plain timeout fires even when the receiver's answer is
+ * already waiting on the socket; the delivery would be counted as timed out and posted again.
+ */
+function deadline(ms: number): { signal: AbortSignal; clear: () => void } {
+  const controller = new AbortController();
+  let immediate: NodeJS.Immediate | undefined;
+  const timer = setTimeout(() => {
+    immediate = setImmediate(() =>
+      controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError')),
+    );
+  }, ms);
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      if (immediate) clearImmediate(immediate);
+    },
+  };
 }
 
 /** Reads the whole body (so the connection can be reused) but keeps only its start. */

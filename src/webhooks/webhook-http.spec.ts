@@ -1,0 +1,59 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { AppConfig } from '../config/app-config';
+import { WebhookHttp } from './webhook-http';
+
+/** A real receiver on 127.0.0.1 that answers each POST after `delayMs` (at once when 0), then runs `after`. */
+async function receiver(delayMs: number, after = () => {}): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const answer = () => {
+      res.end('ok');
+      after();
+    };
+    req.resume();
+    req.on('end', () => (delayMs > 0 ? setTimeout(answer, delayMs) : answer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook` };
+}
+
+const blockFor = (ms: number) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end); // the process is busy: no timers, no sockets
+};
+
+describe('WebhookHttp', () => {
+  const http = new WebhookHttp({ WEBHOOK_CONCURRENCY: 2 } as AppConfig);
+  const servers: Server[] = [];
+  afterAll(async () => {
+    await http.onApplicationShutdown();
+    for (const server of servers) server.closeAllConnections();
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+
+  it('an answer that came in while the process was busy past the timeout counts as an answer', async () => {
+    // The receiver runs in this process: once it has answered, the process is busy for 700 ms (in
+    // an I/O callback, as when handling a burst of messages), so the answer waits on the gateway's
+    // socket while the 300 ms timeout runs out.
+    const { server, url } = await receiver(0, () => blockFor(700));
+    servers.push(server);
+    const outcome = await http.post(url, '{}', {}, 300);
+    expect(outcome).toMatchObject({ kind: 'response', status: 200, body: 'ok' });
+    expect(outcome.latencyMs).toBeGreaterThanOrEqual(700);
+  });
+
+  it('no answer within the timeout is a timeout, reported close to it', async () => {
+    const { server, url } = await receiver(2_000);
+    servers.push(server);
+    const outcome = await http.post(url, '{}', {}, 200);
+    expect(outcome).toMatchObject({ kind: 'timeout', error: 'no answer within 200 ms' });
+    expect(outcome.latencyMs).toBeGreaterThanOrEqual(195);
+    expect(outcome.latencyMs).toBeLessThan(1_000);
+  });
+
+  it('a refused connection is a network error', async () => {
+    const { server, url } = await receiver(0);
+    await new Promise((resolve) => server.close(resolve));
+    expect(await http.post(url, '{}', {}, 500)).toMatchObject({ kind: 'network', error: 'ECONNREFUSED' });
+  });
+});
