@@ -28,7 +28,14 @@ import { MIGRATIONS_DIR } from '../src/prisma/paths';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
 import { SessionsService } from '../src/sessions/sessions.service';
-import { gcRss, SimulatorProcess } from './simulator-process';
+import {
+  databaseServerPid,
+  gcRss,
+  processCpuMs,
+  SimulatorProcess,
+  threadCpuMs,
+  threadCpuPerMessage,
+} from './simulator-process';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -48,7 +55,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const numberOf = (i: number) => String(15557771000 + i);
 
 interface Baseline {
-  inbound: { sockets: number; messagesPerSecond: number; cpuMsPerMessage: number }[];
+  inbound: {
+    sockets: number;
+    messagesPerSecond: number;
+    cpuMsPerMessage: number;
+    simulatorCpuMsPerMessage?: number;
+  }[];
   idleSocket: { rssPerSocketKiB: number };
 }
 
@@ -216,7 +228,12 @@ async function main(): Promise<void> {
       ratioToRaw: number;
       cpuMsPerMessage: number;
       rawCpuMsPerMessage: number;
+      threads: Record<string, number>;
+      simulatorCpuMsPerMessage: number;
+      rawSimulatorCpuMsPerMessage: number;
+      databaseCpuMsPerMessage: number;
     }[] = [];
+    const dbPid = databaseServerPid();
     for (const run of INBOUND_RUNS.filter((r) => r.sessions <= inboundIds.length)) {
       prefix = `run-${run.sessions} `;
       stored = 0;
@@ -224,6 +241,9 @@ async function main(): Promise<void> {
       const expected = perRecipient * run.sessions;
       const t0 = process.hrtime.bigint();
       const cpu0 = process.cpuUsage();
+      const threads0 = threadCpuMs();
+      const sim0 = processCpuMs(host.pid);
+      const db0 = processCpuMs(dbPid);
       await host.call({
         cmd: 'push',
         from: CONTACT,
@@ -249,6 +269,10 @@ async function main(): Promise<void> {
         ratioToRaw: +(rate / (raw?.messagesPerSecond ?? NaN)).toFixed(2),
         cpuMsPerMessage: +((cpu.user + cpu.system) / 1000 / expected).toFixed(3),
         rawCpuMsPerMessage: raw?.cpuMsPerMessage ?? NaN,
+        threads: threadCpuPerMessage(threads0, threadCpuMs(), expected),
+        simulatorCpuMsPerMessage: +((processCpuMs(host.pid) - sim0) / expected).toFixed(3),
+        rawSimulatorCpuMsPerMessage: raw?.simulatorCpuMsPerMessage ?? NaN,
+        databaseCpuMsPerMessage: +((processCpuMs(dbPid) - db0) / expected).toFixed(3),
       });
     }
 
@@ -283,11 +307,11 @@ async function main(): Promise<void> {
       `${JSON.stringify(result, null, 2)}\n`,
     );
     process.stdout.write(
-      '\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s  vs raw  cpu ms/msg (raw)\n',
+      '\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s  vs raw  cpu ms/msg (raw)  threads; simulator (raw); MariaDB\n',
     );
     for (const r of inbound) {
       process.stdout.write(
-        `${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)}  ${r.ratioToRaw.toFixed(2)}x  ${r.cpuMsPerMessage.toFixed(3)} (${r.rawCpuMsPerMessage.toFixed(3)})\n`,
+        `${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)}  ${r.ratioToRaw.toFixed(2)}x  ${r.cpuMsPerMessage.toFixed(3)} (${r.rawCpuMsPerMessage.toFixed(3)})  ${JSON.stringify(r.threads)}; ${r.simulatorCpuMsPerMessage} (${r.rawSimulatorCpuMsPerMessage}); ${r.databaseCpuMsPerMessage}\n`,
       );
     }
     process.stdout.write(

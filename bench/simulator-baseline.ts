@@ -10,7 +10,14 @@ import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { BaileysTestClient, silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
-import { gcRss, SimulatorProcess } from './simulator-process';
+import {
+  databaseServerPid,
+  gcRss,
+  processCpuMs,
+  SimulatorProcess,
+  threadCpuMs,
+  threadCpuPerMessage,
+} from './simulator-process';
 
 const SOCKET_COUNTS = [1, 10, 50];
 const MESSAGES_PER_RUN: Record<number, number> = { 1: 4000, 10: 5000, 50: 6000 };
@@ -23,6 +30,10 @@ type Row = {
   seconds: number;
   messagesPerSecond: number;
   cpuMsPerMessage: number;
+  /** This process's CPU ms per message by thread name (Linux). */
+  threads: Record<string, number>;
+  simulatorCpuMsPerMessage: number;
+  databaseCpuMsPerMessage: number;
 };
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -75,6 +86,7 @@ async function main(): Promise<void> {
     await profiler.post('Profiler.start');
   }
   const rows: Row[] = [];
+  const dbPid = databaseServerPid();
   for (const count of SOCKET_COUNTS) {
     const group = clients.slice(0, count);
     const perRecipient = Math.ceil(MESSAGES_PER_RUN[count] / count);
@@ -91,6 +103,9 @@ async function main(): Promise<void> {
     });
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
+    const threads0 = threadCpuMs();
+    const sim0 = processCpuMs(host.pid);
+    const db0 = processCpuMs(dbPid);
     await host.call({ cmd: 'push', from: CONTACT, to: numbers.slice(0, count), perRecipient, prefix });
     await done;
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -101,6 +116,9 @@ async function main(): Promise<void> {
       seconds: +seconds.toFixed(2),
       messagesPerSecond: Math.round(expected / seconds),
       cpuMsPerMessage: +((cpu.user + cpu.system) / 1000 / expected).toFixed(3),
+      threads: threadCpuPerMessage(threads0, threadCpuMs(), expected),
+      simulatorCpuMsPerMessage: +((processCpuMs(host.pid) - sim0) / expected).toFixed(3),
+      databaseCpuMsPerMessage: +((processCpuMs(dbPid) - db0) / expected).toFixed(3),
     });
   }
 
@@ -138,10 +156,10 @@ async function main(): Promise<void> {
   process.stdout.write(
     '\nraw Baileys inbound throughput (simulator → sockets, counted at messages.upsert)\n',
   );
-  process.stdout.write('sockets  messages  seconds  msgs/s  cpu ms/msg\n');
+  process.stdout.write('sockets  messages  seconds  msgs/s  cpu ms/msg (threads; simulator)\n');
   for (const row of rows) {
     process.stdout.write(
-      `${String(row.sockets).padStart(7)}  ${String(row.messages).padStart(8)}  ${row.seconds.toFixed(2).padStart(7)}  ${String(row.messagesPerSecond).padStart(6)}  ${row.cpuMsPerMessage.toFixed(3).padStart(10)}\n`,
+      `${String(row.sockets).padStart(7)}  ${String(row.messages).padStart(8)}  ${row.seconds.toFixed(2).padStart(7)}  ${String(row.messagesPerSecond).padStart(6)}  ${row.cpuMsPerMessage.toFixed(3).padStart(10)} (${JSON.stringify(row.threads)}; ${row.simulatorCpuMsPerMessage})\n`,
     );
   }
   process.stdout.write(

@@ -1,5 +1,6 @@
 /** The WhatsApp simulator in a child process (bench/simulator-host.ts), driven over IPC, and GC helpers. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -30,6 +31,10 @@ export class SimulatorProcess {
     });
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   kill(): void {
     this.child.kill();
   }
@@ -48,4 +53,69 @@ const collectGarbage = exposeGc();
 export function gcRss(): number {
   for (let i = 0; i < 3; i++) collectGarbage();
   return process.memoryUsage().rss;
+}
+
+/**
+ * CPU time (ms) of this process's threads so far, summed by thread name (Linux /proc; empty
+ * elsewhere): `node` is the JS main thread, `V8 DefaultWorke` V8's GC helpers, `libuv-worker` the
+ * thread pool. Differences between two readings show where off-main-thread CPU goes.
+ */
+export function threadCpuMs(): Record<string, number> {
+  const byName: Record<string, number> = {};
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return byName;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ms = (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks, USER_HZ = 100
+      byName[name] = (byName[name] ?? 0) + ms;
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byName;
+}
+
+/** Per-thread-name CPU ms per message between two threadCpuMs() readings. */
+export function threadCpuPerMessage(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  messages: number,
+): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(after)) {
+    const per = (ms - (before[name] ?? 0)) / messages;
+    if (per >= 0.001) result[name] = +per.toFixed(3);
+  }
+  return result;
+}
+
+/** CPU time (ms) used so far by another process (Linux /proc), or NaN when it cannot be read. */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks, USER_HZ = 100
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The pid of a local MariaDB/MySQL server, when one runs on this machine. */
+export function databaseServerPid(): number | undefined {
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      if (comm === 'mariadbd' || comm === 'mysqld') return Number(pid);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
 }
