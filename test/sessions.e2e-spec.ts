@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { DomainEvents } from '../src/common/domain-events';
+import type { Prisma } from '../src/generated/prisma/client';
 import { PrismaService } from '../src/prisma/prisma.service';
+import { BufferJSON } from '../src/whatsapp/baileys';
+import { decodeRawMessage } from '../src/whatsapp/raw-message';
 import { adminToken, baseUrl, eventually, GatewayFixture, MASTER_KEY } from './support/gateway-fixture';
 import { RecordingWsClient } from './support/ws-client';
 
@@ -115,6 +118,37 @@ describe('sessions end to end (real Baileys against the simulator)', () => {
     fixture.simulator.sendReceipt(CONTACT, text.body.data.messageId, 'read');
     await eventually(() => prisma.message.findFirst({ where: { waMessageId: text.body.data.messageId, status: 'read' } }));
     expect(await prisma.message.count({ where: { waMessageId: text.body.data.messageId } })).toBe(1);
+  });
+
+  it('replies to and reacts on a stored inbound message, also one stored in the older JSON form', async () => {
+    const quoted = await fixture.simulator.sendMessage(CONTACT, PHONE, { text: 'quote me' });
+    const row = await eventually(() => prisma.message.findFirst({ where: { waMessageId: quoted, direction: 'inbound' } }));
+    expect(typeof row.raw).toBe('string'); // protobuf bytes as base64 (src/whatsapp/raw-message.ts)
+
+    const reply = async (text: string) => {
+      const sent = await request(app.getHttpServer())
+        .post('/api/v1/sessions/sales/messages/text')
+        .set('authorization', `Bearer ${token}`)
+        .send({ to: CONTACT, text, quotedMessageId: quoted })
+        .expect(201);
+      const got = await fixture.simulator.waitForMessage(CONTACT, { match: (m) => m.id === sent.body.data.messageId, sinceIndex: 0 });
+      expect(got.message.extendedTextMessage?.text).toBe(text);
+      expect(got.message.extendedTextMessage?.contextInfo).toMatchObject({ stanzaId: quoted, quotedMessage: { conversation: 'quote me' } });
+    };
+    await reply('quoting you');
+
+    const reaction = await request(app.getHttpServer())
+      .post('/api/v1/sessions/sales/reaction')
+      .set('authorization', `Bearer ${token}`)
+      .send({ to: CONTACT, messageId: quoted, emoji: '👍' })
+      .expect(201);
+    const gotReaction = await fixture.simulator.waitForMessage(CONTACT, { match: (m) => m.id === reaction.body.data.messageId, sinceIndex: 0 });
+    expect(gotReaction.message.reactionMessage).toMatchObject({ text: '👍', key: { id: quoted } });
+
+    // A row written before raw was kept as protobuf holds the message as BufferJSON.
+    const legacy = JSON.parse(JSON.stringify(decodeRawMessage(row.raw), BufferJSON.replacer)) as Prisma.InputJsonValue;
+    await prisma.message.update({ where: { id: row.id }, data: { raw: legacy } });
+    await reply('quoting the older row');
   });
 
   it('stores what a sender chose at any length: a 60,000-emoji text whole, a 300-character file name clipped', async () => {

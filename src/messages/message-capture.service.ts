@@ -12,7 +12,7 @@ export interface MessageToStore extends StoredMessageEvent {
   mediaPath: string | null;
   mediaSize: number | null;
   status: MessageStatusValue;
-  /** Baileys' message as JSON text (BufferJSON), kept for retries and re-sends. */
+  /** Baileys' message as JSON text (see raw-message.ts), kept for retries, quotes and reactions. */
   raw: string | null;
 }
 

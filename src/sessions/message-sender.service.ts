@@ -6,9 +6,9 @@ import { InvalidPhoneNumberError, phoneToJid } from '../common/phone';
 import { AppConfig } from '../config/app-config';
 import { PrismaService } from '../prisma/prisma.service';
 import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage } from '../whatsapp/baileys';
-import { BufferJSON } from '../whatsapp/baileys';
 import { ConnectionRegistry, SessionNotConnectedError } from '../whatsapp/connection-registry';
 import type { SavedMedia } from '../whatsapp/inbound-media';
+import { decodeRawMessage } from '../whatsapp/raw-message';
 import type {
   RecipientDto,
   SendContactDto,
@@ -134,10 +134,11 @@ export class MessageSender {
   /** A stored message of this session as Baileys wants it for quoting or reacting. */
   private async storedMessage(sessionId: string, waMessageId: string, field: string): Promise<WAMessage> {
     const row = await this.prisma.message.findFirst({ where: { sessionId, waMessageId }, select: { raw: true } });
-    if (!row?.raw) {
+    const message = decodeRawMessage(row?.raw);
+    if (!message) {
       throw new NotFoundException({ message: `No stored message ${waMessageId} in this session`, code: 'MESSAGE_NOT_FOUND', details: [{ field, errors: ['unknown message id'] }] });
     }
-    return JSON.parse(JSON.stringify(row.raw), BufferJSON.reviver) as WAMessage;
+    return message;
   }
 
   private async keepCopy(sessionId: string, media: MediaInput, mimetype: string): Promise<SavedMedia> {

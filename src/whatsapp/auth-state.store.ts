@@ -58,12 +58,19 @@ export class AuthStateStore {
     const cache = new LRUCache<string, Cached>({ max: CACHED_KEYS_PER_SESSION, ttl: CACHE_TTL_MS });
     // Reads answer in the order they were asked, as an in-memory store would: Baileys looks keys up
     // for each incoming message before its own per-message lock, so a slow database read must not let
-    // a later message overtake an earlier one.
+    // a later message overtake an earlier one. With no database read under way, a read the cache can
+    // answer is answered at once (the usual case: every message looks up keys it used just before).
     let reads: Promise<unknown> = Promise.resolve();
+    let readsUnderWay = 0;
     const keys: SignalKeyStore = {
       get: (type, ids) => {
+        if (readsUnderWay === 0) {
+          const known = this.fromMemory(sessionId, cache, type, ids);
+          if (known) return known;
+        }
+        readsUnderWay++;
         const read = reads.then(() => this.getKeys(sessionId, cache, type, ids));
-        reads = read.catch(() => undefined);
+        reads = read.catch(() => undefined).finally(() => readsUnderWay--);
         return read;
       },
       set: (data) => this.setKeys(sessionId, cache, data),
@@ -92,20 +99,34 @@ export class AuthStateStore {
     return this.writer.flush();
   }
 
+  /** The values of these keys from the cache or the write queue, or null when one must be read. */
+  private fromMemory<T extends keyof SignalDataTypeMap>(
+    sessionId: string,
+    cache: LRUCache<string, Cached>,
+    type: T,
+    ids: string[],
+    missing?: string[],
+  ): { [id: string]: SignalDataTypeMap[T] } | null {
+    const result: { [id: string]: SignalDataTypeMap[T] } = {};
+    for (const id of ids) {
+      const known = cache.get(`${type}\u0000${id}`);
+      const value = known ? known.value : this.writer.peek(sessionId, type, id);
+      if (value === undefined) {
+        if (!missing) return null;
+        missing.push(id);
+      } else if (value !== null) result[id] = value as SignalDataTypeMap[T];
+    }
+    return result;
+  }
+
   private async getKeys<T extends keyof SignalDataTypeMap>(
     sessionId: string,
     cache: LRUCache<string, Cached>,
     type: T,
     ids: string[],
   ): Promise<{ [id: string]: SignalDataTypeMap[T] }> {
-    const result: { [id: string]: SignalDataTypeMap[T] } = {};
     const missing: string[] = [];
-    for (const id of ids) {
-      const known = cache.get(`${type}\u0000${id}`);
-      const value = known ? known.value : this.writer.peek(sessionId, type, id);
-      if (value === undefined) missing.push(id);
-      else if (value !== null) result[id] = value as SignalDataTypeMap[T];
-    }
+    const result = this.fromMemory(sessionId, cache, type, ids, missing)!;
     if (missing.length === 0) return result;
     const rows = await this.prisma.sessionAuthKey.findMany({
       where: { sessionId, category: type, keyId: { in: missing } },

@@ -4,9 +4,10 @@ import type { MessageStatusValue } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
 import { MessageCapture } from '../messages/message-capture.service';
 import { PrismaService } from '../prisma/prisma.service';
-import { BufferJSON, proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
+import { proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
 import { saveInboundMedia, type SavedMedia } from './inbound-media';
 import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
+import { decodeRawMessage, encodeRawMessage } from './raw-message';
 import { SessionStateRepository } from './session-state.repository';
 
 const STATUS: Record<number, MessageStatusValue> = {
@@ -19,9 +20,6 @@ const STATUS: Record<number, MessageStatusValue> = {
 };
 
 const TOUCH_EVERY_MS = 60_000;
-
-/** Baileys' message as JSON text (Buffers as base64 objects) for the raw column. */
-const toJson = (msg: WAMessage): string => JSON.stringify(msg, BufferJSON.replacer);
 
 /**
  * From Baileys events to stored messages: normalises each message, downloads inbound media when
@@ -82,7 +80,7 @@ export class WhatsappIngest {
       where: { sessionId, waMessageId: key.id, direction: 'outbound' },
       select: { raw: true },
     });
-    const raw = row?.raw ? (JSON.parse(JSON.stringify(row.raw), BufferJSON.reviver) as WAMessage) : null;
+    const raw = decodeRawMessage(row?.raw);
     return raw?.message ? proto.Message.fromObject(raw.message) : undefined;
   }
 
@@ -143,7 +141,7 @@ export class WhatsappIngest {
       mediaPath: media?.path ?? null,
       mediaSize: media?.size ?? null,
       status,
-      raw: toJson(raw),
+      raw: encodeRawMessage(raw),
     };
   }
 
