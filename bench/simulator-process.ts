@@ -119,3 +119,9 @@ export function databaseServerPid(): number | undefined {
   }
   return undefined;
 }
+
+/** The run with the median msgs/s (of an odd count), with every run's msgs/s alongside. */
+export function medianRun<T extends { messagesPerSecond: number }>(runs: T[]): T & { runs: number[] } {
+  const sorted = [...runs].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
+  return { ...sorted[Math.floor(sorted.length / 2)], runs: runs.map((r) => r.messagesPerSecond) };
+}
