@@ -57,8 +57,9 @@ export function gcRss(): number {
 
 /**
  * CPU time (ms) of this process's threads so far, summed by thread name (Linux /proc; empty
- * elsewhere): `node` is the JS main thread, `V8 DefaultWorke` V8's GC helpers, `libuv-worker` the
- * thread pool. Differences between two readings show where off-main-thread CPU goes.
+ * elsewhere): `MainThread` is the JS main thread, `V8Worker` V8's GC helpers, `libuv-worker` the
+ * thread pool; `<name> (system)` is the part of it spent in the kernel. Differences between two
+ * readings show where off-main-thread CPU goes.
  */
 export function threadCpuMs(): Record<string, number> {
   const byName: Record<string, number> = {};
@@ -73,8 +74,9 @@ export function threadCpuMs(): Record<string, number> {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ms = (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks, USER_HZ = 100
-      byName[name] = (byName[name] ?? 0) + ms;
+      const [user, system] = [Number(fields[11]) * 10, Number(fields[12]) * 10]; // ticks, USER_HZ = 100
+      byName[name] = (byName[name] ?? 0) + user + system;
+      byName[`${name} (system)`] = (byName[`${name} (system)`] ?? 0) + system;
     } catch {
       // the thread ended meanwhile
     }
