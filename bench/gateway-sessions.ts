@@ -29,15 +29,7 @@ import { MIGRATIONS_DIR } from '../src/prisma/paths';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
 import { SessionsService } from '../src/sessions/sessions.service';
-import {
-  databaseServerPid,
-  gcRss,
-  medianRun,
-  processCpuMs,
-  SimulatorProcess,
-  threadCpuMs,
-  threadCpuPerMessage,
-} from './simulator-process';
+import { gcRss, measureRun, medianRun, SimulatorProcess, type RunCost } from './simulator-process';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -225,63 +217,48 @@ async function main(): Promise<void> {
       await profiler.post('Profiler.enable');
       await profiler.post('Profiler.start');
     }
-    const inbound: {
+    type InboundRow = RunCost & {
       sessions: number;
       messages: number;
-      seconds: number;
-      messagesPerSecond: number;
       ratioToRaw: number;
-      cpuMsPerMessage: number;
       rawCpuMsPerMessage: number;
-      threads: Record<string, number>;
-      simulatorCpuMsPerMessage: number;
       rawSimulatorCpuMsPerMessage: number;
-      databaseCpuMsPerMessage: number;
       runs?: number[];
       rawRuns?: number[];
-    }[] = [];
-    const dbPid = databaseServerPid();
+    };
+    const inbound: InboundRow[] = [];
     for (const run of INBOUND_RUNS.filter((r) => r.sessions <= inboundIds.length)) {
       const raw = baseline.inbound.find((r) => r.sockets === run.sessions);
       const perRecipient = Math.ceil(run.messages / run.sessions);
       const expected = perRecipient * run.sessions;
-      const repeats: (typeof inbound)[number][] = [];
+      const repeats: InboundRow[] = [];
       for (let r = 0; r < REPEATS; r++) {
         prefix = `run-${run.sessions}-${r} `;
         stored = 0;
-        const t0 = process.hrtime.bigint();
-        const cpu0 = process.cpuUsage();
-        const threads0 = threadCpuMs();
-        const sim0 = processCpuMs(host.pid);
-        const db0 = processCpuMs(dbPid);
-        await host.call({
-          cmd: 'push',
-          from: CONTACT,
-          to: ids.slice(0, run.sessions).map((_, i) => numberOf(i)),
-          perRecipient,
-          prefix: prefix.trim(),
+        const cost = await measureRun(host, expected, async () => {
+          await host.call({
+            cmd: 'push',
+            from: CONTACT,
+            to: ids.slice(0, run.sessions).map((_, i) => numberOf(i)),
+            perRecipient,
+            prefix: prefix.trim(),
+          });
+          for (let last = -1, idle = 0; stored < expected; await sleep(10)) {
+            idle = stored === last ? idle + 10 : 0;
+            last = stored;
+            if (idle > 30_000) throw new Error(`stalled at ${stored}/${expected} stored messages`);
+          }
         });
-        for (let last = -1, idle = 0; stored < expected; await sleep(10)) {
-          idle = stored === last ? idle + 10 : 0;
-          last = stored;
-          if (idle > 30_000) throw new Error(`stalled at ${stored}/${expected} stored messages`);
-        }
-        const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-        const cpu = process.cpuUsage(cpu0);
-        const rate = Math.round(expected / seconds);
-        log(`inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: ${rate} msgs/s`);
+        log(
+          `inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: ${cost.messagesPerSecond} msgs/s`,
+        );
         repeats.push({
           sessions: run.sessions,
           messages: expected,
-          seconds: +seconds.toFixed(2),
-          messagesPerSecond: rate,
-          ratioToRaw: +(rate / (raw?.messagesPerSecond ?? NaN)).toFixed(2),
-          cpuMsPerMessage: +((cpu.user + cpu.system) / 1000 / expected).toFixed(3),
+          ...cost,
+          ratioToRaw: +(cost.messagesPerSecond / (raw?.messagesPerSecond ?? NaN)).toFixed(2),
           rawCpuMsPerMessage: raw?.cpuMsPerMessage ?? NaN,
-          threads: threadCpuPerMessage(threads0, threadCpuMs(), expected),
-          simulatorCpuMsPerMessage: +((processCpuMs(host.pid) - sim0) / expected).toFixed(3),
           rawSimulatorCpuMsPerMessage: raw?.simulatorCpuMsPerMessage ?? NaN,
-          databaseCpuMsPerMessage: +((processCpuMs(dbPid) - db0) / expected).toFixed(3),
         });
       }
       inbound.push({ ...medianRun(repeats), rawRuns: raw?.runs ?? [] });

@@ -10,15 +10,7 @@ import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { BaileysTestClient, silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
-import {
-  databaseServerPid,
-  gcRss,
-  medianRun,
-  processCpuMs,
-  SimulatorProcess,
-  threadCpuMs,
-  threadCpuPerMessage,
-} from './simulator-process';
+import { gcRss, measureRun, medianRun, SimulatorProcess, type RunCost } from './simulator-process';
 
 const SOCKET_COUNTS = [1, 10, 50];
 const MESSAGES_PER_RUN: Record<number, number> = { 1: 4000, 10: 5000, 50: 6000 };
@@ -27,16 +19,9 @@ const HARD_LIMIT_MS = 240_000;
 /** Runs per compared socket count; the median is reported (runs on a shared 2-core machine vary). */
 const REPEATS = 3;
 
-type Row = {
+type Row = RunCost & {
   sockets: number;
   messages: number;
-  seconds: number;
-  messagesPerSecond: number;
-  cpuMsPerMessage: number;
-  /** This process's CPU ms per message by thread name (Linux). */
-  threads: Record<string, number>;
-  simulatorCpuMsPerMessage: number;
-  databaseCpuMsPerMessage: number;
   /** msgs/s of every repeat (the row is the median one). */
   runs?: number[];
 };
@@ -91,7 +76,6 @@ async function main(): Promise<void> {
     await profiler.post('Profiler.start');
   }
   const rows: Row[] = [];
-  const dbPid = databaseServerPid();
   // One listener per socket, counting messages of the run under way.
   let run = { prefix: '', received: 0, expected: 0, done: () => {} };
   for (const client of clients) {
@@ -108,25 +92,17 @@ async function main(): Promise<void> {
     for (let r = 0; r < (count === 1 ? 1 : REPEATS); r++) {
       const prefix = `run-${count}-${r} `;
       const done = new Promise<void>((resolve) => (run = { prefix, received: 0, expected, done: resolve }));
-      const t0 = process.hrtime.bigint();
-      const cpu0 = process.cpuUsage();
-      const threads0 = threadCpuMs();
-      const sim0 = processCpuMs(host.pid);
-      const db0 = processCpuMs(dbPid);
-      await host.call({ cmd: 'push', from: CONTACT, to: numbers.slice(0, count), perRecipient, prefix: prefix.trim() });
-      await done;
-      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-      const cpu = process.cpuUsage(cpu0);
-      repeats.push({
-        sockets: count,
-        messages: expected,
-        seconds: +seconds.toFixed(2),
-        messagesPerSecond: Math.round(expected / seconds),
-        cpuMsPerMessage: +((cpu.user + cpu.system) / 1000 / expected).toFixed(3),
-        threads: threadCpuPerMessage(threads0, threadCpuMs(), expected),
-        simulatorCpuMsPerMessage: +((processCpuMs(host.pid) - sim0) / expected).toFixed(3),
-        databaseCpuMsPerMessage: +((processCpuMs(dbPid) - db0) / expected).toFixed(3),
+      const cost = await measureRun(host, expected, async () => {
+        await host.call({
+          cmd: 'push',
+          from: CONTACT,
+          to: numbers.slice(0, count),
+          perRecipient,
+          prefix: prefix.trim(),
+        });
+        await done;
       });
+      repeats.push({ sockets: count, messages: expected, ...cost });
     }
     rows.push(medianRun(repeats));
   }

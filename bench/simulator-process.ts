@@ -127,3 +127,40 @@ export function medianRun<T extends { messagesPerSecond: number }>(runs: T[]): T
   const sorted = [...runs].sort((a, b) => a.messagesPerSecond - b.messagesPerSecond);
   return { ...sorted[Math.floor(sorted.length / 2)], runs: runs.map((r) => r.messagesPerSecond) };
 }
+
+/** What one inbound run cost: wall time, and CPU per message of this process, the simulator and MariaDB. */
+export interface RunCost {
+  seconds: number;
+  messagesPerSecond: number;
+  cpuMsPerMessage: number;
+  /** This process's CPU ms per message by thread name (Linux). */
+  threads: Record<string, number>;
+  simulatorCpuMsPerMessage: number;
+  databaseCpuMsPerMessage: number;
+}
+
+const DATABASE_PID = databaseServerPid();
+
+/** Runs `run` (which returns when all `messages` arrived) and measures it. */
+export async function measureRun(
+  host: SimulatorProcess,
+  messages: number,
+  run: () => Promise<void>,
+): Promise<RunCost> {
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  const threads0 = threadCpuMs();
+  const sim0 = processCpuMs(host.pid);
+  const db0 = processCpuMs(DATABASE_PID);
+  await run();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    seconds: +seconds.toFixed(2),
+    messagesPerSecond: Math.round(messages / seconds),
+    cpuMsPerMessage: +((cpu.user + cpu.system) / 1000 / messages).toFixed(3),
+    threads: threadCpuPerMessage(threads0, threadCpuMs(), messages),
+    simulatorCpuMsPerMessage: +((processCpuMs(host.pid) - sim0) / messages).toFixed(3),
+    databaseCpuMsPerMessage: +((processCpuMs(DATABASE_PID) - db0) / messages).toFixed(3),
+  };
+}
