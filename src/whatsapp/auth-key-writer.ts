@@ -6,6 +6,9 @@ const FLUSH_EVERY_MS = 100;
 
 type Pending = Map<string, { category: string; keyId: string; value: unknown }>;
 
+/** One key of a session, as a map key (here and in the store's cache). */
+export const keyOf = (category: string, keyId: string): string => `${category}\u0000${keyId}`;
+
 /**
  * Write-behind for auth keys. Baileys rewrites a Signal session on every message it decrypts or
  * encrypts; writing each one at once caps a session at one database round trip per message. Key
@@ -27,13 +30,13 @@ export class AuthKeyWriter implements BeforeApplicationShutdown {
   queue(sessionId: string, entries: { category: string; keyId: string; value: unknown }[]): void {
     let forSession = this.pending.get(sessionId);
     if (!forSession) this.pending.set(sessionId, (forSession = new Map()));
-    for (const entry of entries) forSession.set(`${entry.category}\u0000${entry.keyId}`, entry);
+    for (const entry of entries) forSession.set(keyOf(entry.category, entry.keyId), entry);
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
 
   /** A queued value not yet written: `undefined` when none, `null` when a delete is queued. */
   peek(sessionId: string, category: string, keyId: string): unknown {
-    const entry = this.pending.get(sessionId)?.get(`${category}\u0000${keyId}`);
+    const entry = this.pending.get(sessionId)?.get(keyOf(category, keyId));
     return entry === undefined ? undefined : entry.value;
   }
 
@@ -57,7 +60,7 @@ export class AuthKeyWriter implements BeforeApplicationShutdown {
   }
 
   /** Set by the store: turns a value into the sealed bytes kept in the database. */
-  seal: (value: unknown) => Uint8Array<ArrayBuffer> = () => {
+  seal: (value: unknown) => Buffer = () => {
     throw new Error('AuthKeyWriter.seal is not set');
   };
 
@@ -68,7 +71,7 @@ export class AuthKeyWriter implements BeforeApplicationShutdown {
     for (const [sessionId, entries] of batch) {
       for (const { category, keyId, value } of entries.values()) {
         if (value === null || value === undefined) deletes.push({ sessionId, category, keyId });
-        else rows.push([sessionId, category, keyId, Buffer.from(this.seal(value)).toString('base64')]);
+        else rows.push([sessionId, category, keyId, this.seal(value).toString('base64')]);
       }
     }
     const statements: Prisma.PrismaPromise<unknown>[] = [];

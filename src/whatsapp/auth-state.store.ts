@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { SecretBox } from '../crypto/secret-box';
 import { PrismaService } from '../prisma/prisma.service';
-import { AuthKeyWriter } from './auth-key-writer';
+import { AuthKeyWriter, keyOf } from './auth-key-writer';
 import {
   BufferJSON,
   initAuthCreds,
@@ -46,7 +46,7 @@ export class AuthStateStore {
     private readonly box: SecretBox,
     private readonly writer: AuthKeyWriter,
   ) {
-    writer.seal = (value) => new Uint8Array(this.box.encrypt(JSON.stringify(value, BufferJSON.replacer), PURPOSE));
+    writer.seal = (value) => this.box.encrypt(JSON.stringify(value, BufferJSON.replacer), PURPOSE);
   }
 
   async load(sessionId: string): Promise<SessionAuthState> {
@@ -109,7 +109,7 @@ export class AuthStateStore {
   ): { [id: string]: SignalDataTypeMap[T] } | null {
     const result: { [id: string]: SignalDataTypeMap[T] } = {};
     for (const id of ids) {
-      const known = cache.get(`${type}\u0000${id}`);
+      const known = cache.get(keyOf(type, id));
       const value = known ? known.value : this.writer.peek(sessionId, type, id);
       if (value === undefined) {
         if (!missing) return null;
@@ -146,7 +146,7 @@ export class AuthStateStore {
         result[id] = value;
       }
       // A write made during the read is newer than what was read.
-      const key = `${type}\u0000${id}`;
+      const key = keyOf(type, id);
       if (!cache.has(key) && this.writer.peek(sessionId, type, id) === undefined) cache.set(key, { value });
     }
     return result;
@@ -157,7 +157,7 @@ export class AuthStateStore {
     for (const [category, values] of Object.entries(data)) {
       for (const [keyId, value] of Object.entries(values ?? {})) {
         entries.push({ category, keyId, value: value ?? null });
-        cache.set(`${category}\u0000${keyId}`, { value: value ?? null });
+        cache.set(keyOf(category, keyId), { value: value ?? null });
       }
     }
     this.writer.queue(sessionId, entries);
