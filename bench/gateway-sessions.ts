@@ -2,9 +2,10 @@
  * The gateway against the raw-Baileys baseline (`npm run bench:sessions`), on the simulator:
  * - inbound: 10 and 50 connected sessions, one contact sending as fast as the simulator can; messages
  *   per second STORED in MySQL (counted at the gateway's message.stored event, i.e. after commit),
- *   the median of 3 runs, as a ratio of the raw-Baileys median measured the same way by
- *   bench/simulator-baseline.ts in the same run, after a
- *   warm-up as long as the baseline's (its 1-socket run); also this process's CPU ms per message against raw;
+ *   against raw Baileys (bench/simulator-baseline.ts --serve, a child process with its own simulator,
+ *   counted at messages.upsert). Raw and gateway runs alternate in pairs, each on a quiet machine,
+ *   5 pairs per case; the ratio is the median of the pairs' ratios. Both sides warm up first (4,000
+ *   messages). Also CPU ms per message of each side by thread, the simulator's and MariaDB's;
  * - memory: RSS per idle connected session at 100 sessions, against RSS per raw Baileys socket;
  * - restart: 100 saved sessions all `connected` again after the app restarts.
  * Order: link 100 and measure memory, restart, then inbound with 50 connected (as many as the baseline's
@@ -12,8 +13,8 @@
  * Writes bench/results/gateway-sessions.json. Creates and drops its own database.
  * BENCH_SESSIONS (default 100), BENCH_LOG_LEVEL, BENCH_CPU_PROFILE=<file> (a CPU profile of the inbound runs).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
@@ -29,6 +30,7 @@ import { MIGRATIONS_DIR } from '../src/prisma/paths';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
 import { SessionsService } from '../src/sessions/sessions.service';
+import type { ServeReply, ServeRequest } from './simulator-baseline';
 import { gcRss, measureRun, medianRun, SimulatorProcess, type RunCost } from './simulator-process';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
@@ -39,8 +41,8 @@ const INBOUND_RUNS: { sessions: number; messages: number }[] = [
 ];
 const CONTACT = '15557770000';
 const WARM_UP_MESSAGES = 4000;
-/** Runs per inbound case, as the baseline does; the median is reported. */
-const REPEATS = 3;
+/** Pairs of runs (one raw, one gateway) per inbound case; medians are reported. */
+const REPEATS = 5;
 /** Sockets the raw baseline keeps connected during its inbound runs (bench/simulator-baseline.ts). */
 const RAW_SOCKETS = 50;
 const HARD_LIMIT_MS = 540_000;
@@ -50,24 +52,53 @@ const DATABASE_URL = withDatabase(SERVER, `wagw_bench_sessions_${process.pid}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const numberOf = (i: number) => String(15557771000 + i);
 
-interface Baseline {
-  inbound: {
-    sockets: number;
-    messagesPerSecond: number;
-    cpuMsPerMessage: number;
-    simulatorCpuMsPerMessage?: number;
-    runs?: number[];
-  }[];
-  idleSocket: { rssPerSocketKiB: number };
-}
+/**
+ * The raw-Baileys baseline (bench/simulator-baseline.ts --serve) in a child process with its own
+ * simulator: it pairs its sockets and warms up at start, then runs one inbound case per request, so
+ * raw and gateway runs alternate and both see the machine in the same state.
+ */
+class RawBaselineProcess {
+  private readonly child: ChildProcess;
+  private waiting: ((reply: ServeReply) => void) | undefined;
+  readonly ready: Promise<Extract<ServeReply, { kind: 'ready' }>>;
 
-function rawBaseline(): Baseline {
-  if (!process.argv.includes('--reuse-baseline')) {
-    execFileSync(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'simulator-baseline.ts')], {
-      stdio: 'inherit',
+  constructor() {
+    this.child = fork(join(__dirname, 'simulator-baseline.ts'), ['--serve'], {
+      execArgv: ['-r', '@swc-node/register'],
+    });
+    this.child.on('message', (reply: ServeReply) => this.waiting?.(reply));
+    this.ready = this.next().then((reply) => {
+      if (reply.kind !== 'ready') throw new Error(`raw baseline: ${JSON.stringify(reply)}`);
+      return reply;
     });
   }
-  return JSON.parse(readFileSync(join(__dirname, 'results', 'simulator-baseline.json'), 'utf8')) as Baseline;
+
+  private next(): Promise<ServeReply> {
+    return new Promise((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`raw baseline exited with ${code}`));
+      this.child.once('exit', exited);
+      this.waiting = (reply) => {
+        this.child.off('exit', exited);
+        resolve(reply);
+      };
+    });
+  }
+
+  async run(sockets: number, messages: number, label: string): Promise<RunCost & { messages: number }> {
+    const reply = this.next();
+    this.child.send({ cmd: 'run', sockets, messages, label } satisfies ServeRequest);
+    const answer = await reply;
+    if (answer.kind !== 'ran') throw new Error(`raw baseline: ${JSON.stringify(answer)}`);
+    return answer.cost;
+  }
+
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.send({ cmd: 'stop' } satisfies ServeRequest);
+    const force = setTimeout(() => this.child.kill(), 10_000);
+    return exited.finally(() => clearTimeout(force));
+  }
 }
 
 async function startGateway(databaseUrl: string, socket: { waWebSocketUrl: string; fetchAgent: Agent }) {
@@ -101,8 +132,9 @@ function connectedCount(
 ): Promise<void> {
   const events = app.get(DomainEvents);
   const connected = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
   if (verbose) {
-    const timer = setInterval(() => log(`${connected.size}/${count} connected`), 5000);
+    timer = setInterval(() => log(`${connected.size}/${count} connected`), 5000);
     timer.unref();
     events.on(
       'session.status',
@@ -114,17 +146,25 @@ function connectedCount(
     );
   }
   return new Promise((resolve) => {
-    if (count === 0) resolve();
+    if (count === 0) {
+      clearInterval(timer);
+      resolve();
+    }
     if (onQr) events.on('session.qr', ({ sessionId, qr }) => onQr(sessionId, qr));
     events.on('session.status', ({ sessionId, status }) => {
       if (status === 'connected') connected.add(sessionId);
-      if (connected.size >= count) resolve();
+      if (connected.size < count) return;
+      clearInterval(timer);
+      resolve();
     });
   });
 }
 
 async function main(): Promise<void> {
-  const baseline = rawBaseline();
+  // The raw baseline pairs its sockets and warms up first, on a machine that is doing nothing else.
+  const rawBaseline = new RawBaselineProcess();
+  const rawReady = await rawBaseline.ready;
+  log(`raw baseline ready: ${RAW_SOCKETS} sockets, warm-up ${rawReady.warmUp.messagesPerSecond} msgs/s`);
   silenceLibsignalConsole();
   const host = new SimulatorProcess();
   const started = await host.call<{ webSocketUrl: string; rootPublicKey: string; certificate: string }>({
@@ -221,47 +261,65 @@ async function main(): Promise<void> {
       sessions: number;
       messages: number;
       ratioToRaw: number;
+      pairRatios: number[];
+      rawMessagesPerSecond: number;
       rawCpuMsPerMessage: number;
+      rawThreads: Record<string, number>;
       rawSimulatorCpuMsPerMessage: number;
       runs?: number[];
       rawRuns?: number[];
     };
+    const gatewayRun = async (sessions: number, expected: number, label: string): Promise<RunCost> => {
+      prefix = `${label} `;
+      stored = 0;
+      return measureRun(host, expected, async () => {
+        await host.call({
+          cmd: 'push',
+          from: CONTACT,
+          to: ids.slice(0, sessions).map((_, i) => numberOf(i)),
+          perRecipient: expected / sessions,
+          prefix: label,
+        });
+        for (let last = -1, idle = 0; stored < expected; await sleep(10)) {
+          idle = stored === last ? idle + 10 : 0;
+          last = stored;
+          if (idle > 30_000) throw new Error(`stalled at ${stored}/${expected} stored messages`);
+        }
+      });
+    };
     const inbound: InboundRow[] = [];
     for (const run of INBOUND_RUNS.filter((r) => r.sessions <= inboundIds.length)) {
-      const raw = baseline.inbound.find((r) => r.sockets === run.sessions);
-      const perRecipient = Math.ceil(run.messages / run.sessions);
-      const expected = perRecipient * run.sessions;
-      const repeats: InboundRow[] = [];
+      const expected = Math.ceil(run.messages / run.sessions) * run.sessions;
+      const ours: RunCost[] = [];
+      const raws: RunCost[] = [];
+      // Raw and gateway runs alternate (raw first, then gateway first, ...), so a machine that gets
+      // faster or slower during the benchmark weighs on both sides alike.
       for (let r = 0; r < REPEATS; r++) {
-        prefix = `run-${run.sessions}-${r} `;
-        stored = 0;
-        const cost = await measureRun(host, expected, async () => {
-          await host.call({
-            cmd: 'push',
-            from: CONTACT,
-            to: ids.slice(0, run.sessions).map((_, i) => numberOf(i)),
-            perRecipient,
-            prefix: prefix.trim(),
-          });
-          for (let last = -1, idle = 0; stored < expected; await sleep(10)) {
-            idle = stored === last ? idle + 10 : 0;
-            last = stored;
-            if (idle > 30_000) throw new Error(`stalled at ${stored}/${expected} stored messages`);
-          }
-        });
+        const label = `run-${run.sessions}-${r}`;
+        const rawFirst = r % 2 === 0;
+        if (rawFirst) raws.push(await rawBaseline.run(run.sessions, expected, label));
+        ours.push(await gatewayRun(run.sessions, expected, label));
+        if (!rawFirst) raws.push(await rawBaseline.run(run.sessions, expected, label));
         log(
-          `inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: ${cost.messagesPerSecond} msgs/s`,
+          `inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: gateway ${ours[r].messagesPerSecond} msgs/s, raw ${raws[r].messagesPerSecond} msgs/s`,
         );
-        repeats.push({
-          sessions: run.sessions,
-          messages: expected,
-          ...cost,
-          ratioToRaw: +(cost.messagesPerSecond / (raw?.messagesPerSecond ?? NaN)).toFixed(2),
-          rawCpuMsPerMessage: raw?.cpuMsPerMessage ?? NaN,
-          rawSimulatorCpuMsPerMessage: raw?.simulatorCpuMsPerMessage ?? NaN,
-        });
       }
-      inbound.push({ ...medianRun(repeats), rawRuns: raw?.runs ?? [] });
+      const gateway = medianRun(ours);
+      const raw = medianRun(raws);
+      // Each pair ran back to back, so its ratio is the least affected by the machine's drift.
+      const pairRatios = ours.map((o, i) => +(o.messagesPerSecond / raws[i].messagesPerSecond).toFixed(2));
+      inbound.push({
+        sessions: run.sessions,
+        messages: expected,
+        ...gateway,
+        ratioToRaw: [...pairRatios].sort((x, y) => x - y)[Math.floor(pairRatios.length / 2)],
+        pairRatios,
+        rawMessagesPerSecond: raw.messagesPerSecond,
+        rawCpuMsPerMessage: raw.cpuMsPerMessage,
+        rawThreads: raw.threads,
+        rawSimulatorCpuMsPerMessage: raw.simulatorCpuMsPerMessage,
+        rawRuns: raw.runs,
+      });
     }
 
     if (profiler) {
@@ -279,8 +337,8 @@ async function main(): Promise<void> {
       memory: {
         sessions: SESSIONS,
         rssPerSessionKiB,
-        rawRssPerSocketKiB: baseline.idleSocket.rssPerSocketKiB,
-        ratioToRaw: +(rssPerSessionKiB / baseline.idleSocket.rssPerSocketKiB).toFixed(2),
+        rawRssPerSocketKiB: rawReady.rssPerSocketKiB,
+        ratioToRaw: +(rssPerSessionKiB / rawReady.rssPerSocketKiB).toFixed(2),
       },
       restart: { sessions: SESSIONS, secondsToAllConnected: restartSeconds },
       goals: {
@@ -295,20 +353,21 @@ async function main(): Promise<void> {
       `${JSON.stringify(result, null, 2)}\n`,
     );
     process.stdout.write(
-      '\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s  vs raw  cpu ms/msg (raw)  threads; simulator (raw); MariaDB  runs (raw runs)\n',
+      '\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s (raw)  vs raw  cpu ms/msg (raw)  threads; simulator (raw); MariaDB  runs (raw runs)\n',
     );
     for (const r of inbound) {
       process.stdout.write(
-        `${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)}  ${r.ratioToRaw.toFixed(2)}x  ${r.cpuMsPerMessage.toFixed(3)} (${r.rawCpuMsPerMessage.toFixed(3)})  ${JSON.stringify(r.threads)}; ${r.simulatorCpuMsPerMessage} (${r.rawSimulatorCpuMsPerMessage}); ${r.databaseCpuMsPerMessage}  ${r.runs?.join('/')} (${r.rawRuns?.join('/')})\n`,
+        `${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)} (${r.rawMessagesPerSecond})  ${r.ratioToRaw.toFixed(2)}x  ${r.cpuMsPerMessage.toFixed(3)} (${r.rawCpuMsPerMessage.toFixed(3)})  ${JSON.stringify(r.threads)}; ${r.simulatorCpuMsPerMessage} (${r.rawSimulatorCpuMsPerMessage}); ${r.databaseCpuMsPerMessage}  ${r.runs?.join('/')} (${r.rawRuns?.join('/')})\n`,
       );
     }
     process.stdout.write(
-      `\nidle connected session: ${rssPerSessionKiB} KiB RSS each at ${SESSIONS} sessions (raw Baileys: ${baseline.idleSocket.rssPerSocketKiB} KiB, ${result.memory.ratioToRaw}x)\n`,
+      `\nidle connected session: ${rssPerSessionKiB} KiB RSS each at ${SESSIONS} sessions (raw Baileys: ${rawReady.rssPerSocketKiB} KiB, ${result.memory.ratioToRaw}x)\n`,
     );
     process.stdout.write(
       `restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s\nwritten to bench/results/gateway-sessions.json\n`,
     );
   } finally {
+    await rawBaseline.stop();
     await dropDatabase(databaseUrl).catch(() => undefined);
     await host.call({ cmd: 'stop' }).catch(() => undefined);
     host.kill();

@@ -28,7 +28,17 @@ type Row = RunCost & {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function main(): Promise<void> {
+/** Raw Baileys sockets paired with a simulator of their own, ready for inbound runs. */
+export interface RawBaseline {
+  rssBefore: number;
+  rssAfter: number;
+  rssPerSocketKiB: number;
+  /** One inbound run: `messages` pushed round-robin into the first `sockets` sockets, measured. */
+  run(sockets: number, messages: number, label: string): Promise<RunCost & { messages: number }>;
+  stop(): Promise<void>;
+}
+
+async function startRawBaseline(maxSockets: number): Promise<RawBaseline> {
   silenceLibsignalConsole();
   const host = new SimulatorProcess();
   const started = await host.call<{ webSocketUrl: string; rootPublicKey: string; certificate: string }>({
@@ -45,7 +55,6 @@ async function main(): Promise<void> {
   };
   await host.call({ cmd: 'createContact', phoneNumber: CONTACT });
 
-  const maxSockets = Math.max(...SOCKET_COUNTS);
   const numbers = Array.from({ length: maxSockets }, (_, i) => String(15557771000 + i));
   await sleep(500);
   const rssBefore = gcRss();
@@ -60,13 +69,88 @@ async function main(): Promise<void> {
   }
   await sleep(2_000);
   const rssAfter = gcRss();
-  const rssPerSocketKiB = Math.round((rssAfter - rssBefore) / maxSockets / 1024);
 
   // One warm-up message per socket opens the contact's Signal session (pkmsg) outside the measurement.
   await host.call({ cmd: 'push', from: CONTACT, to: numbers, perRecipient: 1, prefix: 'warm-up' });
   await Promise.all(
     clients.map((c) => c.waitForUpsert((m) => m.message?.conversation === 'warm-up 0', 30_000)),
   );
+
+  // One listener per socket, counting messages of the run under way.
+  let current = { prefix: '', received: 0, expected: 0, done: () => {} };
+  for (const client of clients) {
+    client.socket!.ev.on('messages.upsert', ({ messages }) => {
+      current.received += messages.filter((m) => m.message?.conversation?.startsWith(current.prefix)).length;
+      if (current.expected > 0 && current.received >= current.expected) current.done();
+    });
+  }
+  return {
+    rssBefore,
+    rssAfter,
+    rssPerSocketKiB: Math.round((rssAfter - rssBefore) / maxSockets / 1024),
+    async run(sockets, messages, label) {
+      const perRecipient = Math.ceil(messages / sockets);
+      const expected = perRecipient * sockets;
+      const prefix = `${label} `;
+      const done = new Promise<void>(
+        (resolve) => (current = { prefix, received: 0, expected, done: resolve }),
+      );
+      const cost = await measureRun(host, expected, async () => {
+        await host.call({
+          cmd: 'push',
+          from: CONTACT,
+          to: numbers.slice(0, sockets),
+          perRecipient,
+          prefix: label,
+        });
+        await done;
+      });
+      return { messages: expected, ...cost };
+    },
+    async stop() {
+      for (const client of clients) client.end();
+      await host.call({ cmd: 'stop' });
+      host.kill();
+    },
+  };
+}
+
+/** Messages between bench/gateway-sessions.ts and this script started with `--serve` (fork IPC). */
+export type ServeRequest = { cmd: 'run'; sockets: number; messages: number; label: string } | { cmd: 'stop' };
+export type ServeReply =
+  | { kind: 'ready'; rssPerSocketKiB: number; warmUp: RunCost & { messages: number } }
+  | { kind: 'ran'; cost: RunCost & { messages: number } }
+  | { kind: 'error'; message: string };
+
+/**
+ * `--serve`: pair the sockets, warm up (the 1-socket run), then run inbound cases on request, so the
+ * gateway's benchmark can alternate raw and gateway runs and both see the same machine.
+ */
+async function serve(): Promise<void> {
+  // The parent's lifetime bounds this one: it exits when the parent goes, whatever it is doing.
+  clearTimeout(watchdog);
+  process.on('disconnect', () => process.exit(0));
+  const baseline = await startRawBaseline(Math.max(...SOCKET_COUNTS));
+  const send = (reply: ServeReply) => process.send!(reply);
+  send({
+    kind: 'ready',
+    rssPerSocketKiB: baseline.rssPerSocketKiB,
+    warmUp: await baseline.run(1, MESSAGES_PER_RUN[1], 'warm-up-run'),
+  });
+  await new Promise<void>((resolve) => {
+    process.on('message', (request: ServeRequest) => {
+      if (request.cmd === 'stop') return void baseline.stop().finally(resolve);
+      baseline.run(request.sockets, request.messages, request.label).then(
+        (cost) => send({ kind: 'ran', cost }),
+        (error: unknown) => send({ kind: 'error', message: String(error) }),
+      );
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const maxSockets = Math.max(...SOCKET_COUNTS);
+  const baseline = await startRawBaseline(maxSockets);
 
   // BENCH_CPU_PROFILE=file.cpuprofile records this process's CPU during the inbound runs only.
   const profiler = process.env.BENCH_CPU_PROFILE ? new Inspector() : null;
@@ -76,33 +160,14 @@ async function main(): Promise<void> {
     await profiler.post('Profiler.start');
   }
   const rows: Row[] = [];
-  // One listener per socket, counting messages of the run under way.
-  let run = { prefix: '', received: 0, expected: 0, done: () => {} };
-  for (const client of clients) {
-    client.socket!.ev.on('messages.upsert', ({ messages }) => {
-      run.received += messages.filter((m) => m.message?.conversation?.startsWith(run.prefix)).length;
-      if (run.expected > 0 && run.received >= run.expected) run.done();
-    });
-  }
   for (const count of SOCKET_COUNTS) {
-    const perRecipient = Math.ceil(MESSAGES_PER_RUN[count] / count);
-    const expected = perRecipient * count;
     const repeats: Row[] = [];
     // The 1-socket run warms up; the compared runs are repeated and their median kept.
     for (let r = 0; r < (count === 1 ? 1 : REPEATS); r++) {
-      const prefix = `run-${count}-${r} `;
-      const done = new Promise<void>((resolve) => (run = { prefix, received: 0, expected, done: resolve }));
-      const cost = await measureRun(host, expected, async () => {
-        await host.call({
-          cmd: 'push',
-          from: CONTACT,
-          to: numbers.slice(0, count),
-          perRecipient,
-          prefix: prefix.trim(),
-        });
-        await done;
+      repeats.push({
+        sockets: count,
+        ...(await baseline.run(count, MESSAGES_PER_RUN[count], `run-${count}-${r}`)),
       });
-      repeats.push({ sockets: count, messages: expected, ...cost });
     }
     rows.push(medianRun(repeats));
   }
@@ -112,9 +177,8 @@ async function main(): Promise<void> {
     writeFileSync(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
     profiler.disconnect();
   }
-  for (const client of clients) client.end();
-  await host.call({ cmd: 'stop' });
-  host.kill();
+  await baseline.stop();
+  const { rssBefore, rssAfter, rssPerSocketKiB } = baseline;
 
   const result = {
     measuredAt: new Date().toISOString(),
@@ -159,7 +223,7 @@ const watchdog = setTimeout(() => {
 }, HARD_LIMIT_MS);
 watchdog.unref();
 
-main().then(
+(process.argv.includes('--serve') ? serve() : main()).then(
   () => process.exit(0),
   (error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);

@@ -141,12 +141,41 @@ export interface RunCost {
 
 const DATABASE_PID = databaseServerPid();
 
-/** Runs `run` (which returns when all `messages` arrived) and measures it. */
+/** Busy and total CPU ticks of the whole machine so far (Linux /proc/stat), or null elsewhere. */
+function machineTicks(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const total = fields.reduce((sum, n) => sum + n, 0);
+    const idle = fields[3] + (fields[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Waits until the machine is quiet (at most 10% busy over 250 ms, at most `limitMs`), so that work
+ * left over from one run (MariaDB flushing pages, a GC, the other side's timers) is not charged to
+ * the next one.
+ */
+export async function quietMachine(limitMs = 10_000): Promise<void> {
+  const until = Date.now() + limitMs;
+  while (Date.now() < until) {
+    const before = machineTicks();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const after = machineTicks();
+    if (!before || !after) return;
+    if (after.busy - before.busy <= 0.1 * (after.total - before.total)) return;
+  }
+}
+
+/** Runs `run` (which returns when all `messages` arrived) on a quiet machine and measures it. */
 export async function measureRun(
   host: SimulatorProcess,
   messages: number,
   run: () => Promise<void>,
 ): Promise<RunCost> {
+  await quietMachine();
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
   const threads0 = threadCpuMs();
