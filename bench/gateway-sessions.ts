@@ -36,8 +36,8 @@ import { gcRss, measureRun, medianRun, SimulatorProcess, type RunCost } from './
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const INBOUND_RUNS: { sessions: number; messages: number }[] = [
-  { sessions: 10, messages: 5000 },
-  { sessions: 50, messages: 6000 },
+  { sessions: 10, messages: 10_000 },
+  { sessions: 50, messages: 12_000 },
 ];
 const CONTACT = '15557770000';
 const WARM_UP_MESSAGES = 4000;
@@ -301,7 +301,7 @@ async function main(): Promise<void> {
         ours.push(await gatewayRun(run.sessions, expected, label));
         if (!rawFirst) raws.push(await rawBaseline.run(run.sessions, expected, label));
         log(
-          `inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: gateway ${ours[r].messagesPerSecond} msgs/s, raw ${raws[r].messagesPerSecond} msgs/s`,
+          `inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: gateway ${ours[r].messagesPerSecond} msgs/s (cpu ${ours[r].cpuMsPerMessage}, gc ${ours[r].gcPauseMsPerMessage}, heap ${ours[r].heapUsedMiB} MiB), raw ${raws[r].messagesPerSecond} msgs/s (cpu ${raws[r].cpuMsPerMessage}, gc ${raws[r].gcPauseMsPerMessage}, heap ${raws[r].heapUsedMiB} MiB)`,
         );
       }
       const gateway = medianRun(ours);

@@ -92,6 +92,8 @@ async function startRawBaseline(maxSockets: number): Promise<RawBaseline> {
       const perRecipient = Math.ceil(messages / sockets);
       const expected = perRecipient * sockets;
       const prefix = `${label} `;
+      // The test client keeps what it receives; a raw app would not hold every message it has seen.
+      for (const client of clients) client.forgetReceived();
       const done = new Promise<void>(
         (resolve) => (current = { prefix, received: 0, expected, done: resolve }),
       );

@@ -2,6 +2,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { HostCommand, HostReply } from './simulator-host';
@@ -137,7 +138,15 @@ export interface RunCost {
   threads: Record<string, number>;
   simulatorCpuMsPerMessage: number;
   databaseCpuMsPerMessage: number;
+  /** Main-thread time in V8 GC pauses, per message, and the heap in use when the run ended. */
+  gcPauseMsPerMessage: number;
+  heapUsedMiB: number;
 }
+
+let gcPauseMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauseMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 
 const DATABASE_PID = databaseServerPid();
 
@@ -181,6 +190,7 @@ export async function measureRun(
   const threads0 = threadCpuMs();
   const sim0 = processCpuMs(host.pid);
   const db0 = processCpuMs(DATABASE_PID);
+  const gc0 = gcPauseMs;
   await run();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
@@ -191,5 +201,7 @@ export async function measureRun(
     threads: threadCpuPerMessage(threads0, threadCpuMs(), messages),
     simulatorCpuMsPerMessage: +((processCpuMs(host.pid) - sim0) / messages).toFixed(3),
     databaseCpuMsPerMessage: +((processCpuMs(DATABASE_PID) - db0) / messages).toFixed(3),
+    gcPauseMsPerMessage: +((gcPauseMs - gc0) / messages).toFixed(3),
+    heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
   };
 }

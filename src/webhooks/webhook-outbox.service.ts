@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
 import type { OutboxEvent } from './webhook-events';
-import { WebhookTargets } from './webhook-targets';
+import { WebhookTargets, type WebhookTarget } from './webhook-targets';
 
 export type OutboxRow = Prisma.WebhookOutboxCreateManyInput;
 
@@ -18,8 +18,14 @@ export class WebhookOutbox {
   async rowsFor(events: OutboxEvent[], client?: Prisma.TransactionClient): Promise<OutboxRow[]> {
     const rows: OutboxRow[] = [];
     const now = new Date();
+    // One lookup per session of the batch, not one per event.
+    const targets = new Map<string | null, WebhookTarget | null>();
     for (const event of events) {
-      const target = await this.targets.forSession(event.sessionId, client);
+      let target = targets.get(event.sessionId);
+      if (target === undefined) {
+        target = await this.targets.forSession(event.sessionId, client);
+        targets.set(event.sessionId, target);
+      }
       if (!target || !target.events.includes(event.event)) continue;
       const deliveryId = randomUUID();
       const messageId = event.event.startsWith('message.') ? event.payload.messageId : undefined;

@@ -7,7 +7,8 @@ import { BufferJSON, proto, type WAMessage } from './baileys';
  */
 export function encodeRawMessage(message: WAMessage): string {
   try {
-    return `"${Buffer.from(proto.WebMessageInfo.encode(message).finish()).toString('base64')}"`;
+    const bytes = proto.WebMessageInfo.encode(message).finish();
+    return `"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}"`;
   } catch {
     // A message protobuf cannot encode is still kept, as JSON.
     return JSON.stringify(message, BufferJSON.replacer);

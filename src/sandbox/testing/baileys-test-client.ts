@@ -50,6 +50,13 @@ export class BaileysTestClient {
     private readonly timings: TestSocketTimings = {},
   ) {}
 
+  /** Forgets what was received so far (a benchmark's client would otherwise hold every message). */
+  forgetReceived(): void {
+    this.upserts.length = 0;
+    this.upsertTypes.clear();
+    this.updates.length = 0;
+  }
+
   /** Opens a new socket with the current credentials. */
   connect(extra: Partial<B.UserFacingSocketConfig> = {}): WASocket {
     const socket = B.makeWASocket({
