@@ -16,7 +16,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -31,7 +30,14 @@ import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
 import { SessionsService } from '../src/sessions/sessions.service';
 import type { ServeReply, ServeRequest } from './simulator-baseline';
-import { gcRss, measureRun, medianRun, SimulatorProcess, type RunCost } from './simulator-process';
+import {
+  gcRss,
+  measureRun,
+  medianRun,
+  SimulatorProcess,
+  startCpuProfile,
+  type RunCost,
+} from './simulator-process';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -251,12 +257,7 @@ async function main(): Promise<void> {
     while (stored < warmSessions + WARM_UP_MESSAGES) await sleep(50);
     log('warm-up stored');
     // BENCH_CPU_PROFILE=file.cpuprofile records this process's CPU during the inbound runs only.
-    const profiler = process.env.BENCH_CPU_PROFILE ? new Inspector() : null;
-    if (profiler) {
-      profiler.connect();
-      await profiler.post('Profiler.enable');
-      await profiler.post('Profiler.start');
-    }
+    const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
     type InboundRow = RunCost & {
       sessions: number;
       messages: number;
@@ -322,11 +323,7 @@ async function main(): Promise<void> {
       });
     }
 
-    if (profiler) {
-      const { profile } = await profiler.post('Profiler.stop');
-      writeFileSync(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
-      profiler.disconnect();
-    }
+    await stopProfile();
 
     await app.close();
 

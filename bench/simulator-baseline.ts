@@ -6,11 +6,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { BaileysTestClient, silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
-import { gcRss, measureRun, medianRun, SimulatorProcess, type RunCost } from './simulator-process';
+import {
+  gcRss,
+  measureRun,
+  medianRun,
+  SimulatorProcess,
+  startCpuProfile,
+  type RunCost,
+} from './simulator-process';
 
 const SOCKET_COUNTS = [1, 10, 50];
 const MESSAGES_PER_RUN: Record<number, number> = { 1: 4000, 10: 5000, 50: 6000 };
@@ -139,9 +145,11 @@ async function serve(): Promise<void> {
     rssPerSocketKiB: baseline.rssPerSocketKiB,
     warmUp: await baseline.run(1, MESSAGES_PER_RUN[1], 'warm-up-run'),
   });
+  // BENCH_RAW_CPU_PROFILE=file.cpuprofile records the raw side's CPU during the requested runs.
+  const stopProfile = await startCpuProfile(process.env.BENCH_RAW_CPU_PROFILE);
   await new Promise<void>((resolve) => {
     process.on('message', (request: ServeRequest) => {
-      if (request.cmd === 'stop') return void baseline.stop().finally(resolve);
+      if (request.cmd === 'stop') return void stopProfile().finally(() => baseline.stop().finally(resolve));
       baseline.run(request.sockets, request.messages, request.label).then(
         (cost) => send({ kind: 'ran', cost }),
         (error: unknown) => send({ kind: 'error', message: String(error) }),
@@ -155,12 +163,7 @@ async function main(): Promise<void> {
   const baseline = await startRawBaseline(maxSockets);
 
   // BENCH_CPU_PROFILE=file.cpuprofile records this process's CPU during the inbound runs only.
-  const profiler = process.env.BENCH_CPU_PROFILE ? new Inspector() : null;
-  if (profiler) {
-    profiler.connect();
-    await profiler.post('Profiler.enable');
-    await profiler.post('Profiler.start');
-  }
+  const stopProfile = await startCpuProfile(process.env.BENCH_CPU_PROFILE);
   const rows: Row[] = [];
   for (const count of SOCKET_COUNTS) {
     const repeats: Row[] = [];
@@ -174,11 +177,7 @@ async function main(): Promise<void> {
     rows.push(medianRun(repeats));
   }
 
-  if (profiler) {
-    const { profile } = await profiler.post('Profiler.stop');
-    writeFileSync(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
-    profiler.disconnect();
-  }
+  await stopProfile();
   await baseline.stop();
   const { rssBefore, rssAfter, rssPerSocketKiB } = baseline;
 

@@ -1,6 +1,7 @@
 /** The WhatsApp simulator in a child process (bench/simulator-host.ts), driven over IPC, and GC helpers. */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session as Inspector } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
@@ -203,5 +204,22 @@ export async function measureRun(
     databaseCpuMsPerMessage: +((processCpuMs(DATABASE_PID) - db0) / messages).toFixed(3),
     gcPauseMsPerMessage: +((gcPauseMs - gc0) / messages).toFixed(3),
     heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+  };
+}
+
+/**
+ * Starts a CPU profile of this process when `file` is set; the returned function stops it and
+ * writes it there (open it in Chrome DevTools or any .cpuprofile viewer).
+ */
+export async function startCpuProfile(file: string | undefined): Promise<() => Promise<void>> {
+  if (!file) return async () => undefined;
+  const session = new Inspector();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
   };
 }
