@@ -15,9 +15,12 @@ import {
 
 const PURPOSE = 'auth-state';
 const CREDS = { category: 'creds', keyId: 'creds' } as const;
-/** Signal keys a session keeps decoded in memory (a few per contact it talks to). */
+/**
+ * Signal keys a session keeps decoded in memory (a few per contact it talks to). No TTL: an entry
+ * stays true while this process holds the lease (see below), and lru-cache would not free a stale
+ * entry before it is touched anyway; its TTL bookkeeping cost every read and write.
+ */
 const CACHED_KEYS_PER_SESSION = 2_000;
-const CACHE_TTL_MS = 10 * 60_000;
 
 /** A known key value; `null` records that the key does not exist. */
 type Cached = { value: unknown };
@@ -55,7 +58,7 @@ export class AuthStateStore {
       where: { sessionId_category_keyId: { sessionId, ...CREDS } },
     });
     const creds = row ? this.open<AuthenticationCreds>(row.value) : initAuthCreds();
-    const cache = new LRUCache<string, Cached>({ max: CACHED_KEYS_PER_SESSION, ttl: CACHE_TTL_MS });
+    const cache = new LRUCache<string, Cached>({ max: CACHED_KEYS_PER_SESSION });
     // Reads answer in the order they were asked, as an in-memory store would: Baileys looks keys up
     // for each incoming message before its own per-message lock, so a slow database read must not let
     // a later message overtake an earlier one. With no database read under way, a read the cache can
