@@ -2,7 +2,8 @@
  * Raw-Baileys baseline (`npm run bench:simulator`): how many inbound messages per second the simulator
  * pushes into 1, 10 and 50 unmodified Baileys sockets (counted at `messages.upsert`), and the RSS one idle
  * connected socket costs. The simulator runs in a child process so this process holds only Baileys.
- * Writes bench/results/simulator-baseline.json; later benchmarks compare the gateway against it.
+ * Writes bench/results/simulator-baseline.json. With `--serve` (started by bench/gateway-sessions.ts)
+ * it runs inbound cases on request instead, so that benchmark can alternate raw and gateway runs.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -35,7 +36,7 @@ type Row = RunCost & {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Raw Baileys sockets paired with a simulator of their own, ready for inbound runs. */
-export interface RawBaseline {
+interface RawBaseline {
   rssBefore: number;
   rssAfter: number;
   rssPerSocketKiB: number;

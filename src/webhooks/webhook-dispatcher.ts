@@ -250,7 +250,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const timer = setTimeout(
       () => {
         this.timers.delete(bucket);
-        this.wake();
+        // A timer may fire a millisecond early by the wall clock the claim compares with; waking
+        // then would find the row not yet due and leave it to the next tick, up to a second late.
+        if (Date.now() < at) this.wakeAt(at);
+        else this.wake();
       },
       Math.max(0, bucket - Date.now()),
     );
