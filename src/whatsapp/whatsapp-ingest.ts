@@ -21,6 +21,13 @@ const STATUS: Record<number, MessageStatusValue> = {
 
 const TOUCH_EVERY_MS = 60_000;
 
+/** A message of an upsert, normalised, and whether its media is to be downloaded. */
+interface Incoming {
+  msg: WAMessage;
+  normalized: NormalizedMessage;
+  download: boolean;
+}
+
 /**
  * From Baileys events to stored messages: normalises each message, downloads inbound media when
  * MEDIA_DOWNLOAD is on, and hands them to the message store in the order they arrived per session.
@@ -38,17 +45,41 @@ export class WhatsappIngest {
     private readonly state: SessionStateRepository,
   ) {}
 
-  /** Queues messages of one upsert; a session's messages are stored in order, sessions in parallel. */
+  /**
+   * Queues messages of one upsert; a session's messages are stored in order, sessions in parallel.
+   * They go to the store at once, unless a media download is needed or one of the session's is
+   * still under way: then they wait their turn on the session's chain.
+   */
   accept(sessionId: string, messages: WAMessage[], ownNumber: string, logger: PinoLogger): void {
-    const previous = this.chains.get(sessionId) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.storeAll(sessionId, messages, ownNumber, logger))
+    this.touch(sessionId);
+    const previous = this.chains.get(sessionId);
+    const items: Incoming[] = [];
+    let downloads = false;
+    try {
+      for (const msg of messages) {
+        const normalized = normalizeMessage(msg, ownNumber);
+        if (!normalized) continue;
+        const download =
+          normalized.hasMedia && normalized.direction === 'inbound' && this.config.MEDIA_DOWNLOAD;
+        downloads ||= download;
+        items.push({ msg, normalized, download });
+      }
+      if (!previous && !downloads) {
+        for (const item of items) this.enqueue(sessionId, item, null);
+        return;
+      }
+    } catch (error) {
+      // Never thrown into Baileys' event handling.
+      this.logger.error({ err: error, sessionId }, 'Could not store messages');
+      return;
+    }
+    const next = (previous ?? Promise.resolve())
+      .then(() => this.storeWithMedia(sessionId, items, logger))
       .catch((error: unknown) => this.logger.error({ err: error, sessionId }, 'Could not store messages'));
     this.chains.set(sessionId, next);
     void next.finally(() => {
       if (this.chains.get(sessionId) === next) this.chains.delete(sessionId);
     });
-    this.touch(sessionId);
   }
 
   acceptUpdates(sessionId: string, updates: WAMessageUpdate[]): void {
@@ -84,47 +115,40 @@ export class WhatsappIngest {
     return raw?.message ? proto.Message.fromObject(raw.message) : undefined;
   }
 
-  private async storeAll(
-    sessionId: string,
-    messages: WAMessage[],
-    ownNumber: string,
-    logger: PinoLogger,
-  ): Promise<void> {
-    // Enqueued in order, not awaited: the store keeps the order and batches across sessions.
-    const stores: Promise<boolean>[] = [];
-    for (const msg of messages) {
-      const normalized = normalizeMessage(msg, ownNumber);
-      if (!normalized) continue;
-      const media =
-        normalized.hasMedia && normalized.direction === 'inbound' && this.config.MEDIA_DOWNLOAD
-          ? await saveInboundMedia(
-              this.config.MEDIA_PATH,
-              sessionId,
-              msg,
-              normalized.mediaMime,
-              this.config.MEDIA_MAX_BYTES,
-              logger,
-            )
-          : null;
-      const status = normalized.direction === 'inbound' ? 'received' : 'sent';
-      stores.push(this.capture.store(this.toStore(sessionId, normalized, msg, media, status)));
-      // Baileys merges a receipt that arrives within its event buffer window into the upsert itself.
-      const merged = msg.status === undefined || msg.status === null ? undefined : STATUS[msg.status];
-      if (normalized.direction === 'outbound' && merged && merged !== 'pending') {
-        stores.push(
-          this.capture.updateStatus({
+  /** Downloads the media of the messages that need it, in order, and queues each for storing. */
+  private async storeWithMedia(sessionId: string, items: Incoming[], logger: PinoLogger): Promise<void> {
+    for (const item of items) {
+      const media = item.download
+        ? await saveInboundMedia(
+            this.config.MEDIA_PATH,
             sessionId,
-            waMessageId: normalized.waMessageId,
-            status: merged,
-            errorCode: Number(msg.messageStubParameters?.[0]) || null,
-          }),
-        );
-      }
+            item.msg,
+            item.normalized.mediaMime,
+            this.config.MEDIA_MAX_BYTES,
+            logger,
+          )
+        : null;
+      this.enqueue(sessionId, item, media);
     }
-    for (const store of stores) {
-      store.catch((error: unknown) =>
-        this.logger.error({ err: error, sessionId }, 'Could not store a message'),
-      );
+  }
+
+  /** Hands one message (and a delivery status merged into it) to the store, without waiting. */
+  private enqueue(sessionId: string, { msg, normalized }: Incoming, media: SavedMedia | null): void {
+    const status = normalized.direction === 'inbound' ? 'received' : 'sent';
+    const failed = (error: unknown) =>
+      this.logger.error({ err: error, sessionId }, 'Could not store a message');
+    this.capture.store(this.toStore(sessionId, normalized, msg, media, status)).catch(failed);
+    // Baileys merges a receipt that arrives within its event buffer window into the upsert itself.
+    const merged = msg.status === undefined || msg.status === null ? undefined : STATUS[msg.status];
+    if (normalized.direction === 'outbound' && merged && merged !== 'pending') {
+      this.capture
+        .updateStatus({
+          sessionId,
+          waMessageId: normalized.waMessageId,
+          status: merged,
+          errorCode: Number(msg.messageStubParameters?.[0]) || null,
+        })
+        .catch(failed);
     }
   }
 
