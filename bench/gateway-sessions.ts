@@ -13,7 +13,6 @@
  * Writes bench/results/gateway-sessions.json. Creates and drops its own database.
  * BENCH_SESSIONS (default 100), BENCH_LOG_LEVEL, BENCH_CPU_PROFILE=<file> (a CPU profile of the inbound runs).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
@@ -29,11 +28,12 @@ import { MIGRATIONS_DIR } from '../src/prisma/paths';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
 import { SessionsService } from '../src/sessions/sessions.service';
-import type { ServeReply, ServeRequest } from './simulator-baseline';
+import type { ServeCommand, ServeStarted } from './simulator-baseline';
 import {
   gcRss,
   measureRun,
   medianRun,
+  ForkedScript,
   SimulatorProcess,
   startCpuProfile,
   type RunCost,
@@ -57,55 +57,6 @@ const DATABASE_URL = withDatabase(SERVER, `wagw_bench_sessions_${process.pid}`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const numberOf = (i: number) => String(15557771000 + i);
-
-/**
- * The raw-Baileys baseline (bench/simulator-baseline.ts --serve) in a child process with its own
- * simulator: it pairs its sockets and warms up at start, then runs one inbound case per request, so
- * raw and gateway runs alternate and both see the machine in the same state.
- */
-class RawBaselineProcess {
-  private readonly child: ChildProcess;
-  private waiting: ((reply: ServeReply) => void) | undefined;
-  readonly ready: Promise<Extract<ServeReply, { kind: 'ready' }>>;
-
-  constructor() {
-    this.child = fork(join(__dirname, 'simulator-baseline.ts'), ['--serve'], {
-      execArgv: ['-r', '@swc-node/register'],
-    });
-    this.child.on('message', (reply: ServeReply) => this.waiting?.(reply));
-    this.ready = this.next().then((reply) => {
-      if (reply.kind !== 'ready') throw new Error(`raw baseline: ${JSON.stringify(reply)}`);
-      return reply;
-    });
-  }
-
-  private next(): Promise<ServeReply> {
-    return new Promise((resolve, reject) => {
-      const exited = (code: number | null) => reject(new Error(`raw baseline exited with ${code}`));
-      this.child.once('exit', exited);
-      this.waiting = (reply) => {
-        this.child.off('exit', exited);
-        resolve(reply);
-      };
-    });
-  }
-
-  async run(sockets: number, messages: number, label: string): Promise<RunCost & { messages: number }> {
-    const reply = this.next();
-    this.child.send({ cmd: 'run', sockets, messages, label } satisfies ServeRequest);
-    const answer = await reply;
-    if (answer.kind !== 'ran') throw new Error(`raw baseline: ${JSON.stringify(answer)}`);
-    return answer.cost;
-  }
-
-  stop(): Promise<void> {
-    if (this.child.exitCode !== null) return Promise.resolve();
-    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.send({ cmd: 'stop' } satisfies ServeRequest);
-    const force = setTimeout(() => this.child.kill(), 10_000);
-    return exited.finally(() => clearTimeout(force));
-  }
-}
 
 async function startGateway(databaseUrl: string, socket: { waWebSocketUrl: string; fetchAgent: Agent }) {
   const { config } = loadConfig({
@@ -168,8 +119,11 @@ function connectedCount(
 
 async function main(): Promise<void> {
   // The raw baseline pairs its sockets and warms up first, on a machine that is doing nothing else.
-  const rawBaseline = new RawBaselineProcess();
-  const rawReady = await rawBaseline.ready;
+  // bench/simulator-baseline.ts --serve: a child process with its own simulator and raw sockets.
+  const rawBaseline = new ForkedScript<ServeCommand>('simulator-baseline.ts', ['--serve']);
+  const rawReady = await rawBaseline.call<ServeStarted>({ cmd: 'start' });
+  const rawRun = (sockets: number, messages: number, label: string) =>
+    rawBaseline.call<RunCost & { messages: number }>({ cmd: 'run', sockets, messages, label });
   log(`raw baseline ready: ${RAW_SOCKETS} sockets, warm-up ${rawReady.warmUp.messagesPerSecond} msgs/s`);
   silenceLibsignalConsole();
   const host = new SimulatorProcess();
@@ -298,9 +252,9 @@ async function main(): Promise<void> {
       for (let r = 0; r < REPEATS; r++) {
         const label = `run-${run.sessions}-${r}`;
         const rawFirst = r % 2 === 0;
-        if (rawFirst) raws.push(await rawBaseline.run(run.sessions, expected, label));
+        if (rawFirst) raws.push(await rawRun(run.sessions, expected, label));
         ours.push(await gatewayRun(run.sessions, expected, label));
-        if (!rawFirst) raws.push(await rawBaseline.run(run.sessions, expected, label));
+        if (!rawFirst) raws.push(await rawRun(run.sessions, expected, label));
         log(
           `inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: gateway ${ours[r].messagesPerSecond} msgs/s (cpu ${ours[r].cpuMsPerMessage}, gc ${ours[r].gcPauseMsPerMessage}, heap ${ours[r].heapUsedMiB} MiB), raw ${raws[r].messagesPerSecond} msgs/s (cpu ${raws[r].cpuMsPerMessage}, gc ${raws[r].gcPauseMsPerMessage}, heap ${raws[r].heapUsedMiB} MiB)`,
         );
@@ -364,7 +318,8 @@ async function main(): Promise<void> {
       `restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s\nwritten to bench/results/gateway-sessions.json\n`,
     );
   } finally {
-    await rawBaseline.stop();
+    await rawBaseline.call({ cmd: 'stop' }).catch(() => undefined);
+    rawBaseline.kill();
     await dropDatabase(databaseUrl).catch(() => undefined);
     await host.call({ cmd: 'stop' }).catch(() => undefined);
     host.kill();

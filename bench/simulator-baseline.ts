@@ -10,6 +10,7 @@ import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { BaileysTestClient, silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
+import type { HostReply } from './simulator-host';
 import {
   gcRss,
   measureRun,
@@ -124,39 +125,44 @@ async function startRawBaseline(maxSockets: number): Promise<RawBaseline> {
   };
 }
 
-/** Messages between bench/gateway-sessions.ts and this script started with `--serve` (fork IPC). */
-export type ServeRequest = { cmd: 'run'; sockets: number; messages: number; label: string } | { cmd: 'stop' };
-export type ServeReply =
-  | { kind: 'ready'; rssPerSocketKiB: number; warmUp: RunCost & { messages: number } }
-  | { kind: 'ran'; cost: RunCost & { messages: number } }
-  | { kind: 'error'; message: string };
+/** Requests of bench/gateway-sessions.ts to this script started with `--serve` (answered as HostReply). */
+export type ServeCommand =
+  | { id: number; cmd: 'start' }
+  | { id: number; cmd: 'run'; sockets: number; messages: number; label: string }
+  | { id: number; cmd: 'stop' };
+export type ServeStarted = { rssPerSocketKiB: number; warmUp: RunCost & { messages: number } };
 
 /**
- * `--serve`: pair the sockets, warm up (the 1-socket run), then run inbound cases on request, so the
- * gateway's benchmark can alternate raw and gateway runs and both see the same machine.
+ * `--serve`: on `start`, pair the sockets and warm up (the 1-socket run); then run inbound cases on
+ * request, so the gateway's benchmark can alternate raw and gateway runs and both see the same machine.
  */
 async function serve(): Promise<void> {
   // The parent's lifetime bounds this one: it exits when the parent goes, whatever it is doing.
   clearTimeout(watchdog);
   process.on('disconnect', () => process.exit(0));
-  const baseline = await startRawBaseline(Math.max(...SOCKET_COUNTS));
-  const send = (reply: ServeReply) => process.send!(reply);
-  send({
-    kind: 'ready',
-    rssPerSocketKiB: baseline.rssPerSocketKiB,
-    warmUp: await baseline.run(1, MESSAGES_PER_RUN[1], 'warm-up-run'),
-  });
+  let baseline: RawBaseline | undefined;
   // BENCH_RAW_CPU_PROFILE=file.cpuprofile records the raw side's CPU during the requested runs.
-  const stopProfile = await startCpuProfile(process.env.BENCH_RAW_CPU_PROFILE);
-  await new Promise<void>((resolve) => {
-    process.on('message', (request: ServeRequest) => {
-      if (request.cmd === 'stop') return void stopProfile().finally(() => baseline.stop().finally(resolve));
-      baseline.run(request.sockets, request.messages, request.label).then(
-        (cost) => send({ kind: 'ran', cost }),
-        (error: unknown) => send({ kind: 'error', message: String(error) }),
-      );
-    });
+  let stopProfile: () => Promise<void> = async () => undefined;
+  const handle = async (command: ServeCommand): Promise<unknown> => {
+    if (command.cmd === 'start') {
+      baseline = await startRawBaseline(Math.max(...SOCKET_COUNTS));
+      const warmUp = await baseline.run(1, MESSAGES_PER_RUN[1], 'warm-up-run');
+      stopProfile = await startCpuProfile(process.env.BENCH_RAW_CPU_PROFILE);
+      return { rssPerSocketKiB: baseline.rssPerSocketKiB, warmUp } satisfies ServeStarted;
+    }
+    if (!baseline) throw new Error('not started');
+    if (command.cmd === 'run') return baseline.run(command.sockets, command.messages, command.label);
+    await stopProfile();
+    await baseline.stop();
+    return null;
+  };
+  process.on('message', (command: ServeCommand) => {
+    handle(command).then(
+      (result) => process.send!({ id: command.id, result } satisfies HostReply),
+      (error: unknown) => process.send!({ id: command.id, error: String(error) } satisfies HostReply),
+    );
   });
+  await new Promise<never>(() => undefined); // until the parent goes
 }
 
 async function main(): Promise<void> {

@@ -1,4 +1,4 @@
-/** The WhatsApp simulator in a child process (bench/simulator-host.ts), driven over IPC, and GC helpers. */
+/** Bench scripts in child processes (the simulator, the raw baseline), driven over IPC, and measuring helpers. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session as Inspector } from 'node:inspector/promises';
@@ -10,20 +10,26 @@ import type { HostCommand, HostReply } from './simulator-host';
 
 type WithoutId<C> = C extends unknown ? Omit<C, 'id'> : never;
 
-export class SimulatorProcess {
+/** A bench script in a child process, driven over fork IPC: `{ id, cmd, ... }` in, `HostReply` out. */
+export class ForkedScript<Command extends { id: number; cmd: string }> {
   private nextId = 1;
   private readonly pending = new Map<number, (reply: HostReply) => void>();
   private readonly child: ChildProcess;
 
-  constructor() {
-    this.child = fork(join(__dirname, 'simulator-host.ts'), [], { execArgv: ['-r', '@swc-node/register'] });
+  constructor(script: string, args: string[] = []) {
+    this.child = fork(join(__dirname, script), args, { execArgv: ['-r', '@swc-node/register'] });
     this.child.on('message', (reply: HostReply) => {
       this.pending.get(reply.id)?.(reply);
       this.pending.delete(reply.id);
     });
+    // A child that dies fails what was asked of it, rather than leaving the caller waiting.
+    this.child.on('exit', (code) => {
+      for (const answer of this.pending.values()) answer({ id: 0, error: `${script} exited with ${code}` });
+      this.pending.clear();
+    });
   }
 
-  call<T>(command: WithoutId<HostCommand>): Promise<T> {
+  call<T>(command: WithoutId<Command>): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, (reply) =>
@@ -39,6 +45,13 @@ export class SimulatorProcess {
 
   kill(): void {
     this.child.kill();
+  }
+}
+
+/** The WhatsApp simulator in a child process (bench/simulator-host.ts). */
+export class SimulatorProcess extends ForkedScript<HostCommand> {
+  constructor() {
+    super('simulator-host.ts');
   }
 }
 
