@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DomainEvents, type MessageStatusValue, type StoredMessageEvent } from '../common/domain-events';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
@@ -38,8 +39,38 @@ const RANK: Record<MessageStatusValue, number> = {
   played: 5,
 };
 
-const MAX_BATCH = 500;
+/**
+ * A batch takes what queued while the last one was written, up to these limits. A batch waits for
+ * turns of the event loop, which a flood of inbound messages makes long, so it must be able to take
+ * all that came in meanwhile to keep up; the byte limit keeps the statement well under MySQL's and
+ * MariaDB's default max_allowed_packet (16 MiB and more).
+ */
+const MAX_BATCH = 5_000;
+const MAX_BATCH_BYTES = 4 * 2 ** 20;
 const MAX_RETRY_MS = 30_000;
+/**
+ * Every statement waits for a turn of the event loop, and a flood of inbound messages (many sessions
+ * catching up at once) makes a turn last seconds; the usual transaction limits would cut a write off.
+ */
+const CAPTURE_TRANSACTION = { maxWait: 60_000, timeout: 120_000 };
+/** Messages stored lately (their keys): a batch holding one again takes the checked path at once. */
+const RECENT_KEYS = 20_000;
+
+type MessageJob = Extract<Job, { kind: 'message' }>;
+type StatusJob = Extract<Job, { kind: 'status' }>;
+type Changed = StatusToStore & { job: Job; chatJid: string; at: Date };
+
+/** A message's identity: session, WhatsApp id and direction. */
+const messageKey = (m: { sessionId: string; waMessageId: string; direction: string }): string =>
+  `${m.sessionId}\u0000${m.waMessageId}\u0000${m.direction}`;
+
+/** True for the database refusing a row that its unique key already holds. */
+function isDuplicateKey(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const cause = (error.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
+  return cause?.kind === 'UniqueConstraintViolation';
+}
 
 /** Free-form values a sender chooses, cut to their column's size rather than refused. */
 const clip = (value: string | null, max: number): string | null =>
@@ -77,6 +108,7 @@ export class MessageCapture implements BeforeApplicationShutdown {
   private retryMs = 0;
   private stopping = false;
   private wakeUp: (() => void) | null = null;
+  private readonly recent = new LRUCache<string, true>({ max: RECENT_KEYS });
 
   constructor(
     private readonly prisma: PrismaService,
@@ -116,7 +148,7 @@ export class MessageCapture implements BeforeApplicationShutdown {
     await new Promise((resolve) => setImmediate(resolve));
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, MAX_BATCH);
+        const batch = this.queue.splice(0, this.batchSize());
         await this.writeBatch(batch).then(
           () => (this.retryMs = 0),
           (error: unknown) => this.recover(batch, error),
@@ -125,6 +157,20 @@ export class MessageCapture implements BeforeApplicationShutdown {
     } finally {
       this.flushing = null;
     }
+  }
+
+  /** How many queued jobs the next batch takes (at least one). */
+  private batchSize(): number {
+    let bytes = 0;
+    let count = 0;
+    for (const job of this.queue) {
+      if (count === MAX_BATCH) break;
+      // Roughly what the job adds to the statement: its longest values and room for the rest.
+      if (job.kind === 'message') bytes += (job.item.text?.length ?? 0) + (job.item.raw?.length ?? 0) + 300;
+      if (count > 0 && bytes > MAX_BATCH_BYTES) break;
+      count++;
+    }
+    return count;
   }
 
   /**
@@ -163,26 +209,17 @@ export class MessageCapture implements BeforeApplicationShutdown {
   }
 
   private async writeBatch(batch: Job[]): Promise<void> {
-    const messages = batch.filter((j): j is Extract<Job, { kind: 'message' }> => j.kind === 'message');
-    const statuses = batch.filter((j): j is Extract<Job, { kind: 'status' }> => j.kind === 'status');
-    const { fresh, changed } = await this.prisma.$transaction(async (tx) => {
-      const fresh = await this.insertNew(tx, messages);
-      const changed = await this.applyStatuses(tx, statuses);
-      const outboxEvents: OutboxEvent[] = [
-        ...fresh.map((m): OutboxEvent => ({
-          event: m.direction === 'inbound' ? 'message.inbound' : 'message.outbound',
-          sessionId: m.sessionId,
-          payload: messagePayload(m, m.mediaPath !== null),
-        })),
-        ...changed.map((s): OutboxEvent => ({
-          event: 'message.status',
-          sessionId: s.sessionId,
-          payload: statusPayload(s),
-        })),
-      ];
-      await this.outbox.write(tx, outboxEvents);
-      return { fresh, changed };
-    });
+    const messages = batch.filter((j): j is MessageJob => j.kind === 'message');
+    const statuses = batch.filter((j): j is StatusJob => j.kind === 'status');
+    const { fresh, changed } =
+      (statuses.length === 0 ? await this.insertIfAllNew(messages) : null) ??
+      (await this.prisma.$transaction(async (tx) => {
+        const fresh = await this.insertNew(tx, messages);
+        const changed = await this.applyStatuses(tx, statuses);
+        await this.outbox.write(tx, [...this.messageEvents(fresh), ...this.statusEvents(changed)]);
+        return { fresh, changed };
+      }, CAPTURE_TRANSACTION));
+    for (const { item } of messages) this.recent.set(messageKey(item), true);
     const freshSet = new Set(fresh);
     for (const job of messages) job.done(freshSet.has(job.item));
     const changedSet = new Set(changed.map((c) => c.job));
@@ -192,16 +229,56 @@ export class MessageCapture implements BeforeApplicationShutdown {
   }
 
   /**
+   * The usual batch: messages only, none of them stored before. Then the write is one INSERT, in a
+   * transaction with its outbox rows only when a webhook wants them (each statement waits for a turn
+   * of the event loop, so under a flood fewer statements is what keeps storing up). Null, having
+   * written nothing, when a message of the batch was stored lately or the unique key refuses one:
+   * the checked path then finds out which are new.
+   */
+  private async insertIfAllNew(
+    jobs: MessageJob[],
+  ): Promise<{ fresh: MessageToStore[]; changed: Changed[] } | null> {
+    if (jobs.length === 0) return { fresh: [], changed: [] };
+    const keys = new Set<string>();
+    for (const { item } of jobs) {
+      const key = messageKey(item);
+      if (keys.has(key) || this.recent.has(key)) return null;
+      keys.add(key);
+    }
+    const fresh = jobs.map((job) => job.item);
+    const rows = await this.outbox.rowsFor(this.messageEvents(fresh));
+    try {
+      if (rows.length === 0) await this.insertRows(this.prisma, fresh);
+      else
+        await this.prisma.$transaction(async (tx) => {
+          await this.insertRows(tx, fresh);
+          await this.outbox.insert(tx, rows);
+        }, CAPTURE_TRANSACTION);
+    } catch (error) {
+      if (isDuplicateKey(error)) return null;
+      throw error;
+    }
+    return { fresh, changed: [] };
+  }
+
+  private messageEvents(fresh: MessageToStore[]): OutboxEvent[] {
+    return fresh.map((m) => ({
+      event: m.direction === 'inbound' ? 'message.inbound' : 'message.outbound',
+      sessionId: m.sessionId,
+      payload: messagePayload(m, m.mediaPath !== null),
+    }));
+  }
+
+  private statusEvents(changed: Changed[]): OutboxEvent[] {
+    return changed.map((s) => ({ event: 'message.status', sessionId: s.sessionId, payload: statusPayload(s) }));
+  }
+
+  /**
    * Inserts the messages not stored yet (a message is identified by session, WhatsApp id and
    * direction). Plain SQL: one SELECT of the batch's ids already stored, one INSERT of the rest.
    */
-  private async insertNew(
-    tx: Prisma.TransactionClient,
-    jobs: Extract<Job, { kind: 'message' }>[],
-  ): Promise<MessageToStore[]> {
+  private async insertNew(tx: Prisma.TransactionClient, jobs: MessageJob[]): Promise<MessageToStore[]> {
     if (jobs.length === 0) return [];
-    const keyOf = (sessionId: string, waMessageId: string, direction: string) =>
-      `${sessionId}\u0000${waMessageId}\u0000${direction}`;
     const bySession = new Map<string, string[]>();
     for (const { item } of jobs) {
       const ids = bySession.get(item.sessionId);
@@ -216,15 +293,25 @@ export class MessageCapture implements BeforeApplicationShutdown {
         ),
         ' OR ',
       )}`;
-    const seen = new Set(existing.map((r) => keyOf(r.session_id, r.wa_message_id, r.direction)));
+    const seen = new Set(
+      existing.map((r) =>
+        messageKey({ sessionId: r.session_id, waMessageId: r.wa_message_id, direction: r.direction }),
+      ),
+    );
     const fresh: MessageToStore[] = [];
     for (const { item } of jobs) {
-      const key = keyOf(item.sessionId, item.waMessageId, item.direction);
+      const key = messageKey(item);
       if (seen.has(key)) continue;
       seen.add(key);
       fresh.push(item);
     }
-    if (fresh.length === 0) return fresh;
+    await this.insertRows(tx, fresh);
+    return fresh;
+  }
+
+  /** One INSERT of these messages (all new). */
+  private async insertRows(client: Prisma.TransactionClient, fresh: MessageToStore[]): Promise<void> {
+    if (fresh.length === 0) return;
     // The whole batch goes as ONE JSON parameter, unpacked by JSON_TABLE (MariaDB 10.6+, MySQL 8):
     // Prisma's per-parameter cost made an 18-parameters-per-row VALUES list the costliest step here.
     // Text columns are read as LONGTEXT so the table's own limits apply (strict mode refuses overlong
@@ -248,7 +335,7 @@ export class MessageCapture implements BeforeApplicationShutdown {
       m.status,
       m.raw,
     ]);
-    await tx.$executeRaw`
+    await client.$executeRaw`
       INSERT INTO messages (session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
         file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw, updated_at)
       SELECT session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
@@ -264,14 +351,13 @@ export class MessageCapture implements BeforeApplicationShutdown {
         status LONGTEXT PATH '$[15]', raw LONGTEXT PATH '$[16]'
       )) AS batch
       ORDER BY n`;
-    return fresh;
   }
 
   /** Status changes of the batch: one read of the messages, then one update per resulting status. */
   private async applyStatuses(
     tx: Prisma.TransactionClient,
-    jobs: Extract<Job, { kind: 'status' }>[],
-  ): Promise<(StatusToStore & { job: Job; chatJid: string; at: Date })[]> {
+    jobs: StatusJob[],
+  ): Promise<Changed[]> {
     if (jobs.length === 0) return [];
     const idsBySession = new Map<string, string[]>();
     for (const { item } of jobs)
@@ -284,7 +370,7 @@ export class MessageCapture implements BeforeApplicationShutdown {
       select: { id: true, sessionId: true, waMessageId: true, status: true, chatJid: true },
     });
     const byKey = new Map(rows.map((r) => [`${r.sessionId}\u0000${r.waMessageId}`, r]));
-    const changed: (StatusToStore & { job: Job; chatJid: string; at: Date })[] = [];
+    const changed: Changed[] = [];
     const finalStatus = new Map<bigint, MessageStatusValue>();
     // In arrival order, so 'delivered' then 'read' in one batch both count and 'read' wins.
     for (const job of jobs) {

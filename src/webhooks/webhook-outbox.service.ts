@@ -50,7 +50,13 @@ export class WebhookOutbox {
   /** Inserts the rows for these events with the given transaction client. */
   async write(tx: Prisma.TransactionClient, events: OutboxEvent[]): Promise<number> {
     const rows = await this.rowsFor(events, tx);
-    if (rows.length === 0) return 0;
+    await this.insert(tx, rows);
+    return rows.length;
+  }
+
+  /** Inserts rows made by rowsFor (the caller's transaction keeps them with their fact). */
+  async insert(tx: Prisma.TransactionClient, rows: OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
     // Plain SQL: Prisma's createMany costs far more CPU per row on this hot path.
     const now = new Date();
     const values = rows.map(
@@ -61,6 +67,5 @@ export class WebhookOutbox {
       INSERT INTO webhook_outbox
         (delivery_id, session_id, event, message_id, payload, target_url, next_attempt_at, updated_at)
       VALUES ${Prisma.join(values)}`;
-    return rows.length;
   }
 }
