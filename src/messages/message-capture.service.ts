@@ -237,7 +237,6 @@ export class MessageCapture implements BeforeApplicationShutdown {
   private async insertIfAllNew(
     jobs: MessageJob[],
   ): Promise<{ fresh: MessageToStore[]; changed: Changed[] } | null> {
-    if (jobs.length === 0) return { fresh: [], changed: [] };
     const keys = new Set<string>();
     for (const { item } of jobs) {
       const key = messageKey(item);
