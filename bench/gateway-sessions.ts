@@ -4,8 +4,9 @@
  *   per second STORED in MySQL (counted at the gateway's message.stored event, i.e. after commit),
  *   against raw Baileys (bench/simulator-baseline.ts --serve, a child process with its own simulator,
  *   counted at messages.upsert). Raw and gateway runs alternate in pairs, each on a quiet machine,
- *   5 pairs per case; the ratio is the median of the pairs' ratios. Both sides warm up first (4,000
- *   messages). Also CPU ms per message of each side by thread, the simulator's and MariaDB's;
+ *   9 pairs per case; the ratio is the median of the pairs' ratios. Both sides warm up first (4,000
+ *   messages). Also CPU ms per message of each side by thread, the simulator's and MariaDB's, and each
+ *   gateway run's storage lag (from the last message Baileys handed over to the last one stored);
  * - memory: RSS per idle connected session at 100 sessions, against RSS per raw Baileys socket;
  * - restart: 100 saved sessions all `connected` again after the app restarts.
  * Order: link 100 and measure memory, restart, then inbound with 50 connected (as many as the baseline's
@@ -28,6 +29,7 @@ import { MIGRATIONS_DIR } from '../src/prisma/paths';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
 import { SessionsService } from '../src/sessions/sessions.service';
+import { WhatsappIngest } from '../src/whatsapp/whatsapp-ingest';
 import type { ServeCommand, ServeStarted } from './simulator-baseline';
 import {
   gcRss,
@@ -48,7 +50,7 @@ const INBOUND_RUNS: { sessions: number; messages: number }[] = [
 const CONTACT = '15557770000';
 const WARM_UP_MESSAGES = 4000;
 /** Pairs of runs (one raw, one gateway) per inbound case; medians are reported. */
-const REPEATS = 5;
+const REPEATS = 9;
 /** Sockets the raw baseline keeps connected during its inbound runs (bench/simulator-baseline.ts). */
 const RAW_SOCKETS = 50;
 const HARD_LIMIT_MS = 540_000;
@@ -186,9 +188,22 @@ async function main(): Promise<void> {
     const events = app.get(DomainEvents);
     let stored = 0;
     let prefix = '';
+    // When the last message of a run was handed over by Baileys and when the last one was stored:
+    // the difference is the storage lag (the raw side, counting at messages.upsert, has none).
+    let lastAcceptedAt = 0;
+    let lastStoredAt = 0;
     events.on('message.stored', (m) => {
-      if (m.direction === 'inbound' && m.text?.startsWith(prefix)) stored++;
+      if (m.direction === 'inbound' && m.text?.startsWith(prefix)) {
+        stored++;
+        lastStoredAt = performance.now();
+      }
     });
+    const ingest = app.get(WhatsappIngest);
+    const accept = ingest.accept.bind(ingest);
+    ingest.accept = (...args) => {
+      lastAcceptedAt = performance.now();
+      accept(...args);
+    };
     // Warm-up, as the baseline's 1-socket run warms raw Baileys before its 10-socket run: one message
     // per session opens the contact's Signal session, then WARM_UP_MESSAGES more warm the JIT.
     const warmSessions = inboundIds.length;
@@ -216,7 +231,10 @@ async function main(): Promise<void> {
       sessions: number;
       messages: number;
       ratioToRaw: number;
+      pairRatioQuartiles: [number, number];
       pairRatios: number[];
+      /** Per gateway run: ms from the last message Baileys handed over to the last one stored. */
+      storageLagMs: number[];
       rawMessagesPerSecond: number;
       rawCpuMsPerMessage: number;
       rawThreads: Record<string, number>;
@@ -224,10 +242,11 @@ async function main(): Promise<void> {
       runs?: number[];
       rawRuns?: number[];
     };
-    const gatewayRun = async (sessions: number, expected: number, label: string): Promise<RunCost> => {
+    type GatewayRun = RunCost & { storageLagMs: number };
+    const gatewayRun = async (sessions: number, expected: number, label: string): Promise<GatewayRun> => {
       prefix = `${label} `;
       stored = 0;
-      return measureRun(host, expected, async () => {
+      const cost = await measureRun(host, expected, async () => {
         await host.call({
           cmd: 'push',
           from: CONTACT,
@@ -241,11 +260,12 @@ async function main(): Promise<void> {
           if (idle > 30_000) throw new Error(`stalled at ${stored}/${expected} stored messages`);
         }
       });
+      return { ...cost, storageLagMs: Math.round(lastStoredAt - lastAcceptedAt) };
     };
     const inbound: InboundRow[] = [];
     for (const run of INBOUND_RUNS.filter((r) => r.sessions <= inboundIds.length)) {
       const expected = Math.ceil(run.messages / run.sessions) * run.sessions;
-      const ours: RunCost[] = [];
+      const ours: GatewayRun[] = [];
       const raws: RunCost[] = [];
       // Raw and gateway runs alternate (raw first, then gateway first, ...), so a machine that gets
       // faster or slower during the benchmark weighs on both sides alike.
@@ -256,19 +276,24 @@ async function main(): Promise<void> {
         ours.push(await gatewayRun(run.sessions, expected, label));
         if (!rawFirst) raws.push(await rawRun(run.sessions, expected, label));
         log(
-          `inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: gateway ${ours[r].messagesPerSecond} msgs/s (cpu ${ours[r].cpuMsPerMessage}, gc ${ours[r].gcPauseMsPerMessage}, heap ${ours[r].heapUsedMiB} MiB), raw ${raws[r].messagesPerSecond} msgs/s (cpu ${raws[r].cpuMsPerMessage}, gc ${raws[r].gcPauseMsPerMessage}, heap ${raws[r].heapUsedMiB} MiB)`,
+          `inbound run ${r + 1}/${REPEATS} with ${run.sessions} sessions: gateway ${ours[r].messagesPerSecond} msgs/s (storage lag ${ours[r].storageLagMs} ms, cpu ${ours[r].cpuMsPerMessage}, gc ${ours[r].gcPauseMsPerMessage}, heap ${ours[r].heapUsedMiB} MiB), raw ${raws[r].messagesPerSecond} msgs/s (cpu ${raws[r].cpuMsPerMessage}, gc ${raws[r].gcPauseMsPerMessage}, heap ${raws[r].heapUsedMiB} MiB)`,
         );
       }
       const gateway = medianRun(ours);
       const raw = medianRun(raws);
       // Each pair ran back to back, so its ratio is the least affected by the machine's drift.
       const pairRatios = ours.map((o, i) => +(o.messagesPerSecond / raws[i].messagesPerSecond).toFixed(2));
+      const sorted = [...pairRatios].sort((x, y) => x - y);
+      const quantile = (q: number) => sorted[Math.round(q * (sorted.length - 1))];
       inbound.push({
         sessions: run.sessions,
         messages: expected,
         ...gateway,
-        ratioToRaw: [...pairRatios].sort((x, y) => x - y)[Math.floor(pairRatios.length / 2)],
+        ratioToRaw: quantile(0.5),
+        // The middle half of the pairs: how much one pair can be trusted on this machine.
+        pairRatioQuartiles: [quantile(0.25), quantile(0.75)],
         pairRatios,
+        storageLagMs: ours.map((o) => o.storageLagMs),
         rawMessagesPerSecond: raw.messagesPerSecond,
         rawCpuMsPerMessage: raw.cpuMsPerMessage,
         rawThreads: raw.threads,
@@ -304,11 +329,11 @@ async function main(): Promise<void> {
       `${JSON.stringify(result, null, 2)}\n`,
     );
     process.stdout.write(
-      '\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s (raw)  vs raw  cpu ms/msg (raw)  threads; simulator (raw); MariaDB  runs (raw runs)\n',
+      '\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s (raw)  vs raw (middle half of pairs)  cpu ms/msg (raw)  threads; simulator (raw); MariaDB  runs (raw runs)\n',
     );
     for (const r of inbound) {
       process.stdout.write(
-        `${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)} (${r.rawMessagesPerSecond})  ${r.ratioToRaw.toFixed(2)}x  ${r.cpuMsPerMessage.toFixed(3)} (${r.rawCpuMsPerMessage.toFixed(3)})  ${JSON.stringify(r.threads)}; ${r.simulatorCpuMsPerMessage} (${r.rawSimulatorCpuMsPerMessage}); ${r.databaseCpuMsPerMessage}  ${r.runs?.join('/')} (${r.rawRuns?.join('/')})\n`,
+        `${String(r.sessions).padStart(8)}  ${String(r.messages).padStart(8)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.messagesPerSecond).padStart(6)} (${r.rawMessagesPerSecond})  ${r.ratioToRaw.toFixed(2)}x (${r.pairRatioQuartiles.map((q) => q.toFixed(2)).join('-')})  ${r.cpuMsPerMessage.toFixed(3)} (${r.rawCpuMsPerMessage.toFixed(3)})  ${JSON.stringify(r.threads)}; ${r.simulatorCpuMsPerMessage} (${r.rawSimulatorCpuMsPerMessage}); ${r.databaseCpuMsPerMessage}  ${r.runs?.join('/')} (${r.rawRuns?.join('/')})\n`,
       );
     }
     process.stdout.write(
