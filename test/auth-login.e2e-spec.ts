@@ -2,6 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { API_AUDIENCE, JWT_ISSUER } from '../src/auth/jwt-settings';
+import { RefreshTokensService } from '../src/auth/refresh-tokens.service';
 import { WsTokenService } from '../src/auth/ws-token.service';
 import { PrismaService } from '../src/prisma/prisma.service';
 import {
@@ -323,6 +324,47 @@ describe('login, lockout, refresh, logout, expiry, password change', () => {
       .post('/api/v1/auth/dashboard-login')
       .send({ password: 'anything-at-all' })
       .expect(404);
+  });
+
+  it('logins whose every refresh token expired over a day ago are pruned; a login with a live token is kept whole', async () => {
+    const live = track(await login(app, TEST_ADMIN));
+    const admin = await prisma.user.findFirstOrThrow({ where: { email: TEST_ADMIN.email } });
+    const now = clock.now().getTime();
+    const day = 86_400_000;
+    const row = (familyId: string, n: number, expiresInMs: number) => ({
+      userId: admin.id,
+      familyId,
+      tokenHash: `${familyId}-${n}`.padEnd(64, '0'),
+      expiresAt: new Date(now + expiresInMs),
+    });
+    await prisma.refreshToken.createMany({
+      data: [
+        row('prune-gone', 1, -3 * day),
+        row('prune-gone', 2, -2 * day),
+        row('prune-mixed', 1, -3 * day),
+        row('prune-mixed', 2, day),
+        row('prune-recent', 1, -3_600_000),
+      ],
+    });
+    expect(await app.get(RefreshTokensService).pruneExpired()).toBeGreaterThanOrEqual(2);
+    const left = await prisma.refreshToken.groupBy({
+      by: ['familyId'],
+      _count: true,
+      _max: { expiresAt: true },
+    });
+    const mine = Object.fromEntries(
+      left.filter((r) => r.familyId.startsWith('prune-')).map((r) => [r.familyId, r._count]),
+    );
+    expect(mine).toEqual({ 'prune-mixed': 2, 'prune-recent': 1 });
+    // Nothing prunable is left, and the live login still refreshes.
+    const prunable = left.filter((r) => r._max.expiresAt!.getTime() < now - day);
+    expect(prunable).toEqual([]);
+    track(
+      (await refresh(live.refreshToken).expect(200)).body.data as {
+        accessToken: string;
+        refreshToken: string;
+      },
+    );
   });
 
   it('no activity row contains a password or a token used above', async () => {

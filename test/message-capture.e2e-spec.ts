@@ -1,4 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { CaptureConnection } from '../src/messages/capture-connection';
 import { MessageCapture, type MessageToStore } from '../src/messages/message-capture.service';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { GatewayFixture } from './support/gateway-fixture';
@@ -29,7 +30,7 @@ function inbound(waMessageId: string, text = `text of ${waMessageId}`): MessageT
   };
 }
 
-describe('message capture: one INSERT for new messages, the checked path for the rest (real MariaDB)', () => {
+describe('message capture: pipelined batches for new messages, the checked path for the rest (real MariaDB)', () => {
   const fixture = new GatewayFixture();
   let app: NestExpressApplication;
   let prisma: PrismaService;
@@ -127,5 +128,87 @@ describe('message capture: one INSERT for new messages, the checked path for the
       stored: { 'again-1': 1, 'again-2': 1 },
       outbox: { 'again-1': 1, 'again-2': 1 },
     });
+  });
+
+  it('sends full batches without waiting for the ones before, and stores them in the order taken', async () => {
+    const connection = app.get(CaptureConnection);
+    const send = connection.transaction.bind(connection);
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const spy = jest.spyOn(connection, 'transaction').mockImplementation((statements) => {
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      return send(statements).finally(() => inFlight--);
+    });
+    // 1,600 messages queued in one tick: three full batches go out at once, the rest at the tick's end.
+    const ids = Array.from({ length: 1600 }, (_, i) => `flood-${String(i).padStart(4, '0')}`);
+    const results = await Promise.all(ids.map((id) => capture.store(inbound(id))));
+    spy.mockRestore();
+    expect(results.every((r) => r === true)).toBe(true);
+    expect(mostInFlight).toBeGreaterThanOrEqual(3);
+    const rows = await prisma.message.findMany({
+      where: { sessionId: SESSION, waMessageId: { startsWith: 'flood-' } },
+      orderBy: { id: 'asc' },
+      select: { waMessageId: true },
+    });
+    expect(rows.map((r) => r.waMessageId)).toEqual(ids);
+    expect(
+      await prisma.webhookOutbox.count({
+        where: { sessionId: SESSION, messageId: { startsWith: 'flood-' } },
+      }),
+    ).toBe(ids.length);
+  });
+
+  it('long texts that escape badly still go in batches the server accepts (max_allowed_packet)', async () => {
+    const connection = app.get(CaptureConnection);
+    const send = connection.transaction.bind(connection);
+    const outcomes: PromiseSettledResult<void>[] = [];
+    const spy = jest.spyOn(connection, 'transaction').mockImplementation((statements) => {
+      const sent = send(statements);
+      void Promise.allSettled([sent]).then(([outcome]) => outcomes.push(outcome));
+      return sent;
+    });
+    // 60,000 characters that JSON and then SQL escape to 4 bytes each, in the message and in its
+    // webhook row: about 57 MB as one query, far over the server's 16 MiB.
+    const text = '"\\'.repeat(30_000);
+    const ids = Array.from({ length: 120 }, (_, i) => `long-${i}`);
+    const results = await Promise.all(ids.map((id) => capture.store(inbound(id, text))));
+    spy.mockRestore();
+    expect(results.every((r) => r === true)).toBe(true);
+    expect(outcomes.length).toBeGreaterThan(1);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
+    const stored = await prisma.message.findMany({
+      where: { sessionId: SESSION, waMessageId: { startsWith: 'long-' } },
+      select: { text: true },
+    });
+    expect(stored).toHaveLength(ids.length);
+    expect(stored.every((m) => m.text === text)).toBe(true);
+  });
+
+  it("the capture connection's transaction commits all of its statements or none, and the next one is not caught in a failed one", async () => {
+    const connection = app.get(CaptureConnection);
+    await prisma.$executeRawUnsafe('CREATE TABLE capture_probe (id INT PRIMARY KEY)');
+    const insert = (id: number) => ({ sql: 'INSERT INTO capture_probe (id) VALUES (?)', values: [id] });
+    // Sent back to back: the first fails at its second statement (the same key twice), which leaves
+    // its transaction open on the server with the row 1 in it; the second must neither commit that
+    // row nor lose its own.
+    const [failed, next] = await Promise.allSettled([
+      connection.transaction([insert(1), insert(1)]),
+      connection.transaction([insert(2)]),
+    ]);
+    expect(failed).toMatchObject({ status: 'rejected', reason: { errno: 1062 } });
+    expect(next.status).toBe('fulfilled');
+    const ids = await prisma.$queryRawUnsafe<{ id: number }[]>('SELECT id FROM capture_probe ORDER BY id');
+    expect(ids.map((r) => Number(r.id))).toEqual([2]);
+  });
+
+  it("the app's connections and the capture's work in UTC, so dates the server fills in match the ones Prisma writes", async () => {
+    const [session] = await prisma.$queryRawUnsafe<{ tz: string }[]>('SELECT @@session.time_zone AS tz');
+    expect(session.tz).toBe('+00:00');
+    await prisma.$executeRawUnsafe('CREATE TABLE tz_probe (tz VARCHAR(64))');
+    await app
+      .get(CaptureConnection)
+      .transaction([{ sql: 'INSERT INTO tz_probe SELECT @@session.time_zone', values: [] }]);
+    const [capture] = await prisma.$queryRawUnsafe<{ tz: string }[]>('SELECT tz FROM tz_probe');
+    expect(capture.tz).toBe('+00:00');
   });
 });

@@ -13,6 +13,7 @@ import { JwtStrategy } from './jwt.strategy';
 import { LoginLockout } from './login-lockout';
 import { LoginThrottlerGuard } from './login-throttler.guard';
 import { PasswordHasher } from './password-hasher';
+import { RefreshTokenRetention } from './refresh-token-retention';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { SessionTokensService } from './session-tokens.service';
 import { UserPrincipals } from './user-principals';
@@ -44,6 +45,7 @@ import { WsTokenService } from './ws-token.service';
     LoginLockout,
     LoginThrottlerGuard,
     PasswordHasher,
+    RefreshTokenRetention,
     RefreshTokensService,
     SessionTokensService,
     UserPrincipals,

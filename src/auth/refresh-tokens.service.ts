@@ -82,6 +82,20 @@ export class RefreshTokensService {
     return result.count;
   }
 
+  /**
+   * Deletes the logins whose every refresh token expired more than a day ago (up to `limit` of them),
+   * and returns how many tokens went. A login with one live token is kept whole, so a copied old
+   * token of it is still recognised as reused.
+   */
+  async pruneExpired(limit = 1_000): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - 86_400_000);
+    return this.prisma.$executeRaw`
+      DELETE token FROM refresh_tokens token
+      JOIN (
+        SELECT family_id FROM refresh_tokens GROUP BY family_id HAVING MAX(expires_at) < ${cutoff} LIMIT ${limit}
+      ) expired ON expired.family_id = token.family_id`;
+  }
+
   private async issue(
     userId: number,
     familyId: string,

@@ -3,8 +3,10 @@ import { LRUCache } from 'lru-cache';
 import { DomainEvents, type MessageStatusValue, type StoredMessageEvent } from '../common/domain-events';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { sqlDateTime, type Statement } from '../prisma/statement';
 import type { OutboxEvent } from '../webhooks/webhook-events';
 import { WebhookOutbox } from '../webhooks/webhook-outbox.service';
+import { CaptureConnection } from './capture-connection';
 import { messagePayload, statusPayload } from './message-payloads';
 
 export interface MessageToStore extends StoredMessageEvent {
@@ -40,12 +42,14 @@ const RANK: Record<MessageStatusValue, number> = {
 };
 
 /**
- * A batch takes what queued while the last one was written, up to these limits; the byte limit keeps
- * the statement well under MySQL's and MariaDB's default max_allowed_packet (16 MiB and more) when
- * messages are long. (Batches of 5,000 gave no measurable gain under a flood.)
+ * A batch takes what queued since the last one went out, up to these limits. The byte limit keeps a
+ * batch's query under MySQL's and MariaDB's default max_allowed_packet (16 MiB and more) when
+ * messages are long: a text is in it twice (the message and its webhook row), as UTF-8 (up to 3
+ * bytes a character) or escaped twice (JSON, then SQL: up to 4 bytes). (Batches of 5,000 gave no
+ * measurable gain under a flood.)
  */
 const MAX_BATCH = 500;
-const MAX_BATCH_BYTES = 4 * 2 ** 20;
+const MAX_BATCH_BYTES = 2 ** 20;
 const MAX_RETRY_MS = 30_000;
 /**
  * Every statement waits for a turn of the event loop, and a flood of inbound messages (many sessions
@@ -58,25 +62,47 @@ const RECENT_KEYS = 20_000;
 type MessageJob = Extract<Job, { kind: 'message' }>;
 type StatusJob = Extract<Job, { kind: 'status' }>;
 type Changed = StatusToStore & { job: Job; chatJid: string; at: Date };
+interface Written {
+  fresh: MessageToStore[];
+  changed: Changed[];
+}
 
 /** A message's identity: session, WhatsApp id and direction. */
 const messageKey = (m: { sessionId: string; waMessageId: string; direction: string }): string =>
   `${m.sessionId}\u0000${m.waMessageId}\u0000${m.direction}`;
 
-/** True for the database refusing a row that its unique key already holds. */
+/** True for the database refusing a row that its unique key already holds (through Prisma or not). */
 function isDuplicateKey(error: unknown): boolean {
+  if ((error as { errno?: number }).errno === 1062) return true;
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (error.code === 'P2002') return true;
   const cause = (error.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
   return cause?.kind === 'UniqueConstraintViolation';
 }
 
+const INSERT_MESSAGES = `
+  INSERT INTO messages (session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
+    file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw, updated_at)
+  SELECT session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
+    file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw, ?
+  FROM JSON_TABLE(?, '$[*]' COLUMNS (
+    n FOR ORDINALITY,
+    session_id LONGTEXT PATH '$[0]', wa_message_id LONGTEXT PATH '$[1]', chat_jid LONGTEXT PATH '$[2]',
+    from_number LONGTEXT PATH '$[3]', to_number LONGTEXT PATH '$[4]', direction LONGTEXT PATH '$[5]',
+    type LONGTEXT PATH '$[6]', text LONGTEXT PATH '$[7]', file_name LONGTEXT PATH '$[8]',
+    media_path LONGTEXT PATH '$[9]', media_mime LONGTEXT PATH '$[10]', media_size BIGINT PATH '$[11]',
+    quoted_id LONGTEXT PATH '$[12]', push_name LONGTEXT PATH '$[13]', wa_timestamp DATETIME(3) PATH '$[14]',
+    status LONGTEXT PATH '$[15]', raw LONGTEXT PATH '$[16]'
+  )) AS batch
+  ORDER BY n`;
+
+/** Roughly what a job adds to a batch's statements: its longest values and room for the rest. */
+const jobBytes = (job: Job): number =>
+  job.kind === 'message' ? (job.item.text?.length ?? 0) + (job.item.raw?.length ?? 0) + 300 : 100;
+
 /** Free-form values a sender chooses, cut to their column's size rather than refused. */
 const clip = (value: string | null, max: number): string | null =>
   value !== null && value.length > max ? value.slice(0, max) : value;
-
-/** A DATETIME(3) literal in UTC, as Prisma stores dates. */
-const sqlDateTime = (date: Date): string => date.toISOString().slice(0, 23).replace('T', ' ');
 
 /** The event of a stored message: what listeners may see (not the raw message or the file path). */
 const storedEvent = (m: MessageToStore): StoredMessageEvent => ({
@@ -95,15 +121,28 @@ const storedEvent = (m: MessageToStore): StoredMessageEvent => ({
 });
 
 /**
- * Stores captured messages and their delivery statuses. Writes are queued and flushed in batches:
- * one transaction inserts the new messages (duplicates dropped), their webhook outbox rows and the
- * status changes, in arrival order. Single-row inserts cap near 500/s; batches go far beyond.
+ * Stores captured messages and their delivery statuses, in batches. A batch goes out as soon as it
+ * is full, or at the end of the event loop's turn; batches are reported in the order they were
+ * taken, and written in it too (except one that fails and is retried: the batches sent behind it
+ * may be committed first).
+ * - The usual batch (new messages only) is one transaction, sent on the capture's own connection
+ *   without waiting for the batches before it (CaptureConnection): the messages and their webhook
+ *   outbox rows.
+ * - A batch with statuses, or with a message seen before, takes the checked path once the batches
+ *   before it are written: one Prisma transaction that drops the messages already stored, applies
+ *   the statuses and writes the outbox rows.
+ * Single-row inserts cap near 500/s; batches go far beyond.
  */
 @Injectable()
 export class MessageCapture implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageCapture.name);
   private queue: Job[] = [];
-  private flushing: Promise<void> | null = null;
+  private queuedBytes = 0;
+  private flushScheduled = false;
+  /** Resolves when the last batch taken is on its way (sent, or written when checked). */
+  private sent: Promise<void> = Promise.resolve();
+  /** Resolves when the last batch taken is written (or given up) and reported. */
+  private settled: Promise<void> = Promise.resolve();
   private retryMs = 0;
   private stopping = false;
   private wakeUp: (() => void) | null = null;
@@ -111,6 +150,7 @@ export class MessageCapture implements BeforeApplicationShutdown {
 
   constructor(
     private readonly prisma: PrismaService,
+    private readonly connection: CaptureConnection,
     private readonly outbox: WebhookOutbox,
     private readonly events: DomainEvents,
   ) {}
@@ -127,7 +167,10 @@ export class MessageCapture implements BeforeApplicationShutdown {
 
   /** Waits until everything queued so far is written. */
   async drain(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) await (this.flushing ?? this.flush());
+    do {
+      this.takeBatch();
+      await this.settled;
+    } while (this.queue.length > 0);
   }
 
   /** At shutdown, a last attempt is made; what the database still cannot take is reported lost. */
@@ -139,52 +182,111 @@ export class MessageCapture implements BeforeApplicationShutdown {
 
   private enqueue(job: Job): void {
     this.queue.push(job);
-    if (!this.flushing) this.flushing = this.flush();
+    this.queuedBytes += jobBytes(job);
+    if (this.queue.length >= MAX_BATCH || this.queuedBytes >= MAX_BATCH_BYTES) return this.takeBatch();
+    if (this.flushScheduled) return;
+    // The rest of this turn's socket events queue up first.
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.takeBatch();
+    });
   }
 
-  private async flush(): Promise<void> {
-    // Let the current burst of socket events queue up before writing (one tick).
-    await new Promise((resolve) => setImmediate(resolve));
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.batchSize());
-        await this.writeBatch(batch).then(
-          () => (this.retryMs = 0),
-          (error: unknown) => this.recover(batch, error),
-        );
-      }
-    } finally {
-      this.flushing = null;
-    }
-  }
-
-  /** How many queued jobs the next batch takes (at least one). */
-  private batchSize(): number {
-    let bytes = 0;
-    let count = 0;
-    for (const job of this.queue) {
-      if (count === MAX_BATCH) break;
-      // Roughly what the job adds to the statement: its longest values and room for the rest.
-      if (job.kind === 'message') bytes += (job.item.text?.length ?? 0) + (job.item.raw?.length ?? 0) + 300;
-      if (count > 0 && bytes > MAX_BATCH_BYTES) break;
-      count++;
-    }
-    return count;
+  /** Takes what is queued as a batch: sent after the batches before it, reported after them too. */
+  private takeBatch(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    const before = this.settled;
+    const sending = this.sent.then(() => this.send(batch, before));
+    this.sent = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.settled = sending
+      .then(({ written }) => written)
+      .then(
+        async (written) => {
+          await before;
+          this.retryMs = 0;
+          this.report(batch, written);
+        },
+        async (error: unknown) => {
+          await before;
+          await this.retry(batch, error);
+        },
+      )
+      .catch((error: unknown) => this.failed(batch, error));
   }
 
   /**
-   * A failed batch. While the database cannot be reached, it goes back to the head of the queue
-   * and is tried again with backoff: WhatsApp does not send a message twice, so this queue is its
-   * only copy. When the database answers, the batch is written row by row, so a row that cannot be
+   * Sends a batch. Resolves with its write (in a box: an async function would wait for a promise it
+   * returns) as soon as the next batch may go out: at once for new messages, once written if checked.
+   */
+  private async send(batch: Job[], before: Promise<void>): Promise<{ written: Promise<Written> }> {
+    const fresh = this.allNew(batch);
+    if (fresh) {
+      const rows = await this.outbox.rowsFor(this.messageEvents(fresh));
+      const statements = [this.insertStatement(fresh)];
+      if (rows.length > 0) statements.push(this.outbox.insertStatement(rows));
+      const written = this.connection.transaction(statements).then(
+        (): Written => ({ fresh, changed: [] }),
+        (error: unknown) => {
+          // A message the database already holds: the checked path finds out which ones are new.
+          if (isDuplicateKey(error)) return before.then(() => this.writeChecked(batch));
+          throw error;
+        },
+      );
+      return { written };
+    }
+    // The checked path reads what the batches before it wrote.
+    await before;
+    const written = this.writeChecked(batch);
+    await written.catch(() => undefined);
+    return { written };
+  }
+
+  /** The batch's messages when it holds only messages, none of them seen lately or twice. */
+  private allNew(batch: Job[]): MessageToStore[] | null {
+    const keys = new Set<string>();
+    const fresh: MessageToStore[] = [];
+    for (const job of batch) {
+      if (job.kind !== 'message') return null;
+      const key = messageKey(job.item);
+      if (keys.has(key) || this.recent.has(key)) return null;
+      keys.add(key);
+      fresh.push(job.item);
+    }
+    return fresh;
+  }
+
+  private report(batch: Job[], { fresh, changed }: Written): void {
+    const freshSet = new Set(fresh);
+    const changedSet = new Set(changed.map((c) => c.job));
+    for (const job of batch) {
+      if (job.kind === 'message') {
+        this.recent.set(messageKey(job.item), true);
+        job.done(freshSet.has(job.item));
+      } else job.done(changedSet.has(job));
+    }
+    for (const m of fresh) this.events.emit('message.stored', storedEvent(m));
+    for (const c of changed) this.events.emit('message.status', c);
+  }
+
+  /**
+   * A failed batch. While the database cannot be reached, it is tried again with backoff (the
+   * batches after it wait to be reported): WhatsApp does not send a message twice, so this is its
+   * only copy. When the database answers, the batch is written job by job, so a row that cannot be
    * stored costs only itself.
    */
-  private async recover(batch: Job[], error: unknown): Promise<void> {
-    const reachable = await this.prisma.isReachable();
-    if (!reachable && !this.stopping) {
-      this.queue.unshift(...batch);
+  private async retry(batch: Job[], error: unknown): Promise<void> {
+    let reachable: boolean;
+    while (!(reachable = await this.prisma.isReachable()) && !this.stopping) {
       this.retryMs = Math.min(MAX_RETRY_MS, Math.max(1_000, this.retryMs * 2));
       this.logger.warn(
-        { err: error, queued: this.queue.length, retryInMs: this.retryMs },
+        { err: error, jobs: batch.length, retryInMs: this.retryMs },
         'The database is unreachable; keeping messages in memory until it answers',
       );
       await new Promise<void>((resolve) => {
@@ -192,14 +294,23 @@ export class MessageCapture implements BeforeApplicationShutdown {
         this.wakeUp = () => (clearTimeout(timer), resolve());
       });
       this.wakeUp = null;
-      return;
     }
-    if (!reachable || batch.length === 1) return this.failed(batch, error);
+    if (!reachable) return this.failed(batch, error);
+    const attempt = await this.writeChecked(batch).then(
+      (written) => ({ written }),
+      (e: unknown) => ({ error: e }),
+    );
+    if ('written' in attempt) return this.report(batch, attempt.written);
+    if (batch.length === 1) return this.failed(batch, attempt.error);
     this.logger.warn(
-      { err: error, jobs: batch.length },
+      { err: attempt.error, jobs: batch.length },
       'A batch of messages failed; writing them one by one',
     );
-    for (const job of batch) await this.writeBatch([job]).catch((e: unknown) => this.failed([job], e));
+    for (const job of batch)
+      await this.writeChecked([job]).then(
+        (written) => this.report([job], written),
+        (e: unknown) => this.failed([job], e),
+      );
   }
 
   private failed(jobs: Job[], error: unknown): void {
@@ -207,56 +318,16 @@ export class MessageCapture implements BeforeApplicationShutdown {
     for (const job of jobs) job.fail(error);
   }
 
-  private async writeBatch(batch: Job[]): Promise<void> {
+  /** The checked path: one Prisma transaction that stores what is new and moves statuses forward. */
+  private writeChecked(batch: Job[]): Promise<Written> {
     const messages = batch.filter((j): j is MessageJob => j.kind === 'message');
     const statuses = batch.filter((j): j is StatusJob => j.kind === 'status');
-    const { fresh, changed } =
-      (statuses.length === 0 ? await this.insertIfAllNew(messages) : null) ??
-      (await this.prisma.$transaction(async (tx) => {
-        const fresh = await this.insertNew(tx, messages);
-        const changed = await this.applyStatuses(tx, statuses);
-        await this.outbox.write(tx, [...this.messageEvents(fresh), ...this.statusEvents(changed)]);
-        return { fresh, changed };
-      }, CAPTURE_TRANSACTION));
-    for (const { item } of messages) this.recent.set(messageKey(item), true);
-    const freshSet = new Set(fresh);
-    for (const job of messages) job.done(freshSet.has(job.item));
-    const changedSet = new Set(changed.map((c) => c.job));
-    for (const job of statuses) job.done(changedSet.has(job));
-    for (const m of fresh) this.events.emit('message.stored', storedEvent(m));
-    for (const c of changed) this.events.emit('message.status', c);
-  }
-
-  /**
-   * The usual batch: messages only, none of them stored before. Then the write is one INSERT, in a
-   * transaction with its outbox rows only when a webhook wants them (each statement waits for a turn
-   * of the event loop, so under a flood fewer statements is what keeps storing up). Null, having
-   * written nothing, when a message of the batch was stored lately or the unique key refuses one:
-   * the checked path then finds out which are new.
-   */
-  private async insertIfAllNew(
-    jobs: MessageJob[],
-  ): Promise<{ fresh: MessageToStore[]; changed: Changed[] } | null> {
-    const keys = new Set<string>();
-    for (const { item } of jobs) {
-      const key = messageKey(item);
-      if (keys.has(key) || this.recent.has(key)) return null;
-      keys.add(key);
-    }
-    const fresh = jobs.map((job) => job.item);
-    const rows = await this.outbox.rowsFor(this.messageEvents(fresh));
-    try {
-      if (rows.length === 0) await this.insertRows(this.prisma, fresh);
-      else
-        await this.prisma.$transaction(async (tx) => {
-          await this.insertRows(tx, fresh);
-          await this.outbox.insert(tx, rows);
-        }, CAPTURE_TRANSACTION);
-    } catch (error) {
-      if (isDuplicateKey(error)) return null;
-      throw error;
-    }
-    return { fresh, changed: [] };
+    return this.prisma.$transaction(async (tx) => {
+      const fresh = await this.insertNew(tx, messages);
+      const changed = await this.applyStatuses(tx, statuses);
+      await this.outbox.write(tx, [...this.messageEvents(fresh), ...this.statusEvents(changed)]);
+      return { fresh, changed };
+    }, CAPTURE_TRANSACTION);
   }
 
   private messageEvents(fresh: MessageToStore[]): OutboxEvent[] {
@@ -268,7 +339,11 @@ export class MessageCapture implements BeforeApplicationShutdown {
   }
 
   private statusEvents(changed: Changed[]): OutboxEvent[] {
-    return changed.map((s) => ({ event: 'message.status', sessionId: s.sessionId, payload: statusPayload(s) }));
+    return changed.map((s) => ({
+      event: 'message.status',
+      sessionId: s.sessionId,
+      payload: statusPayload(s),
+    }));
   }
 
   /**
@@ -303,17 +378,20 @@ export class MessageCapture implements BeforeApplicationShutdown {
       seen.add(key);
       fresh.push(item);
     }
-    await this.insertRows(tx, fresh);
+    if (fresh.length > 0) {
+      const { sql, values } = this.insertStatement(fresh);
+      await tx.$executeRawUnsafe(sql, ...values);
+    }
     return fresh;
   }
 
-  /** One INSERT of these messages (all new). */
-  private async insertRows(client: Prisma.TransactionClient, fresh: MessageToStore[]): Promise<void> {
-    if (fresh.length === 0) return;
-    // The whole batch goes as ONE JSON parameter, unpacked by JSON_TABLE (MariaDB 10.6+, MySQL 8):
-    // Prisma's per-parameter cost made an 18-parameters-per-row VALUES list the costliest step here.
-    // Text columns are read as LONGTEXT so the table's own limits apply (strict mode refuses overlong
-    // values; the ones a sender chooses are clipped to fit first).
+  /**
+   * One INSERT of these messages (all new). The whole batch goes as ONE JSON parameter, unpacked by
+   * JSON_TABLE (MariaDB 10.6+, MySQL 8): per-parameter costs made an 18-parameters-per-row VALUES
+   * list the costliest step here. Text columns are read as LONGTEXT so the table's own limits apply
+   * (strict mode refuses overlong values; the ones a sender chooses are clipped to fit first).
+   */
+  private insertStatement(fresh: MessageToStore[]): Statement {
     const rows = fresh.map((m) => [
       m.sessionId,
       m.waMessageId,
@@ -333,29 +411,11 @@ export class MessageCapture implements BeforeApplicationShutdown {
       m.status,
       m.raw,
     ]);
-    await client.$executeRaw`
-      INSERT INTO messages (session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
-        file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw, updated_at)
-      SELECT session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
-        file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw,
-        ${sqlDateTime(new Date())}
-      FROM JSON_TABLE(${JSON.stringify(rows)}, '$[*]' COLUMNS (
-        n FOR ORDINALITY,
-        session_id LONGTEXT PATH '$[0]', wa_message_id LONGTEXT PATH '$[1]', chat_jid LONGTEXT PATH '$[2]',
-        from_number LONGTEXT PATH '$[3]', to_number LONGTEXT PATH '$[4]', direction LONGTEXT PATH '$[5]',
-        type LONGTEXT PATH '$[6]', text LONGTEXT PATH '$[7]', file_name LONGTEXT PATH '$[8]',
-        media_path LONGTEXT PATH '$[9]', media_mime LONGTEXT PATH '$[10]', media_size BIGINT PATH '$[11]',
-        quoted_id LONGTEXT PATH '$[12]', push_name LONGTEXT PATH '$[13]', wa_timestamp DATETIME(3) PATH '$[14]',
-        status LONGTEXT PATH '$[15]', raw LONGTEXT PATH '$[16]'
-      )) AS batch
-      ORDER BY n`;
+    return { sql: INSERT_MESSAGES, values: [sqlDateTime(new Date()), JSON.stringify(rows)] };
   }
 
   /** Status changes of the batch: one read of the messages, then one update per resulting status. */
-  private async applyStatuses(
-    tx: Prisma.TransactionClient,
-    jobs: StatusJob[],
-  ): Promise<Changed[]> {
+  private async applyStatuses(tx: Prisma.TransactionClient, jobs: StatusJob[]): Promise<Changed[]> {
     if (jobs.length === 0) return [];
     const idsBySession = new Map<string, string[]>();
     for (const { item } of jobs)

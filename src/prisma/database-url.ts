@@ -7,7 +7,8 @@ const seconds = (value: string | null, fallback: number): number => {
 
 /**
  * Turns DATABASE_URL into mariadb pool settings. Prisma's URL parameters are honoured:
- * connection_limit (default 10), pool_timeout and connect_timeout (seconds).
+ * connection_limit (default 10), pool_timeout and connect_timeout (seconds). Every connection
+ * works in UTC.
  */
 export function poolConfigFromUrl(databaseUrl: string): PoolConfig & { database: string } {
   const url = new URL(databaseUrl);
@@ -24,6 +25,9 @@ export function poolConfigFromUrl(databaseUrl: string): PoolConfig & { database:
     connectionLimit: Number.isFinite(limit) && limit > 0 ? limit : 10,
     connectTimeout: seconds(url.searchParams.get('connect_timeout'), 5),
     acquireTimeout: seconds(url.searchParams.get('pool_timeout'), 10),
+    // Dates are stored in UTC (as Prisma writes them); so are the ones the server fills in itself
+    // (CURRENT_TIMESTAMP defaults of rows inserted with plain SQL), whatever its own time zone.
+    initSql: "SET time_zone = '+00:00'",
   };
 }
 

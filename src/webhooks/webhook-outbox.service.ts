@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { Prisma } from '../generated/prisma/client';
+import type { Prisma } from '../generated/prisma/client';
+import { sqlDateTime, type Statement } from '../prisma/statement';
 import type { OutboxEvent } from './webhook-events';
 import { WebhookTargets, type WebhookTarget } from './webhook-targets';
 
@@ -50,22 +51,37 @@ export class WebhookOutbox {
   /** Inserts the rows for these events with the given transaction client. */
   async write(tx: Prisma.TransactionClient, events: OutboxEvent[]): Promise<number> {
     const rows = await this.rowsFor(events, tx);
-    await this.insert(tx, rows);
+    if (rows.length === 0) return 0;
+    const { sql, values } = this.insertStatement(rows);
+    await tx.$executeRawUnsafe(sql, ...values);
     return rows.length;
   }
 
-  /** Inserts rows made by rowsFor (the caller's transaction keeps them with their fact). */
-  async insert(tx: Prisma.TransactionClient, rows: OutboxRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    // Plain SQL: Prisma's createMany costs far more CPU per row on this hot path.
-    const now = new Date();
-    const values = rows.map(
-      (r) => Prisma.sql`(${r.deliveryId}, ${r.sessionId ?? null}, ${r.event}, ${r.messageId ?? null},
-        ${r.payload}, ${r.targetUrl}, ${r.nextAttemptAt ?? now}, ${now})`,
-    );
-    await tx.$executeRaw`
-      INSERT INTO webhook_outbox
+  /**
+   * One INSERT of rows made by rowsFor (at least one), for the caller to run in the transaction of
+   * their fact. Plain SQL: Prisma's createMany costs far more CPU per row on this hot path.
+   */
+  insertStatement(rows: OutboxRow[]): Statement {
+    const now = sqlDateTime(new Date());
+    const values: unknown[] = [];
+    for (const r of rows) {
+      const due = r.nextAttemptAt === undefined ? now : sqlDateTime(new Date(r.nextAttemptAt));
+      values.push(
+        r.deliveryId,
+        r.sessionId ?? null,
+        r.event,
+        r.messageId ?? null,
+        r.payload,
+        r.targetUrl,
+        due,
+        now,
+      );
+    }
+    return {
+      sql: `INSERT INTO webhook_outbox
         (delivery_id, session_id, event, message_id, payload, target_url, next_attempt_at, updated_at)
-      VALUES ${Prisma.join(values)}`;
+      VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      values,
+    };
   }
 }
