@@ -7,6 +7,7 @@ import { AppConfig } from '../config/app-config';
 import { PrismaService } from '../prisma/prisma.service';
 import { WebhookTargets } from '../webhooks/webhook-targets';
 import { ConnectionRegistry, SessionHeldElsewhereError } from '../whatsapp/connection-registry';
+import { SessionLeases } from '../whatsapp/session-lease.service';
 import type { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { toSessionView, type SessionView } from './session-view';
 
@@ -34,6 +35,7 @@ export class SessionsService {
     private readonly prisma: PrismaService,
     private readonly config: AppConfig,
     private readonly registry: ConnectionRegistry,
+    private readonly leases: SessionLeases,
     private readonly tokens: SessionTokensService,
     private readonly activity: ActivityService,
     private readonly webhookTargets: WebhookTargets,
@@ -51,7 +53,12 @@ export class SessionsService {
     return { session: await this.get(id), token };
   }
 
-  private insertSession(id: string, dto: CreateSessionDto, actor: Actor, createdById: number | null): Promise<string> {
+  private insertSession(
+    id: string,
+    dto: CreateSessionDto,
+    actor: Actor,
+    createdById: number | null,
+  ): Promise<string> {
     return this.prisma.$transaction(async (tx) => {
       if ((await tx.whatsappSession.count()) >= this.config.MAX_SESSIONS) {
         throw new ConflictException({
@@ -72,9 +79,17 @@ export class SessionsService {
           createdById,
         },
       });
+      // Held by this process from the start: another one's supervisor must not open it meanwhile.
+      await this.leases.acquire(id, { db: tx });
       const issued = await this.tokens.issue(id, { name: 'default', createdById }, tx);
       await this.activity.record(
-        { action: 'session.created', ...this.actorOf(actor), targetType: 'session', targetId: id, metadata: { name: dto.name } },
+        {
+          action: 'session.created',
+          ...this.actorOf(actor),
+          targetType: 'session',
+          targetId: id,
+          metadata: { name: dto.name },
+        },
         tx,
       );
       return issued.token;
@@ -93,27 +108,44 @@ export class SessionsService {
   /** Opens the socket here when no other process holds the session. */
   async connect(id: string, actor: Actor | null): Promise<SessionView> {
     await this.row(id);
-    await this.prisma.whatsappSession.update({ where: { id }, data: { shouldConnect: true } });
     try {
       await this.registry.start(id);
     } catch (error) {
       if (!(error instanceof SessionHeldElsewhereError)) throw error;
+      // Its holder runs it; should it let go, whichever process claims it first opens it.
+      await this.prisma.whatsappSession.update({ where: { id }, data: { shouldConnect: true } });
     }
-    if (actor) await this.activity.record({ action: 'session.connect_requested', ...this.actorOf(actor), targetType: 'session', targetId: id });
+    if (actor)
+      await this.activity.record({
+        action: 'session.connect_requested',
+        ...this.actorOf(actor),
+        targetType: 'session',
+        targetId: id,
+      });
     return this.get(id);
   }
 
   async disconnect(id: string, actor: Actor): Promise<SessionView> {
     await this.row(id);
     await this.registry.stop(id, 'disconnected by request');
-    await this.activity.record({ action: 'session.disconnect_requested', ...this.actorOf(actor), targetType: 'session', targetId: id });
+    await this.activity.record({
+      action: 'session.disconnect_requested',
+      ...this.actorOf(actor),
+      targetType: 'session',
+      targetId: id,
+    });
     return this.get(id);
   }
 
   async logout(id: string, actor: Actor): Promise<SessionView> {
     await this.requireHereOrFree(id);
     await this.registry.logout(id);
-    await this.activity.record({ action: 'session.logout_requested', ...this.actorOf(actor), targetType: 'session', targetId: id });
+    await this.activity.record({
+      action: 'session.logout_requested',
+      ...this.actorOf(actor),
+      targetType: 'session',
+      targetId: id,
+    });
     return this.get(id);
   }
 
@@ -123,13 +155,22 @@ export class SessionsService {
     if (this.registry.isHeld(id)) await this.registry.logout(id);
     await this.prisma.whatsappSession.delete({ where: { id } });
     this.webhookTargets.invalidate(id);
-    await this.activity.record({ action: 'session.deleted', ...this.actorOf(actor), targetType: 'session', targetId: id });
+    await this.activity.record({
+      action: 'session.deleted',
+      ...this.actorOf(actor),
+      targetType: 'session',
+      targetId: id,
+    });
   }
 
   async qr(id: string): Promise<{ qr: string; qrCode: string }> {
     await this.row(id);
     const qr = this.registry.qrOf(id);
-    if (!qr) throw new NotFoundException({ message: 'No QR code: the session is not waiting for a scan', code: 'NO_QR' });
+    if (!qr)
+      throw new NotFoundException({
+        message: 'No QR code: the session is not waiting for a scan',
+        code: 'NO_QR',
+      });
     return { qr, qrCode: await toDataURL(qr, { margin: 1, width: 320 }) };
   }
 
@@ -181,7 +222,10 @@ export class SessionsService {
   private async requireHereOrFree(id: string): Promise<void> {
     const row = await this.row(id);
     const heldElsewhere =
-      !this.registry.isHeld(id) && row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > new Date();
+      !this.registry.isHeld(id) &&
+      row.leaseOwner !== null &&
+      row.leaseExpiresAt !== null &&
+      row.leaseExpiresAt > new Date();
     if (heldElsewhere) {
       throw new ConflictException({
         message: `Session ${id} is held by gateway process ${row.leaseOwner}; send this request to that process`,
@@ -194,7 +238,8 @@ export class SessionsService {
     const base = slugOf(name);
     for (let i = 1; ; i++) {
       const candidate = i === 1 ? base : `${base}-${i}`;
-      if (!(await this.prisma.whatsappSession.findUnique({ where: { id: candidate }, select: { id: true } }))) return candidate;
+      if (!(await this.prisma.whatsappSession.findUnique({ where: { id: candidate }, select: { id: true } })))
+        return candidate;
     }
   }
 }

@@ -86,7 +86,8 @@ export class AuthKeyWriter implements BeforeApplicationShutdown {
         )) AS batch
         ON DUPLICATE KEY UPDATE value = VALUES(value), updated_at = VALUES(updated_at)`);
     }
-    if (deletes.length > 0) statements.push(this.prisma.sessionAuthKey.deleteMany({ where: { OR: deletes } }));
+    if (deletes.length > 0)
+      statements.push(this.prisma.sessionAuthKey.deleteMany({ where: { OR: deletes } }));
     try {
       await this.prisma.$transaction(statements);
     } catch (error) {

@@ -144,7 +144,9 @@ export class AuthStateStore {
         // Baileys expects this one key type as a protobuf object, as its own file store returns it.
         value =
           type === 'app-state-sync-key'
-            ? (proto.Message.AppStateSyncKeyData.fromObject(opened as object) as unknown as SignalDataTypeMap[T])
+            ? (proto.Message.AppStateSyncKeyData.fromObject(
+                opened as object,
+              ) as unknown as SignalDataTypeMap[T])
             : opened;
         result[id] = value;
       }

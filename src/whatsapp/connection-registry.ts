@@ -44,6 +44,8 @@ export class ConnectionRegistry implements OnModuleDestroy {
   private readonly baileysLogger: PinoLogger;
   private readonly runtimes = new Map<string, Runtime>();
   private readonly starting = new Map<string, Promise<void>>();
+  /** Teardowns under way: a start waits for them, so it cannot take a lease that is being let go. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private shuttingDown = false;
 
   constructor(
@@ -76,22 +78,31 @@ export class ConnectionRegistry implements OnModuleDestroy {
   }
 
   /**
-   * Opens the session's socket in this process (taking its lease first). No-op when already open;
-   * a call while a start is under way (the connect route and the supervisor at once) joins it, so
-   * one session never gets two sockets, which WhatsApp would answer with 440 (replaced).
+   * Opens the session's socket in this process, taking its lease and marking it wanted (a connect
+   * request). With `ifWanted` (the supervisor) it opens only a session that still wants to be
+   * connected and that nobody holds, and otherwise does nothing. No-op when already open; a call
+   * while a start is under way joins it, so one session never gets two sockets, which WhatsApp
+   * would answer with 440 (replaced).
    */
-  start(sessionId: string): Promise<void> {
+  start(sessionId: string, options: { ifWanted?: boolean } = {}): Promise<void> {
     if (this.runtimes.has(sessionId) || this.shuttingDown) return Promise.resolve();
-    let starting = this.starting.get(sessionId);
-    if (!starting) {
-      starting = this.open(sessionId).finally(() => this.starting.delete(sessionId));
-      this.starting.set(sessionId, starting);
-    }
+    const stopping = this.stopping.get(sessionId);
+    if (stopping) return stopping.catch(() => undefined).then(() => this.start(sessionId, options));
+    const inFlight = this.starting.get(sessionId);
+    // A supervisor's start may end without opening anything; a connect request then tries itself.
+    if (inFlight) return options.ifWanted ? inFlight : inFlight.then(() => this.start(sessionId));
+    const starting = this.open(sessionId, options.ifWanted ?? false).finally(() =>
+      this.starting.delete(sessionId),
+    );
+    this.starting.set(sessionId, starting);
     return starting;
   }
 
-  private async open(sessionId: string): Promise<void> {
-    if (!(await this.leases.acquire(sessionId))) throw new SessionHeldElsewhereError(sessionId);
+  private async open(sessionId: string, ifWanted: boolean): Promise<void> {
+    if (!(await this.leases.acquire(sessionId, { want: !ifWanted }))) {
+      if (ifWanted) return;
+      throw new SessionHeldElsewhereError(sessionId);
+    }
     const runtime: Runtime = {
       connection: null as unknown as SessionConnection,
       status: 'connecting',
@@ -101,14 +112,20 @@ export class ConnectionRegistry implements OnModuleDestroy {
       stopped: false,
     };
     this.runtimes.set(sessionId, runtime);
-    await this.state.setStatus(sessionId, { status: 'connecting', shouldConnect: true });
+    await this.state.setStatus(sessionId, { status: 'connecting' });
     await this.openSocket(sessionId, runtime);
   }
 
   /** Closes the socket (credentials kept), releases the lease and marks the session disconnected. */
   async stop(sessionId: string, reason: string, options: { keepWanted?: boolean } = {}): Promise<void> {
-    const runtime = this.runtimes.get(sessionId);
-    if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.close());
+    const runtime = await this.runtimeAfterStart(sessionId);
+    if (runtime)
+      await this.teardown(
+        sessionId,
+        runtime,
+        () => runtime.connection.close(),
+        options.keepWanted ? 'free' : 'unwanted',
+      );
     await this.state.setStatus(sessionId, {
       status: 'disconnected',
       reason,
@@ -119,16 +136,20 @@ export class ConnectionRegistry implements OnModuleDestroy {
 
   /** Unlinks the device from WhatsApp and forgets its credentials. */
   async logout(sessionId: string): Promise<void> {
-    const runtime = this.runtimes.get(sessionId);
-    if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.logout());
+    const runtime = await this.runtimeAfterStart(sessionId);
+    if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.logout(), 'unwanted');
     await this.authStore.clear(sessionId);
-    await this.state.setStatus(sessionId, { status: 'logged_out', reason: 'logged out', shouldConnect: false });
+    await this.state.setStatus(sessionId, {
+      status: 'logged_out',
+      reason: 'logged out',
+      shouldConnect: false,
+    });
   }
 
   /** Closes a socket because this process lost the lease (another process took the session over). */
   async abandon(sessionId: string): Promise<void> {
-    const runtime = this.runtimes.get(sessionId);
-    if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.close(), false);
+    const runtime = await this.runtimeAfterStart(sessionId);
+    if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.close(), 'keep');
   }
 
   /** Sends and stores the message as outbound; `media` is the copy of an uploaded file kept under MEDIA_PATH. */
@@ -161,7 +182,9 @@ export class ConnectionRegistry implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.shuttingDown = true;
     await Promise.allSettled(
-      [...this.runtimes].map(([id, runtime]) => this.teardown(id, runtime, () => runtime.connection.close())),
+      [...this.runtimes].map(([id, runtime]) =>
+        this.teardown(id, runtime, () => runtime.connection.close(), 'free'),
+      ),
     );
     await this.leases.releaseAll();
   }
@@ -179,7 +202,8 @@ export class ConnectionRegistry implements OnModuleDestroy {
           if (runtime.status !== 'qr_pending') {
             runtime.status = 'qr_pending';
             this.later(runtime, this.config.QR_TIMEOUT_SECONDS * 1000, () => {
-              if (runtime.status === 'qr_pending') void this.stop(sessionId, 'QR code was not scanned in time');
+              if (runtime.status === 'qr_pending')
+                void this.stop(sessionId, 'QR code was not scanned in time');
             });
             void this.state.setStatus(sessionId, { status: 'qr_pending' });
           }
@@ -209,16 +233,25 @@ export class ConnectionRegistry implements OnModuleDestroy {
       await runtime.connection.open();
     } catch (error) {
       this.logger.error({ err: error, sessionId }, 'Could not open the WhatsApp socket');
-      await this.teardown(sessionId, runtime, async () => undefined);
-      await this.state.setStatus(sessionId, { status: 'disconnected', reason: 'could not open the socket', code: null });
+      await this.teardown(sessionId, runtime, async () => undefined, 'free');
+      await this.state.setStatus(sessionId, {
+        status: 'disconnected',
+        reason: 'could not open the socket',
+        code: null,
+      });
     }
   }
 
-  private async handleClose(sessionId: string, runtime: Runtime, code: number | undefined, registered: boolean): Promise<void> {
+  private async handleClose(
+    sessionId: string,
+    runtime: Runtime,
+    code: number | undefined,
+    registered: boolean,
+  ): Promise<void> {
     if (runtime.stopped) return;
     const decision = decideOnClose(code, { attempt: runtime.attempt, registered });
     if (decision.action === 'stop') {
-      await this.teardown(sessionId, runtime, async () => undefined);
+      await this.teardown(sessionId, runtime, async () => undefined, 'unwanted');
       if (decision.clearAuth) await this.authStore.clear(sessionId);
       await this.state.setStatus(sessionId, {
         status: decision.status,
@@ -231,7 +264,11 @@ export class ConnectionRegistry implements OnModuleDestroy {
     }
     runtime.attempt += 1;
     runtime.status = 'connecting';
-    await this.state.setStatus(sessionId, { status: 'connecting', code: code ?? null, reason: decision.reason });
+    await this.state.setStatus(sessionId, {
+      status: 'connecting',
+      code: code ?? null,
+      reason: decision.reason,
+    });
     this.later(runtime, decision.delayMs, () => {
       if (!runtime.stopped) void this.openSocket(sessionId, runtime);
     });
@@ -246,7 +283,36 @@ export class ConnectionRegistry implements OnModuleDestroy {
     runtime.timers.add(timer);
   }
 
-  private async teardown(sessionId: string, runtime: Runtime, close: () => Promise<void>, release = true): Promise<void> {
+  /** The session's runtime once a start under way has finished, so that a stop cannot overtake it. */
+  private async runtimeAfterStart(sessionId: string): Promise<Runtime | undefined> {
+    await this.starting.get(sessionId)?.catch(() => undefined);
+    return this.runtimes.get(sessionId);
+  }
+
+  /**
+   * Closes the runtime, then leaves the lease as `lease` says: `keep` (it was lost to another
+   * process), `free` (anyone may open the session again) or `unwanted` (freed, and the session marked
+   * as not to be connected, in one statement).
+   */
+  private teardown(
+    sessionId: string,
+    runtime: Runtime,
+    close: () => Promise<void>,
+    lease: 'keep' | 'free' | 'unwanted',
+  ): Promise<void> {
+    const done = this.closeRuntime(sessionId, runtime, close, lease).finally(() =>
+      this.stopping.delete(sessionId),
+    );
+    this.stopping.set(sessionId, done);
+    return done;
+  }
+
+  private async closeRuntime(
+    sessionId: string,
+    runtime: Runtime,
+    close: () => Promise<void>,
+    lease: 'keep' | 'free' | 'unwanted',
+  ): Promise<void> {
     runtime.stopped = true;
     for (const timer of runtime.timers) clearTimeout(timer);
     runtime.timers.clear();
@@ -258,6 +324,6 @@ export class ConnectionRegistry implements OnModuleDestroy {
     }
     // The keys must be in the database before another process may take the session over.
     await this.authStore.flush();
-    if (release) await this.leases.release(sessionId);
+    if (lease !== 'keep') await this.leases.release(sessionId, { wanted: lease === 'free' });
   }
 }

@@ -107,7 +107,11 @@ export function normalizeMessage(msg: WAMessage, ownNumber: string): NormalizedM
       };
     case 'pollCreationMessage':
     case 'pollCreationMessageV3':
-      return { ...base, type: 'poll', text: (content[kind] as proto.Message.IPollCreationMessage)?.name ?? null };
+      return {
+        ...base,
+        type: 'poll',
+        text: (content[kind] as proto.Message.IPollCreationMessage)?.name ?? null,
+      };
   }
 
   const mediaType = MEDIA_TYPES[kind];

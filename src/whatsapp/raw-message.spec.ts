@@ -20,7 +20,11 @@ describe('raw message column', () => {
     const stored = throughJsonColumn(encodeRawMessage(message()));
     expect(typeof stored).toBe('string');
     const back = decodeRawMessage(stored)!;
-    expect(back.key).toMatchObject({ remoteJid: '6281100000001@s.whatsapp.net', fromMe: false, id: '3EB0C767D26A8B3A4C1E' });
+    expect(back.key).toMatchObject({
+      remoteJid: '6281100000001@s.whatsapp.net',
+      fromMe: false,
+      id: '3EB0C767D26A8B3A4C1E',
+    });
     expect(back.message?.conversation).toBe('hello');
     expect(Buffer.from(back.message!.messageContextInfo!.messageSecret!)).toEqual(Buffer.alloc(32, 7));
     expect(Number(back.messageTimestamp)).toBe(1_754_889_300);

@@ -4,19 +4,34 @@ const registered = { attempt: 0, registered: true };
 
 describe('decideOnClose', () => {
   it('reconnects at once after 515 restart-required', () => {
-    expect(decideOnClose(515, registered)).toEqual({ action: 'reconnect', delayMs: 0, reason: 'restart required' });
+    expect(decideOnClose(515, registered)).toEqual({
+      action: 'reconnect',
+      delayMs: 0,
+      reason: 'restart required',
+    });
   });
 
   it('stops and clears the auth state after 401 logged out', () => {
-    expect(decideOnClose(401, registered)).toMatchObject({ action: 'stop', status: 'logged_out', clearAuth: true });
+    expect(decideOnClose(401, registered)).toMatchObject({
+      action: 'stop',
+      status: 'logged_out',
+      clearAuth: true,
+    });
   });
 
   it.each([440, 500, 411, 403])('stops without clearing credentials after %i', (code) => {
-    expect(decideOnClose(code, registered)).toMatchObject({ action: 'stop', status: 'disconnected', clearAuth: false });
+    expect(decideOnClose(code, registered)).toMatchObject({
+      action: 'stop',
+      status: 'disconnected',
+      clearAuth: false,
+    });
   });
 
   it('stops when the QR codes ran out, but reconnects a linked session that timed out', () => {
-    expect(decideOnClose(408, { attempt: 0, registered: false })).toMatchObject({ action: 'stop', reason: 'QR code expired' });
+    expect(decideOnClose(408, { attempt: 0, registered: false })).toMatchObject({
+      action: 'stop',
+      reason: 'QR code expired',
+    });
     expect(decideOnClose(408, registered)).toMatchObject({ action: 'reconnect' });
   });
 

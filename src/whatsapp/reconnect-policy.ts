@@ -32,7 +32,12 @@ export function decideOnClose(code: number | undefined, ctx: CloseContext): Clos
     case DisconnectReason.loggedOut:
       return { action: 'stop', status: 'logged_out', clearAuth: true, reason: 'logged out from the phone' };
     case DisconnectReason.connectionReplaced:
-      return { action: 'stop', status: 'disconnected', clearAuth: false, reason: 'replaced by another client' };
+      return {
+        action: 'stop',
+        status: 'disconnected',
+        clearAuth: false,
+        reason: 'replaced by another client',
+      };
     case DisconnectReason.badSession:
       return { action: 'stop', status: 'disconnected', clearAuth: false, reason: 'bad session data' };
     case DisconnectReason.multideviceMismatch:
@@ -41,9 +46,14 @@ export function decideOnClose(code: number | undefined, ctx: CloseContext): Clos
       return { action: 'stop', status: 'disconnected', clearAuth: false, reason: 'forbidden by WhatsApp' };
     case DisconnectReason.timedOut:
       // 408 before pairing means the QR codes ran out: waiting for a scan is over.
-      if (!ctx.registered) return { action: 'stop', status: 'disconnected', clearAuth: false, reason: 'QR code expired' };
+      if (!ctx.registered)
+        return { action: 'stop', status: 'disconnected', clearAuth: false, reason: 'QR code expired' };
       return { action: 'reconnect', delayMs: backoffDelay(ctx.attempt), reason: 'connection lost' };
     default:
-      return { action: 'reconnect', delayMs: backoffDelay(ctx.attempt), reason: `connection closed (${code ?? 'no code'})` };
+      return {
+        action: 'reconnect',
+        delayMs: backoffDelay(ctx.attempt),
+        reason: `connection closed (${code ?? 'no code'})`,
+      };
   }
 }

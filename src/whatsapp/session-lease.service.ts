@@ -21,13 +21,23 @@ export class SessionLeases {
     this.seconds = config.SESSION_LEASE_SECONDS;
   }
 
-  /** True when this process now holds the session (it was free, expired, or already ours). */
-  async acquire(sessionId: string): Promise<boolean> {
-    const changed = await this.prisma.$executeRaw`
+  /**
+   * True when this process now holds the session: it was free, expired or already ours, and it
+   * wants to be connected. `want` marks it wanted in the same statement (a connect request), so no
+   * other process can claim it in between; `db` is the transaction that creates the session.
+   */
+  async acquire(
+    sessionId: string,
+    options: { want?: boolean; db?: Prisma.TransactionClient } = {},
+  ): Promise<boolean> {
+    const db = options.db ?? this.prisma;
+    const changed = await db.$executeRaw`
       UPDATE whatsapp_sessions
       SET lease_owner = ${this.owner}, lease_expires_at = NOW(3) + INTERVAL ${this.seconds} SECOND
+        ${options.want ? Prisma.sql`, should_connect = 1` : Prisma.empty}
       WHERE id = ${sessionId}
-        AND (lease_owner IS NULL OR lease_owner = ${this.owner} OR lease_expires_at < NOW(3))`;
+        AND (lease_owner IS NULL OR lease_owner = ${this.owner} OR lease_expires_at < NOW(3))
+        ${options.want ? Prisma.empty : Prisma.sql`AND should_connect = 1`}`;
     return changed === 1;
   }
 
@@ -44,10 +54,14 @@ export class SessionLeases {
     return new Set(held.map((s) => s.id));
   }
 
-  async release(sessionId: string): Promise<void> {
+  /**
+   * Frees the lease. `wanted: false` marks the session unwanted in the same statement (stopped,
+   * logged out, replaced), so no other process can claim it on its way out.
+   */
+  async release(sessionId: string, options: { wanted: boolean }): Promise<void> {
     await this.prisma.whatsappSession.updateMany({
       where: { id: sessionId, leaseOwner: this.owner },
-      data: { leaseOwner: null, leaseExpiresAt: null },
+      data: { leaseOwner: null, leaseExpiresAt: null, ...(options.wanted ? {} : { shouldConnect: false }) },
     });
   }
 

@@ -84,7 +84,11 @@ export class SessionStateRepository {
     const at = new Date();
     await this.prisma.$transaction((tx) =>
       this.outbox.write(tx, [
-        { event: 'session.qr', sessionId, payload: { qr, timestamp: String(Math.floor(at.getTime() / 1000)) } },
+        {
+          event: 'session.qr',
+          sessionId,
+          payload: { qr, timestamp: String(Math.floor(at.getTime() / 1000)) },
+        },
       ]),
     );
     this.events.emit('session.qr', { sessionId, qr, at });
@@ -92,6 +96,9 @@ export class SessionStateRepository {
 
   /** Marks traffic on a session (SESSION_TIMEOUT_HOURS counts from here). */
   async touch(sessionId: string): Promise<void> {
-    await this.prisma.whatsappSession.updateMany({ where: { id: sessionId }, data: { lastSeenAt: new Date() } });
+    await this.prisma.whatsappSession.updateMany({
+      where: { id: sessionId },
+      data: { lastSeenAt: new Date() },
+    });
   }
 }

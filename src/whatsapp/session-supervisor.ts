@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { PrismaService } from '../prisma/prisma.service';
-import { ConnectionRegistry, SessionHeldElsewhereError } from './connection-registry';
+import { ConnectionRegistry } from './connection-registry';
 import { SessionLeases } from './session-lease.service';
 
 const START_CONCURRENCY = 10;
@@ -62,9 +62,9 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
 
   private async startQuietly(sessionId: string): Promise<void> {
     try {
-      await this.registry.start(sessionId);
+      await this.registry.start(sessionId, { ifWanted: true });
     } catch (error) {
-      if (!(error instanceof SessionHeldElsewhereError)) this.logger.error({ err: error, sessionId }, 'Could not start session');
+      this.logger.error({ err: error, sessionId }, 'Could not start session');
     }
   }
 

@@ -10,7 +10,15 @@ import { WhatsappIngest } from './whatsapp-ingest';
 /** The connection registry and everything only it uses. BAILEYS_SOCKET_OVERRIDES comes from AppModule. */
 @Global()
 @Module({
-  providers: [AuthKeyWriter, AuthStateStore, SessionLeases, SessionStateRepository, WhatsappIngest, ConnectionRegistry, SessionSupervisor],
+  providers: [
+    AuthKeyWriter,
+    AuthStateStore,
+    SessionLeases,
+    SessionStateRepository,
+    WhatsappIngest,
+    ConnectionRegistry,
+    SessionSupervisor,
+  ],
   exports: [ConnectionRegistry, SessionLeases, AuthStateStore],
 })
 export class WhatsappModule {}
