@@ -39,6 +39,8 @@ describe('reconnection by close code (real Baileys against the simulator)', () =
     registry = app.get(ConnectionRegistry);
     app.get(DomainEvents).on('session.status', (e) => e.sessionId === 'rc' && statuses.push(e));
     await linkSession(fixture, app, 'rc', PHONE);
+    // The REST status turns `connected` before the event is out; a late one would count for a test.
+    await eventually(() => statuses.some((s) => s.status === 'connected'));
   });
   afterAll(() => fixture.close());
 

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -12,7 +12,10 @@ import { baseUrl } from './gateway-fixture';
 import { testConfig } from './test-app';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
-export const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+/** Where the views are pictured: a temporary folder, or docs/screenshots under `npm run screenshots`. */
+export const SCREENSHOTS = process.env.SCREENSHOTS_DIR
+  ? resolve(process.env.SCREENSHOTS_DIR)
+  : join(tmpdir(), 'wagw-screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
