@@ -27,7 +27,7 @@ import { withDatabase } from '../src/prisma/database-url';
 import { dropDatabase, migrate } from '../src/prisma/migrator';
 import { MIGRATIONS_DIR } from '../src/prisma/paths';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
-import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
+import { silenceLibsignalConsole } from '../test/support/baileys-test-client';
 import { SessionsService } from '../src/sessions/sessions.service';
 import { WhatsappIngest } from '../src/whatsapp/whatsapp-ingest';
 import type { ServeCommand, ServeStarted } from './simulator-baseline';

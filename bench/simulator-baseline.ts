@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
-import { BaileysTestClient, silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
+import { BaileysTestClient, silenceLibsignalConsole } from '../test/support/baileys-test-client';
 import type { HostReply } from './simulator-host';
 import {
   gcRss,

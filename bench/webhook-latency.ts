@@ -13,7 +13,7 @@ import request from 'supertest';
 import { DomainEvents } from '../src/common/domain-events';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
-import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
+import { silenceLibsignalConsole } from '../test/support/baileys-test-client';
 import { ConnectionRegistry } from '../src/whatsapp/connection-registry';
 import {
   benchConfig,

@@ -79,7 +79,9 @@ export class AppModule {
         DashboardModule,
         CompatModule,
         AdminModule,
-        ...(options.sandbox ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })] : []),
+        ...(options.sandbox
+          ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })]
+          : []),
       ],
       providers: [
         { provide: APP_GUARD, useClass: ThrottlerGuard },

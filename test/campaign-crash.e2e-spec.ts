@@ -9,7 +9,7 @@ import { PrismaClient } from '../src/generated/prisma/client';
 import { poolConfigFromUrl } from '../src/prisma/database-url';
 import { disableSandboxBaileys, enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { WhatsAppSimulator } from '../src/sandbox/simulator/whatsapp-simulator';
-import { silenceLibsignalConsole } from '../src/sandbox/testing/baileys-test-client';
+import { silenceLibsignalConsole } from './support/baileys-test-client';
 import { CampaignApi, receivedFrom } from './support/campaign-helpers';
 import { ADMIN, eventually, MASTER_KEY } from './support/gateway-fixture';
 import { createTestDatabase, type TestDatabase } from './support/test-database';

@@ -72,10 +72,16 @@ describe('sandbox mode: `npm run sandbox`', () => {
       return res.body.data?.status === 'connected';
     }, 60_000);
     const messages = await eventually(async () => {
-      const res = await request(base).get('/api/v1/sessions/demo/messages?direction=inbound').set('authorization', `Bearer ${admin}`);
+      const res = await request(base)
+        .get('/api/v1/sessions/demo/messages?direction=inbound')
+        .set('authorization', `Bearer ${admin}`);
       return res.body.data?.messages.length >= 3 ? res.body.data.messages : null;
     }, 30_000);
-    expect(messages.map((m: { from: string }) => m.from).sort()).toEqual(['6281100000001', '6281100000002', '6281100000003']);
+    expect(messages.map((m: { from: string }) => m.from).sort()).toEqual([
+      '6281100000001',
+      '6281100000002',
+      '6281100000003',
+    ]);
 
     // The control API: a contact writes, and what the gateway sends reaches the contact (who answers back).
     await request(base)
@@ -84,7 +90,9 @@ describe('sandbox mode: `npm run sandbox`', () => {
       .send({ sessionId: 'demo', text: 'scripted hello' })
       .expect(201);
     await eventually(async () => {
-      const res = await request(base).get('/api/v1/sessions/demo/messages?direction=inbound').set('authorization', `Bearer ${admin}`);
+      const res = await request(base)
+        .get('/api/v1/sessions/demo/messages?direction=inbound')
+        .set('authorization', `Bearer ${admin}`);
       return res.body.data.messages.some((m: { message: string }) => m.message === 'scripted hello');
     });
     await request(base)
@@ -93,12 +101,16 @@ describe('sandbox mode: `npm run sandbox`', () => {
       .send({ to: '6281100000001', text: 'ping' })
       .expect(201);
     await eventually(async () => {
-      const res = await request(base).get('/api/v1/sandbox/contacts/6281100000001/messages').set('authorization', `Bearer ${admin}`);
+      const res = await request(base)
+        .get('/api/v1/sandbox/contacts/6281100000001/messages')
+        .set('authorization', `Bearer ${admin}`);
       return res.body.data.some((m: { text: string }) => m.text === 'ping');
     });
     // Alice answers back (echo).
     await eventually(async () => {
-      const res = await request(base).get('/api/v1/sessions/demo/messages?direction=inbound&chat=6281100000001').set('authorization', `Bearer ${admin}`);
+      const res = await request(base)
+        .get('/api/v1/sessions/demo/messages?direction=inbound&chat=6281100000001')
+        .set('authorization', `Bearer ${admin}`);
       return res.body.data.messages.some((m: { message: string }) => m.message.includes('ping'));
     });
   });
@@ -115,6 +127,10 @@ describe('outside sandbox mode', () => {
     for (const path of ['/api/v1/sandbox/contacts', '/api/v1/sandbox/contacts/6281100000001/messages']) {
       await request(app.getHttpServer()).get(path).set('authorization', `Bearer ${admin}`).expect(404);
     }
-    await request(app.getHttpServer()).post('/api/v1/sandbox/contacts').set('authorization', `Bearer ${admin}`).send({}).expect(404);
+    await request(app.getHttpServer())
+      .post('/api/v1/sandbox/contacts')
+      .set('authorization', `Bearer ${admin}`)
+      .send({})
+      .expect(404);
   });
 });

@@ -28,11 +28,21 @@ describe('session API: tokens, master key, limits and input validation', () => {
 
   it("a session token opens only its own session: another session's id is 404, none 401", async () => {
     await http().get('/api/v1/sessions/alpha/messages').set('authorization', `Bearer ${tokenA}`).expect(200);
-    const other = await http().get('/api/v1/sessions/beta/messages').set('authorization', `Bearer ${tokenA}`).expect(404);
+    const other = await http()
+      .get('/api/v1/sessions/beta/messages')
+      .set('authorization', `Bearer ${tokenA}`)
+      .expect(404);
     expect(other.body).toMatchObject({ success: false, message: 'Session not found' });
-    await http().post('/api/v1/sessions/beta/messages/text').set('authorization', `Bearer ${tokenA}`).send({ to: '6281100000001', text: 'x' }).expect(404);
+    await http()
+      .post('/api/v1/sessions/beta/messages/text')
+      .set('authorization', `Bearer ${tokenA}`)
+      .send({ to: '6281100000001', text: 'x' })
+      .expect(404);
     await http().get('/api/v1/sessions/alpha/messages').expect(401);
-    await http().get('/api/v1/sessions/alpha/messages').set('authorization', 'Bearer wag_not-a-real-token').expect(401);
+    await http()
+      .get('/api/v1/sessions/alpha/messages')
+      .set('authorization', 'Bearer wag_not-a-real-token')
+      .expect(401);
     // A session token is not a user login.
     await http().get('/api/v1/sessions').set('authorization', `Bearer ${tokenB}`).expect(403);
   });
@@ -45,15 +55,30 @@ describe('session API: tokens, master key, limits and input validation', () => {
       .expect(201);
     const { token, id } = created.body.data;
     await http().get('/api/v1/sessions/alpha/messages').set('authorization', `Bearer ${token}`).expect(200);
-    const listed = await http().get('/api/v1/sessions/alpha/tokens').set('authorization', `Bearer ${admin}`).expect(200);
+    const listed = await http()
+      .get('/api/v1/sessions/alpha/tokens')
+      .set('authorization', `Bearer ${admin}`)
+      .expect(200);
     expect(JSON.stringify(listed.body)).not.toContain(token);
 
-    const rotated = await http().post(`/api/v1/sessions/alpha/tokens/${id}/rotate`).set('authorization', `Bearer ${admin}`).expect(201);
+    const rotated = await http()
+      .post(`/api/v1/sessions/alpha/tokens/${id}/rotate`)
+      .set('authorization', `Bearer ${admin}`)
+      .expect(201);
     await http().get('/api/v1/sessions/alpha/messages').set('authorization', `Bearer ${token}`).expect(401);
-    await http().get('/api/v1/sessions/alpha/messages').set('authorization', `Bearer ${rotated.body.data.token}`).expect(200);
+    await http()
+      .get('/api/v1/sessions/alpha/messages')
+      .set('authorization', `Bearer ${rotated.body.data.token}`)
+      .expect(200);
 
-    await http().delete(`/api/v1/sessions/alpha/tokens/${rotated.body.data.id}`).set('authorization', `Bearer ${admin}`).expect(200);
-    await http().get('/api/v1/sessions/alpha/messages').set('authorization', `Bearer ${rotated.body.data.token}`).expect(401);
+    await http()
+      .delete(`/api/v1/sessions/alpha/tokens/${rotated.body.data.id}`)
+      .set('authorization', `Bearer ${admin}`)
+      .expect(200);
+    await http()
+      .get('/api/v1/sessions/alpha/messages')
+      .set('authorization', `Bearer ${rotated.body.data.token}`)
+      .expect(401);
 
     const expiring = await http()
       .post('/api/v1/sessions/alpha/tokens')
@@ -61,16 +86,42 @@ describe('session API: tokens, master key, limits and input validation', () => {
       .send({ name: 'short', expiresAt: new Date(Date.now() + 1500).toISOString() })
       .expect(201);
     await new Promise((r) => setTimeout(r, 2000));
-    await http().get('/api/v1/sessions/alpha/messages').set('authorization', `Bearer ${expiring.body.data.token}`).expect(401);
-    await http().post('/api/v1/sessions/alpha/tokens').set('authorization', `Bearer ${admin}`).send({ name: 'past', expiresAt: '2001-01-01T00:00:00Z' }).expect(400);
+    await http()
+      .get('/api/v1/sessions/alpha/messages')
+      .set('authorization', `Bearer ${expiring.body.data.token}`)
+      .expect(401);
+    await http()
+      .post('/api/v1/sessions/alpha/tokens')
+      .set('authorization', `Bearer ${admin}`)
+      .send({ name: 'past', expiresAt: '2001-01-01T00:00:00Z' })
+      .expect(400);
   });
 
   it('creates with the master key only when it matches, and enforces MAX_SESSIONS with a 409', async () => {
-    await http().post('/api/v1/sessions').set('x-master-key', 'wrong-key-wrong-key-wrong').send({ name: 'Nope' }).expect(401);
-    await http().post('/api/v1/sessions').set('x-master-key', MASTER_KEY).send({ id: 'gamma', name: 'Gamma' }).expect(201);
-    const full = await http().post('/api/v1/sessions').set('x-master-key', MASTER_KEY).send({ id: 'delta', name: 'Delta' }).expect(409);
-    expect(full.body).toMatchObject({ code: 'SESSION_LIMIT', message: expect.stringContaining('MAX_SESSIONS (3)') });
-    await http().post('/api/v1/sessions').set('x-master-key', MASTER_KEY).send({ id: 'alpha', name: 'Again' }).expect(409);
+    await http()
+      .post('/api/v1/sessions')
+      .set('x-master-key', 'wrong-key-wrong-key-wrong')
+      .send({ name: 'Nope' })
+      .expect(401);
+    await http()
+      .post('/api/v1/sessions')
+      .set('x-master-key', MASTER_KEY)
+      .send({ id: 'gamma', name: 'Gamma' })
+      .expect(201);
+    const full = await http()
+      .post('/api/v1/sessions')
+      .set('x-master-key', MASTER_KEY)
+      .send({ id: 'delta', name: 'Delta' })
+      .expect(409);
+    expect(full.body).toMatchObject({
+      code: 'SESSION_LIMIT',
+      message: expect.stringContaining('MAX_SESSIONS (3)'),
+    });
+    await http()
+      .post('/api/v1/sessions')
+      .set('x-master-key', MASTER_KEY)
+      .send({ id: 'alpha', name: 'Again' })
+      .expect(409);
     await http().delete('/api/v1/sessions/gamma').set('authorization', `Bearer ${admin}`).expect(200);
     expect(await prisma.whatsappSession.findUnique({ where: { id: 'gamma' } })).toBeNull();
   });
@@ -82,12 +133,26 @@ describe('session API: tokens, master key, limits and input validation', () => {
       .set('authorization', `Bearer ${tokenA}`)
       .send({ to: 'call-me-maybe', text: 'hi' })
       .expect(400);
-    expect(badNumber.body.details).toEqual([{ field: 'to', errors: [expect.stringContaining('not a valid phone number')] }]);
-    const missing = await http().post('/api/v1/sessions/alpha/messages/text').set('authorization', `Bearer ${tokenA}`).send({ to: '6281100000001' }).expect(400);
+    expect(badNumber.body.details).toEqual([
+      { field: 'to', errors: [expect.stringContaining('not a valid phone number')] },
+    ]);
+    const missing = await http()
+      .post('/api/v1/sessions/alpha/messages/text')
+      .set('authorization', `Bearer ${tokenA}`)
+      .send({ to: '6281100000001' })
+      .expect(400);
     expect(missing.body.details.map((d: { field: string }) => d.field)).toEqual(['text']);
-    const extra = await http().post('/api/v1/sessions/alpha/location').set('authorization', `Bearer ${tokenA}`).send({ to: '6281100000001', latitude: 200, longitude: 0, evil: 1 }).expect(400);
+    const extra = await http()
+      .post('/api/v1/sessions/alpha/location')
+      .set('authorization', `Bearer ${tokenA}`)
+      .send({ to: '6281100000001', latitude: 200, longitude: 0, evil: 1 })
+      .expect(400);
     expect(extra.body.details.map((d: { field: string }) => d.field).sort()).toEqual(['evil', 'latitude']);
-    const noFile = await http().post('/api/v1/sessions/alpha/messages/image').set('authorization', `Bearer ${tokenA}`).send({ to: '6281100000001' }).expect(400);
+    const noFile = await http()
+      .post('/api/v1/sessions/alpha/messages/image')
+      .set('authorization', `Bearer ${tokenA}`)
+      .send({ to: '6281100000001' })
+      .expect(400);
     expect(noFile.body.details[0].field).toBe('file');
     const wrongType = await http()
       .post('/api/v1/sessions/alpha/messages/image')
@@ -96,8 +161,16 @@ describe('session API: tokens, master key, limits and input validation', () => {
       .attach('file', Buffer.from('not an image'), { filename: 'x.txt', contentType: 'text/plain' })
       .expect(400);
     expect(wrongType.body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
-    await http().post('/api/v1/sessions/alpha/messages/gif').set('authorization', `Bearer ${tokenA}`).send({ to: '6281100000001' }).expect(400);
-    await http().post('/api/v1/sessions').set('x-master-key', MASTER_KEY).send({ id: 'Bad Id!', name: '' }).expect(400);
+    await http()
+      .post('/api/v1/sessions/alpha/messages/gif')
+      .set('authorization', `Bearer ${tokenA}`)
+      .send({ to: '6281100000001' })
+      .expect(400);
+    await http()
+      .post('/api/v1/sessions')
+      .set('x-master-key', MASTER_KEY)
+      .send({ id: 'Bad Id!', name: '' })
+      .expect(400);
     expect(await prisma.message.count()).toBe(before);
   });
 

@@ -24,12 +24,19 @@ describe('reconnection by close code (real Baileys against the simulator)', () =
   const statuses: SessionStatusEvent[] = [];
 
   const row = () => prisma.whatsappSession.findUniqueOrThrow({ where: { id: 'rc' } });
-  const device = async () => ({ phoneNumber: PHONE, deviceId: Number(/:(\d+)@/.exec((await row()).jid!)![1]) });
+  const device = async () => ({
+    phoneNumber: PHONE,
+    deviceId: Number(/:(\d+)@/.exec((await row()).jid!)![1]),
+  });
   const closeWith = async (code: DisconnectCode) => {
     statuses.length = 0;
     fixture.simulator.disconnect(await device(), code);
   };
-  const connectedAgain = () => eventually(() => statuses.some((s) => s.status === 'connected') && registry.statusOf('rc') === 'connected', 20_000);
+  const connectedAgain = () =>
+    eventually(
+      () => statuses.some((s) => s.status === 'connected') && registry.statusOf('rc') === 'connected',
+      20_000,
+    );
 
   beforeAll(async () => {
     await fixture.start('wagw_reconnect');
@@ -62,7 +69,12 @@ describe('reconnection by close code (real Baileys against the simulator)', () =
     await eventually(() => statuses.some((s) => s.status === 'disconnected'));
     await new Promise((r) => setTimeout(r, 2500));
     expect(statuses.map((s) => s.status)).toEqual(['disconnected']);
-    expect(await row()).toMatchObject({ status: 'disconnected', shouldConnect: false, lastDisconnectCode: 440, lastDisconnectReason: 'replaced by another client' });
+    expect(await row()).toMatchObject({
+      status: 'disconnected',
+      shouldConnect: false,
+      lastDisconnectCode: 440,
+      lastDisconnectReason: 'replaced by another client',
+    });
     await registry.start('rc');
     await connectedAgain();
   });
@@ -106,7 +118,11 @@ describe('reconnection by close code (real Baileys against the simulator)', () =
     await closeWith(401);
     await eventually(() => statuses.some((s) => s.status === 'logged_out'));
     expect(await prisma.sessionAuthKey.count({ where: { sessionId: 'rc' } })).toBe(0);
-    expect(await row()).toMatchObject({ status: 'logged_out', shouldConnect: false, lastDisconnectCode: 401 });
+    expect(await row()).toMatchObject({
+      status: 'logged_out',
+      shouldConnect: false,
+      lastDisconnectCode: 401,
+    });
     expect(registry.isHeld('rc')).toBe(false);
   });
 });

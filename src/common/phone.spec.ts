@@ -13,9 +13,12 @@ describe('phone numbers', () => {
     expect(toE164(input, country)).toBe(expected);
   });
 
-  it.each(['', 'abc', '12', '+1', 'DROP TABLE', '0812 3456 7890'])('refuses %j without a default country', (input) => {
-    expect(() => toE164(input)).toThrow(InvalidPhoneNumberError);
-  });
+  it.each(['', 'abc', '12', '+1', 'DROP TABLE', '0812 3456 7890'])(
+    'refuses %j without a default country',
+    (input) => {
+      expect(() => toE164(input)).toThrow(InvalidPhoneNumberError);
+    },
+  );
 
   it('makes the user jid', () => {
     expect(phoneToJid('+62 812 3456 7890')).toBe('6281234567890@s.whatsapp.net');

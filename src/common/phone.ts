@@ -15,7 +15,8 @@ export function toE164(input: string, defaultCountry?: string): string {
   const beforeAt = raw.includes('@') ? raw.split('@')[0].split(':')[0] : raw;
   if (!/^[+\d\s().-]{5,32}$/.test(beforeAt)) throw new InvalidPhoneNumberError(raw);
   const digits = beforeAt.replace(/\D/g, '');
-  const international = beforeAt.startsWith('+') || beforeAt.startsWith('00') || !defaultCountry || raw.includes('@');
+  const international =
+    beforeAt.startsWith('+') || beforeAt.startsWith('00') || !defaultCountry || raw.includes('@');
   const parsed = international
     ? parsePhoneNumberFromString(`+${digits.replace(/^00/, '')}`)
     : parsePhoneNumberFromString(digits, defaultCountry as CountryCode);

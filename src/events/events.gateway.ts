@@ -13,7 +13,13 @@ const HEARTBEAT_MS = 30_000;
 
 /** Events only people who may act on sessions receive: a QR lets its viewer link a phone. */
 const OPERATOR_ONLY: ReadonlySet<DomainEventName> = new Set(['session.qr']);
-const FORWARDED: DomainEventName[] = ['session.status', 'session.qr', 'message.stored', 'message.status', 'campaign.progress'];
+const FORWARDED: DomainEventName[] = [
+  'session.status',
+  'session.qr',
+  'message.stored',
+  'message.status',
+  'campaign.progress',
+];
 
 interface Client {
   socket: WebSocket;
@@ -27,7 +33,9 @@ interface Client {
  * is refused with close code 4401. Each client receives only what its role may see.
  */
 @WebSocketGateway({ path: '/ws' })
-export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy {
+export class EventsGateway
+  implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy
+{
   private readonly logger = new Logger(EventsGateway.name);
   private readonly clients = new Map<WebSocket, Client>();
   private readonly unsubscribe: (() => void)[] = [];

@@ -60,7 +60,10 @@ export class MessageQueries {
     sessionId: string,
     filter: MessageFilter,
     page: { limit: number; cursor?: number; offset?: number },
-  ): Promise<{ messages: MessageView[]; pagination: { limit: number; offset: number | null; count: number; nextCursor: string | null } }> {
+  ): Promise<{
+    messages: MessageView[];
+    pagination: { limit: number; offset: number | null; count: number; nextCursor: string | null };
+  }> {
     const where: Prisma.MessageWhereInput = {
       sessionId,
       ...(filter.chatJid ? { chatJid: filter.chatJid } : {}),

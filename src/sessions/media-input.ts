@@ -32,13 +32,19 @@ export function checkMediaType(kind: OutboundMediaKind, mimetype: string): void 
 export async function fetchMedia(url: string, maxBytes: number, timeoutMs = 15_000): Promise<MediaInput> {
   let response: Awaited<ReturnType<typeof request>>;
   try {
-    response = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs});
+    response = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   } catch {
-    throw new BadRequestException({ message: 'The media URL could not be fetched', code: 'MEDIA_FETCH_FAILED' });
+    throw new BadRequestException({
+      message: 'The media URL could not be fetched',
+      code: 'MEDIA_FETCH_FAILED',
+    });
   }
   if (response.statusCode >= 400) {
     await response.body.dump();
-    throw new BadRequestException({ message: `The media URL answered ${response.statusCode}`, code: 'MEDIA_FETCH_FAILED' });
+    throw new BadRequestException({
+      message: `The media URL answered ${response.statusCode}`,
+      code: 'MEDIA_FETCH_FAILED',
+    });
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -46,11 +52,16 @@ export async function fetchMedia(url: string, maxBytes: number, timeoutMs = 15_0
     size += (chunk as Buffer).length;
     if (size > maxBytes) {
       await response.body.dump().catch(() => undefined);
-      throw new PayloadTooLargeException({ message: `Media is larger than ${maxBytes} bytes`, code: 'MEDIA_TOO_LARGE' });
+      throw new PayloadTooLargeException({
+        message: `Media is larger than ${maxBytes} bytes`,
+        code: 'MEDIA_TOO_LARGE',
+      });
     }
     chunks.push(chunk as Buffer);
   }
-  const type = String(response.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim();
+  const type = String(response.headers['content-type'] ?? 'application/octet-stream')
+    .split(';')[0]
+    .trim();
   const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || null;
   return { data: Buffer.concat(chunks), mimetype: type, fileName: name };
 }

@@ -55,13 +55,24 @@ export class MessageSender {
 
   sendLocation(sessionId: string, dto: SendLocationDto): Promise<SentMessage> {
     return this.send(sessionId, dto, {
-      location: { degreesLatitude: dto.latitude, degreesLongitude: dto.longitude, name: dto.name, address: dto.address },
+      location: {
+        degreesLatitude: dto.latitude,
+        degreesLongitude: dto.longitude,
+        name: dto.name,
+        address: dto.address,
+      },
     });
   }
 
   sendContact(sessionId: string, dto: SendContactDto): Promise<SentMessage> {
     const phone = this.jidOf(dto.contactPhone, 'contactPhone').split('@')[0];
-    const vcard = ['BEGIN:VCARD', 'VERSION:3.0', `FN:${dto.contactName}`, `TEL;type=CELL;waid=${phone}:+${phone}`, 'END:VCARD'].join('\n');
+    const vcard = [
+      'BEGIN:VCARD',
+      'VERSION:3.0',
+      `FN:${dto.contactName}`,
+      `TEL;type=CELL;waid=${phone}:+${phone}`,
+      'END:VCARD',
+    ].join('\n');
     return this.send(sessionId, dto, { contacts: { displayName: dto.contactName, contacts: [{ vcard }] } });
   }
 
@@ -70,7 +81,12 @@ export class MessageSender {
     return this.send(sessionId, { to: dto.to }, { react: { text: dto.emoji, key: target.key } });
   }
 
-  async sendMedia(sessionId: string, kind: OutboundMediaKind, dto: SendMediaDto, upload?: Express.Multer.File): Promise<SentMessage> {
+  async sendMedia(
+    sessionId: string,
+    kind: OutboundMediaKind,
+    dto: SendMediaDto,
+    upload?: Express.Multer.File,
+  ): Promise<SentMessage> {
     const input = await this.mediaInput(dto, upload);
     const mimetype = dto.mimetype ?? input.mimetype;
     checkMediaType(kind, mimetype);
@@ -93,7 +109,8 @@ export class MessageSender {
   }
 
   private async mediaInput(dto: SendMediaDto, upload?: Express.Multer.File): Promise<MediaInput> {
-    if (upload) return { data: upload.buffer, mimetype: upload.mimetype, fileName: upload.originalname || null };
+    if (upload)
+      return { data: upload.buffer, mimetype: upload.mimetype, fileName: upload.originalname || null };
     if (dto.url) return fetchMedia(dto.url, this.config.MEDIA_MAX_BYTES);
     throw new BadRequestException({
       message: 'Validation failed',
@@ -111,7 +128,8 @@ export class MessageSender {
   ): Promise<SentMessage> {
     const jid = this.jidOf(recipient.to);
     const options: MiscMessageGenerationOptions = {};
-    if (recipient.quotedMessageId) options.quoted = await this.storedMessage(sessionId, recipient.quotedMessageId, 'quotedMessageId');
+    if (recipient.quotedMessageId)
+      options.quoted = await this.storedMessage(sessionId, recipient.quotedMessageId, 'quotedMessageId');
     this.requireConnected(sessionId);
     const saved = media ? await this.keepCopy(sessionId, media, mimetype ?? media.mimetype) : undefined;
     let sent: WAMessage;
@@ -121,22 +139,37 @@ export class MessageSender {
       if (error instanceof SessionNotConnectedError) this.requireConnected(sessionId);
       throw error;
     }
-    return { messageId: sent.key.id!, to: jid, status: 'pending', timestamp: String(sent.messageTimestamp ?? '') };
+    return {
+      messageId: sent.key.id!,
+      to: jid,
+      status: 'pending',
+      timestamp: String(sent.messageTimestamp ?? ''),
+    };
   }
 
   /** 409 unless this process holds the session and it is connected. */
   requireConnected(sessionId: string): void {
     if (this.registry.statusOf(sessionId) !== 'connected') {
-      throw new ConflictException({ message: `Session ${sessionId} is not connected`, code: 'SESSION_NOT_CONNECTED' });
+      throw new ConflictException({
+        message: `Session ${sessionId} is not connected`,
+        code: 'SESSION_NOT_CONNECTED',
+      });
     }
   }
 
   /** A stored message of this session as Baileys wants it for quoting or reacting. */
   private async storedMessage(sessionId: string, waMessageId: string, field: string): Promise<WAMessage> {
-    const row = await this.prisma.message.findFirst({ where: { sessionId, waMessageId }, select: { raw: true } });
+    const row = await this.prisma.message.findFirst({
+      where: { sessionId, waMessageId },
+      select: { raw: true },
+    });
     const message = decodeRawMessage(row?.raw);
     if (!message) {
-      throw new NotFoundException({ message: `No stored message ${waMessageId} in this session`, code: 'MESSAGE_NOT_FOUND', details: [{ field, errors: ['unknown message id'] }] });
+      throw new NotFoundException({
+        message: `No stored message ${waMessageId} in this session`,
+        code: 'MESSAGE_NOT_FOUND',
+        details: [{ field, errors: ['unknown message id'] }],
+      });
     }
     return message;
   }

@@ -65,7 +65,9 @@ export class SessionMessagesController {
   @ResponseMessage('Message sent')
   @ApiParam({ name: 'kind', enum: MEDIA_KINDS })
   @ApiConsumes('multipart/form-data', 'application/json')
-  @ApiOperation({ summary: 'Send an image, video, audio, document or sticker: multipart field `file`, or JSON with `url`' })
+  @ApiOperation({
+    summary: 'Send an image, video, audio, document or sticker: multipart field `file`, or JSON with `url`',
+  })
   @UseInterceptors(FileInterceptor('file'))
   async sendMedia(
     @Param('id') id: string,
@@ -125,10 +127,16 @@ export class SessionMessagesController {
   @SessionToken()
   @Roles(...ANY_ROLE)
   @ResponseMessage('Messages retrieved successfully')
-  @ApiOperation({ summary: 'Stored messages, newest first: filters, keyset `cursor`, or the seed’s limit/offset' })
+  @ApiOperation({
+    summary: 'Stored messages, newest first: filters, keyset `cursor`, or the seed’s limit/offset',
+  })
   async list(@Param('id') id: string, @Query() query: ListMessagesQuery) {
     await this.sessions.row(id);
-    const chatJid = query.chat ? (query.chat.includes('@') ? query.chat : this.sender.jidOf(query.chat, 'chat')) : undefined;
+    const chatJid = query.chat
+      ? query.chat.includes('@')
+        ? query.chat
+        : this.sender.jidOf(query.chat, 'chat')
+      : undefined;
     const cursor = query.cursor && /^\d+$/.test(query.cursor) ? Number(query.cursor) : undefined;
     return this.queries.list(
       id,
@@ -146,11 +154,23 @@ export class SessionMessagesController {
     const message = await this.queries.findWithMedia(id, messageId);
     const root = resolve(this.config.MEDIA_PATH);
     const file = message?.mediaPath ? resolve(root, message.mediaPath) : null;
-    if (!file || !file.startsWith(root + sep)) throw new NotFoundException({ message: 'No media for this message', code: 'MEDIA_NOT_FOUND' });
+    if (!file || !file.startsWith(root + sep))
+      throw new NotFoundException({ message: 'No media for this message', code: 'MEDIA_NOT_FOUND' });
     res.type(message!.mediaMime ?? 'application/octet-stream');
     if (message!.fileName) res.attachment(message!.fileName);
     const stream = createReadStream(file);
-    stream.on('error', () => (res.headersSent ? res.end() : res.status(404).json({ success: false, message: 'Media file is missing', code: 'MEDIA_NOT_FOUND', timestamp: new Date().toISOString() })));
+    stream.on('error', () =>
+      res.headersSent
+        ? res.end()
+        : res
+            .status(404)
+            .json({
+              success: false,
+              message: 'Media file is missing',
+              code: 'MEDIA_NOT_FOUND',
+              timestamp: new Date().toISOString(),
+            }),
+    );
     stream.pipe(res);
   }
 }

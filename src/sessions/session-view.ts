@@ -21,8 +21,12 @@ export interface SessionView {
   updatedAt: Date;
 }
 
-export function toSessionView(row: WhatsappSession, live: { status: string | null; qr: string | null }): SessionView {
-  const leaseValid = row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > new Date();
+export function toSessionView(
+  row: WhatsappSession,
+  live: { status: string | null; qr: string | null },
+): SessionView {
+  const leaseValid =
+    row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > new Date();
   return {
     id: row.id,
     name: row.name,

@@ -21,7 +21,9 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @MasterKey()
   @ResponseMessage('Session created successfully')
-  @ApiOperation({ summary: 'Create a session and its first API token (shown once); it starts connecting and shows a QR' })
+  @ApiOperation({
+    summary: 'Create a session and its first API token (shown once); it starts connecting and shows a QR',
+  })
   create(@Body() dto: CreateSessionDto, @RequestActor() actor: Actor) {
     return this.sessions.create(dto, actor);
   }
@@ -81,7 +83,9 @@ export class SessionsController {
   @Get(':id/qr')
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('QR code retrieved successfully')
-  @ApiOperation({ summary: 'The current QR: `qrCode` as a PNG data URL and `qr` as the raw string (404 when none)' })
+  @ApiOperation({
+    summary: 'The current QR: `qrCode` as a PNG data URL and `qr` as the raw string (404 when none)',
+  })
   qr(@Param('id') id: string) {
     return this.sessions.qr(id);
   }
@@ -129,7 +133,11 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Token rotated: copy the new one now, it is not shown again')
   @ApiOperation({ summary: 'Revoke a token and issue a new one with the same name' })
-  async rotateToken(@Param('id') id: string, @Param('tokenId') tokenId: string, @RequestActor() actor: Actor) {
+  async rotateToken(
+    @Param('id') id: string,
+    @Param('tokenId') tokenId: string,
+    @RequestActor() actor: Actor,
+  ) {
     await this.sessions.row(id);
     const issued = await this.tokens.rotate(id, this.tokenIdOf(tokenId));
     await this.sessions.recordTokenActivity('session.token_rotated', id, issued.record.id, actor);
@@ -140,7 +148,11 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Token revoked')
   @ApiOperation({ summary: 'Revoke a token; it stops working at once' })
-  async revokeToken(@Param('id') id: string, @Param('tokenId') tokenId: string, @RequestActor() actor: Actor) {
+  async revokeToken(
+    @Param('id') id: string,
+    @Param('tokenId') tokenId: string,
+    @RequestActor() actor: Actor,
+  ) {
     await this.sessions.row(id);
     await this.tokens.revoke(id, this.tokenIdOf(tokenId));
     await this.sessions.recordTokenActivity('session.token_revoked', id, this.tokenIdOf(tokenId), actor);

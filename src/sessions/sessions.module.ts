@@ -12,7 +12,10 @@ import { SessionsService } from './sessions.service';
     // Uploads are held in memory up to MEDIA_MAX_BYTES (then 413), one file per request.
     MulterModule.registerAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ storage: memoryStorage(), limits: { fileSize: config.MEDIA_MAX_BYTES, files: 1 } }),
+      useFactory: (config: AppConfig) => ({
+        storage: memoryStorage(),
+        limits: { fileSize: config.MEDIA_MAX_BYTES, files: 1 },
+      }),
     }),
   ],
   controllers: [SessionsController, SessionMessagesController],

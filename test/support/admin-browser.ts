@@ -7,7 +7,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import { SandboxRuntime } from '../../src/sandbox/mode/sandbox-runtime';
-import { silenceLibsignalConsole } from '../../src/sandbox/testing/baileys-test-client';
+import { silenceLibsignalConsole } from './baileys-test-client';
 import { baseUrl } from './gateway-fixture';
 import { testConfig } from './test-app';
 import { createTestDatabase, type TestDatabase } from './test-database';

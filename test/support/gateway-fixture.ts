@@ -7,7 +7,7 @@ import type { AppConfig } from '../../src/config/app-config';
 import type { BaileysSocketOverrides } from '../../src/whatsapp/socket-overrides';
 import { disableSandboxBaileys, enableSandboxBaileys } from '../../src/sandbox/baileys-sandbox-switch';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator/whatsapp-simulator';
-import { silenceLibsignalConsole } from '../../src/sandbox/testing/baileys-test-client';
+import { silenceLibsignalConsole } from './baileys-test-client';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testConfig } from './test-app';
 

@@ -38,7 +38,8 @@ export class SandboxDemo implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     this.logger.warn('SANDBOX MODE: WhatsApp is simulated in-process; nothing reaches the real WhatsApp.');
-    for (const c of DEMO_CONTACTS) this.sandbox.createContact(c.phoneNumber, c.pushName, 'autoReply' in c ? c.autoReply : undefined);
+    for (const c of DEMO_CONTACTS)
+      this.sandbox.createContact(c.phoneNumber, c.pushName, 'autoReply' in c ? c.autoReply : undefined);
     this.off.push(
       this.events.on('session.qr', ({ sessionId, qr }) => {
         // One scan at a time: a QR that rotates while a pairing completes must not link twice.
@@ -58,7 +59,10 @@ export class SandboxDemo implements OnApplicationBootstrap, OnModuleDestroy {
     );
     const existing = await this.prisma.whatsappSession.findUnique({ where: { id: DEMO_SESSION_ID } });
     if (!existing) {
-      await this.sessions.create({ id: DEMO_SESSION_ID, name: 'Demo (sandbox)' }, { principal: null, ip: null, userAgent: null });
+      await this.sessions.create(
+        { id: DEMO_SESSION_ID, name: 'Demo (sandbox)' },
+        { principal: null, ip: null, userAgent: null },
+      );
     } else if (!existing.shouldConnect) {
       await this.sessions.connect(DEMO_SESSION_ID, null);
     }
@@ -70,7 +74,9 @@ export class SandboxDemo implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async greet(): Promise<void> {
     for (const c of DEMO_CONTACTS) {
-      await this.sandbox.contactSends(c.phoneNumber, DEMO_SESSION_ID, GREETINGS[c.phoneNumber]).catch(() => undefined);
+      await this.sandbox
+        .contactSends(c.phoneNumber, DEMO_SESSION_ID, GREETINGS[c.phoneNumber])
+        .catch(() => undefined);
     }
   }
 }

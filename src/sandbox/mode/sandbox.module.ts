@@ -19,12 +19,19 @@ export class SandboxModule implements OnModuleInit {
       module: SandboxModule,
       imports: [SessionsModule],
       controllers: [SandboxController],
-      providers: [{ provide: SandboxRuntime, useValue: runtime }, SandboxService, ...(options.demo ? [SandboxDemo] : [])],
+      providers: [
+        { provide: SandboxRuntime, useValue: runtime },
+        SandboxService,
+        ...(options.demo ? [SandboxDemo] : []),
+      ],
       exports: [SandboxService],
     };
   }
 
   onModuleInit(): void {
-    this.health.register('sandbox', () => ({ enabled: true, simulator: this.runtime.socketConfig.waWebSocketUrl }));
+    this.health.register('sandbox', () => ({
+      enabled: true,
+      simulator: this.runtime.socketConfig.waWebSocketUrl,
+    }));
   }
 }

@@ -33,10 +33,18 @@ export class SandboxService {
 
   createContact(phoneNumber: string, pushName?: string, autoReplyText?: string): SandboxContact {
     const autoReply: AutoReply | undefined =
-      autoReplyText === undefined ? undefined : autoReplyText === 'echo' ? { kind: 'echo' } : { kind: 'fixed', text: autoReplyText };
+      autoReplyText === undefined
+        ? undefined
+        : autoReplyText === 'echo'
+          ? { kind: 'echo' }
+          : { kind: 'fixed', text: autoReplyText };
     if (this.simulator.hasUser(phoneNumber)) this.simulator.setAutoReply(phoneNumber, autoReply);
     else this.simulator.createContact(phoneNumber, { pushName, autoReply });
-    const contact = { phoneNumber, pushName: this.simulator.user(phoneNumber).pushName, autoReply: autoReplyText ?? null };
+    const contact = {
+      phoneNumber,
+      pushName: this.simulator.user(phoneNumber).pushName,
+      autoReply: autoReplyText ?? null,
+    };
     this.contacts.set(phoneNumber, contact);
     return contact;
   }
@@ -73,20 +81,28 @@ export class SandboxService {
   async disconnect(sessionId: string, code: DisconnectCode): Promise<void> {
     const session = await this.linkedSession(sessionId);
     const deviceId = Number(/:(\d+)@/.exec(session.jid ?? '')?.[1] ?? NaN);
-    if (!Number.isInteger(deviceId)) throw new BadRequestException({ message: 'The session has no linked device', code: 'NOT_LINKED' });
+    if (!Number.isInteger(deviceId))
+      throw new BadRequestException({ message: 'The session has no linked device', code: 'NOT_LINKED' });
     this.simulator.disconnect({ phoneNumber: session.phoneNumber!, deviceId }, code);
   }
 
   private requireContact(phoneNumber: string): void {
     if (!this.simulator.hasUser(phoneNumber)) {
-      throw new NotFoundException({ message: `No simulated contact ${phoneNumber}`, code: 'CONTACT_NOT_FOUND' });
+      throw new NotFoundException({
+        message: `No simulated contact ${phoneNumber}`,
+        code: 'CONTACT_NOT_FOUND',
+      });
     }
   }
 
   private async linkedSession(sessionId: string) {
     const session = await this.prisma.whatsappSession.findUnique({ where: { id: sessionId } });
     if (!session) throw new NotFoundException({ message: 'Session not found', code: 'SESSION_NOT_FOUND' });
-    if (!session.phoneNumber) throw new BadRequestException({ message: 'The session was never linked to a phone', code: 'NOT_LINKED' });
+    if (!session.phoneNumber)
+      throw new BadRequestException({
+        message: 'The session was never linked to a phone',
+        code: 'NOT_LINKED',
+      });
     return session;
   }
 }

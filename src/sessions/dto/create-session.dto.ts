@@ -5,7 +5,10 @@ import { WEBHOOK_EVENTS, type WebhookEventName } from '../../webhooks/webhook-ev
 export const SESSION_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
 export class CreateSessionDto {
-  @ApiPropertyOptional({ example: 'sales', description: 'Slug: lowercase letters, digits, - and _ (made from the name when omitted)' })
+  @ApiPropertyOptional({
+    example: 'sales',
+    description: 'Slug: lowercase letters, digits, - and _ (made from the name when omitted)',
+  })
   @IsOptional()
   @Matches(SESSION_ID_PATTERN, { message: 'id must be 1-64 lowercase letters, digits, - or _' })
   id?: string;
@@ -15,12 +18,19 @@ export class CreateSessionDto {
   @Length(1, 120)
   name: string;
 
-  @ApiPropertyOptional({ example: 'https://example.com/hooks/whatsapp', description: 'Overrides the global webhook URL' })
+  @ApiPropertyOptional({
+    example: 'https://example.com/hooks/whatsapp',
+    description: 'Overrides the global webhook URL',
+  })
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   webhookUrl?: string;
 
-  @ApiPropertyOptional({ enum: WEBHOOK_EVENTS, isArray: true, description: 'Events sent to webhookUrl (all when empty)' })
+  @ApiPropertyOptional({
+    enum: WEBHOOK_EVENTS,
+    isArray: true,
+    description: 'Events sent to webhookUrl (all when empty)',
+  })
   @IsOptional()
   @IsArray()
   @ArrayUnique()
@@ -29,7 +39,10 @@ export class CreateSessionDto {
 }
 
 export class UpdateSessionWebhookDto {
-  @ApiPropertyOptional({ nullable: true, description: 'null removes the override (the global webhook applies)' })
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'null removes the override (the global webhook applies)',
+  })
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   webhookUrl?: string | null;

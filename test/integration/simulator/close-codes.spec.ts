@@ -1,7 +1,7 @@
 import * as B from '@whiskeysockets/baileys';
-import { BaileysTestClient } from '../testing/baileys-test-client';
-import { SimulatorFixture } from '../testing/simulator-fixture';
-import type { DisconnectCode } from './whatsapp-simulator';
+import { BaileysTestClient } from '../../support/baileys-test-client';
+import { SimulatorFixture } from '../../support/simulator-fixture';
+import type { DisconnectCode } from '../../../src/sandbox/simulator/whatsapp-simulator';
 
 const { DisconnectReason } = B;
 

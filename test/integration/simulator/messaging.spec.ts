@@ -1,8 +1,8 @@
 import * as B from '@whiskeysockets/baileys';
-import type { BaileysTestClient } from '../testing/baileys-test-client';
-import { SimulatorFixture } from '../testing/simulator-fixture';
-import { messageText } from './message-log';
-import type { ReceiptInfo } from './types';
+import type { BaileysTestClient } from '../../support/baileys-test-client';
+import { SimulatorFixture } from '../../support/simulator-fixture';
+import { messageText } from '../../../src/sandbox/simulator/message-log';
+import type { ReceiptInfo } from '../../../src/sandbox/simulator/types';
 
 const ACCOUNT = '15550200001';
 const ALICE = '15550200002';

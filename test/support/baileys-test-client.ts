@@ -1,6 +1,6 @@
 import * as B from '@whiskeysockets/baileys';
 import { pino } from 'pino';
-import type { SandboxSocketConfig } from '../simulator/whatsapp-simulator';
+import type { SandboxSocketConfig } from '../../src/sandbox/simulator/whatsapp-simulator';
 import { memoryAuthState } from './memory-auth-state';
 
 export type WASocket = ReturnType<typeof B.makeWASocket>;

@@ -1,6 +1,6 @@
-import { disableSandboxBaileys, enableSandboxBaileys } from '../baileys-sandbox-switch';
-import { WhatsAppSimulator } from '../simulator/whatsapp-simulator';
-import type { SimulatorOptions } from '../simulator/types';
+import { disableSandboxBaileys, enableSandboxBaileys } from '../../src/sandbox/baileys-sandbox-switch';
+import { WhatsAppSimulator } from '../../src/sandbox/simulator/whatsapp-simulator';
+import type { SimulatorOptions } from '../../src/sandbox/simulator/types';
 import { BaileysTestClient, silenceLibsignalConsole, type TestSocketTimings } from './baileys-test-client';
 
 /**

@@ -2,10 +2,10 @@ import { cpSync, mkdtempSync, appendFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mariadb';
-import { newTestDatabaseUrl } from '../../test/support/test-database';
-import { poolConfigFromUrl } from './database-url';
-import { checksumOf, dropDatabase, migrate, MigrationError, readMigrations } from './migrator';
-import { MIGRATIONS_DIR } from './paths';
+import { newTestDatabaseUrl } from '../support/test-database';
+import { poolConfigFromUrl } from '../../src/prisma/database-url';
+import { checksumOf, dropDatabase, migrate, MigrationError, readMigrations } from '../../src/prisma/migrator';
+import { MIGRATIONS_DIR } from '../../src/prisma/paths';
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
   const conn = await createConnection(poolConfigFromUrl(url));

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as B from '@whiskeysockets/baileys';
-import { BaileysTestClient } from '../testing/baileys-test-client';
-import { SimulatorFixture } from '../testing/simulator-fixture';
-import type { DeviceInfo } from './types';
+import { BaileysTestClient } from '../../support/baileys-test-client';
+import { SimulatorFixture } from '../../support/simulator-fixture';
+import type { DeviceInfo } from '../../../src/sandbox/simulator/types';
 
 describe('QR pairing, 515 restart and login (raw Baileys)', () => {
   const fixture = new SimulatorFixture({ qrRefCount: 2 });

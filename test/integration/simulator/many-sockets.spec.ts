@@ -1,5 +1,5 @@
-import type { BaileysTestClient } from '../testing/baileys-test-client';
-import { SimulatorFixture } from '../testing/simulator-fixture';
+import type { BaileysTestClient } from '../../support/baileys-test-client';
+import { SimulatorFixture } from '../../support/simulator-fixture';
 
 const SOCKETS = 50;
 const CONTACT = '15550600000';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import * as B from '@whiskeysockets/baileys';
-import type { BaileysTestClient } from '../testing/baileys-test-client';
-import { SimulatorFixture } from '../testing/simulator-fixture';
-import type { MediaKind } from './types';
+import type { BaileysTestClient } from '../../support/baileys-test-client';
+import { SimulatorFixture } from '../../support/simulator-fixture';
+import type { MediaKind } from '../../../src/sandbox/simulator/types';
 
 const ACCOUNT = '15550300001';
 const CAROL = '15550300002';
