@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from '../src/app.module';
+import { SYSTEM_ACTOR } from '../src/auth/actor';
 import { configureApp } from '../src/app.setup';
 import { DomainEvents } from '../src/common/domain-events';
 import { loadConfig } from '../src/config/load-config';
@@ -177,9 +178,10 @@ async function main(): Promise<void> {
 
     // Inbound runs with as many sessions connected as the baseline has sockets (50): the others are
     // disconnected (saved as not wanted), and the app restarted with only these.
-    const actor = { principal: null, ip: null, userAgent: null };
     const inboundIds = ids.slice(0, RAW_SOCKETS);
-    for (const id of ids.slice(RAW_SOCKETS)) await app.get(SessionsService).disconnect(id, actor);
+    const service = app.get(SessionsService);
+    for (const id of ids.slice(RAW_SOCKETS))
+      await service.disconnect(await service.require(id), SYSTEM_ACTOR);
     await app.close();
     app = await startGateway(databaseUrl, socket);
     await connectedCount(app, inboundIds.length, undefined, true);

@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
 import { ActivityService } from '../src/activity/activity.service';
+import { audited, SYSTEM_ACTOR } from '../src/auth/actor';
 import { PrismaService } from '../src/prisma/prisma.service';
 import {
   authTestConfig,
@@ -45,8 +46,11 @@ describe('activity log: writing, listing, CSV export', () => {
 
   it('record() drops credential-like keys and values from metadata, and labels each kind of actor', async () => {
     await activity.record({
+      ...audited({
+        ...SYSTEM_ACTOR,
+        principal: { kind: 'session-token', sessionId: 's1', tokenId: 7, prefix: 'wag_AbCdEfGh' },
+      }),
       action: 'test.sanitised',
-      principal: { kind: 'session-token', sessionId: 's1', tokenId: 7, prefix: 'wag_AbCdEfGh' },
       targetType: 'session',
       targetId: 's1',
       metadata: {
@@ -62,7 +66,10 @@ describe('activity log: writing, listing, CSV export', () => {
         name: 'crm',
       },
     });
-    await activity.record({ action: 'test.master', principal: { kind: 'master-key' } });
+    await activity.record({
+      ...audited({ ...SYSTEM_ACTOR, principal: { kind: 'master-key' } }),
+      action: 'test.master',
+    });
     await activity.record({ action: 'test.system' });
     const rows = await prisma.activityLog.findMany({
       where: { action: { startsWith: 'test.' } },

@@ -1,5 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Database } from '../src/prisma/database';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { WhatsappIngest } from '../src/whatsapp/whatsapp-ingest';
 import { eventually, GatewayFixture, linkSession } from './support/gateway-fixture';
@@ -92,8 +93,9 @@ describe('message capture through a database outage (real MariaDB behind a cutta
       accept(sessionId, messages, ...rest);
     };
     let unreachable = 0;
-    const isReachable = prisma.isReachable.bind(prisma);
-    prisma.isReachable = async (timeoutMs) => (await isReachable(timeoutMs)) || (unreachable++, false);
+    const database = app.get(Database);
+    const isReachable = database.isReachable.bind(database);
+    database.isReachable = async (timeoutMs) => (await isReachable(timeoutMs)) || (unreachable++, false);
     link.cut();
     const ids: string[] = [];
     for (const text of ['during outage 1', 'during outage 2', 'during outage 3'])

@@ -72,10 +72,10 @@ describe('first admin without ADMIN_EMAIL/ADMIN_PASSWORD', () => {
   });
 });
 
-describe('npm run db:seed (src/prisma/seed.cli.ts)', () => {
+describe('npm run db:seed (src/cli/seed.ts)', () => {
   const root = join(__dirname, '..');
   const seed = (databaseUrl: string, extra: Record<string, string> = {}) =>
-    spawnSync(process.execPath, ['-r', '@swc-node/register', join(root, 'src', 'prisma', 'seed.cli.ts')], {
+    spawnSync(process.execPath, ['-r', '@swc-node/register', join(root, 'src', 'cli', 'seed.ts')], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',

@@ -1,6 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CaptureConnection } from '../src/messages/capture-connection';
 import { MessageCapture, type MessageToStore } from '../src/messages/message-capture.service';
+import { Database } from '../src/prisma/database';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { GatewayFixture } from './support/gateway-fixture';
 
@@ -100,7 +101,7 @@ describe('message capture: pipelined batches for new messages, the checked path 
     });
     // The refusal is expected, not a failure: the batch is not retried row by row (which first asks
     // whether the database is reachable).
-    const probe = jest.spyOn(prisma, 'isReachable');
+    const probe = jest.spyOn(app.get(Database), 'isReachable');
     const results = await Promise.all([
       capture.store(inbound('before-it')),
       capture.store(earlier),

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Prisma } from '../src/generated/prisma/client';
 import { PrismaService } from '../src/prisma/prisma.service';
-import type { OutboxEvent } from '../src/webhooks/webhook-events';
-import { OutboxClaims } from '../src/webhooks/outbox-claims';
-import { OutboxResults } from '../src/webhooks/outbox-results';
+import type { OutboxEvent } from '../src/outbox/event-names';
+import { OutboxClaims } from '../src/outbox/outbox-claims';
+import { OutboxResults } from '../src/outbox/outbox-results';
+import { OutboxWriter } from '../src/outbox/outbox-writer';
 import { WebhookDispatcher } from '../src/webhooks/webhook-dispatcher';
 import { WebhookHttp } from '../src/webhooks/webhook-http';
-import { WebhookOutbox } from '../src/webhooks/webhook-outbox.service';
 import { WebhookRetention } from '../src/webhooks/webhook-retention';
 import { eventually } from './support/gateway-fixture';
 import { startTestApp, testConfig } from './support/test-app';
@@ -53,7 +53,7 @@ describe('webhook dispatcher: retries, dead letters, ordering, two dispatchers',
         },
       };
     });
-    const outbox = target.get(WebhookOutbox);
+    const outbox = target.get(OutboxWriter);
     await target.get(PrismaService).$transaction((tx) => outbox.write(tx, events));
     target.get(WebhookDispatcher).wake();
     const rows = await prisma.webhookOutbox.findMany({
@@ -191,7 +191,7 @@ describe('webhook dispatcher: retries, dead letters, ordering, two dispatchers',
         messageId: `L${i}`,
       },
     }));
-    await prisma.$transaction((tx) => app.get(WebhookOutbox).write(tx, events));
+    await prisma.$transaction((tx) => app.get(OutboxWriter).write(tx, events));
     const claimedAt = Date.now();
     const lanes = await new OutboxClaims(prisma).claim(100, 50, 1_500);
     paused.mockRestore();

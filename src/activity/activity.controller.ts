@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
 import { Roles } from '../auth/decorators';
 import { ActivityLogQueries, type ActivityPage, type ActivityView } from './activity-log.queries';
-import { csvSafe } from './csv-cell';
+import { csvSafe } from '../common/csv-cell';
 import { ActivityFilterDto, ActivityQueryDto } from './dto/activity-query.dto';
 
 const CSV_COLUMNS = [

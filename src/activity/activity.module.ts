@@ -1,10 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ActivityController } from './activity.controller';
 import { ActivityLogQueries } from './activity-log.queries';
 import { ActivityService } from './activity.service';
 
-/** The audit log: every module records into it through ActivityService, so it is global. */
-@Global()
+/** The audit log: written by every module through ActivityService, read by admins. */
 @Module({
   controllers: [ActivityController],
   providers: [ActivityService, ActivityLogQueries],

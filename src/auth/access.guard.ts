@@ -1,13 +1,7 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  ForbiddenException,
-  Injectable,
-  NotFoundException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Response } from 'express';
+import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { safeEqual } from '../crypto/secret-box';
 import { ALLOW_PENDING_PASSWORD_CHANGE, requirementsOf, type AuthRequirement } from './auth-requirements';
@@ -45,7 +39,8 @@ export class AccessGuard implements CanActivate {
     const res = context.switchToHttp().getResponse<Response>();
     const { principals, presented } = await this.identify(req, res);
     if (principals.length === 0) {
-      throw new UnauthorizedException(
+      throw new DomainError(
+        'UNAUTHORIZED',
         presented ? 'Invalid or expired credentials' : 'Authentication required',
       );
     }
@@ -54,14 +49,11 @@ export class AccessGuard implements CanActivate {
     const allowed = verdicts.find((v) => v.verdict === 'allowed')?.principal;
     if (!allowed) {
       if (verdicts.some((v) => v.verdict === 'other-session'))
-        throw new NotFoundException('Session not found');
-      throw new ForbiddenException('These credentials may not call this route');
+        throw new DomainError('NOT_FOUND', 'Session not found');
+      throw new DomainError('FORBIDDEN', 'These credentials may not call this route');
     }
     if (allowed.kind === 'user' && allowed.mustChangePassword && !this.allowsPendingChange(context)) {
-      throw new ForbiddenException({
-        message: 'Change your password before doing anything else',
-        code: 'PASSWORD_CHANGE_REQUIRED',
-      });
+      throw new DomainError('PASSWORD_CHANGE_REQUIRED', 'Change your password before doing anything else');
     }
     req.principal = allowed;
     return true;

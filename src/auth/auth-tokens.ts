@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config';
 import type { Prisma, User } from '../generated/prisma/client';
-import { mapUser, type UserView } from '../users/user-view';
+import { mapUser, type UserView } from './user-view';
 import { API_AUDIENCE } from './jwt-settings';
 import { userPrincipal, type UserPrincipal } from './principal';
 import { RefreshTokensService, type IssuedRefreshToken } from './refresh-tokens.service';

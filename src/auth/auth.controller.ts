@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -7,10 +7,9 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
-import { requestContext } from '../activity/request-context';
 import { ResponseMessage } from '../common/response.decorators';
-import type { UserView } from '../users/user-view';
+import type { UserView } from './user-view';
+import { RequestActor, type Actor } from './actor';
 import type { AuthTokens } from './auth-tokens';
 import { AuthService } from './auth.service';
 import { AllowPendingPasswordChange, ANY_ROLE, CurrentUser, Public, Roles } from './decorators';
@@ -43,8 +42,8 @@ export class AuthController {
   @ApiOkResponse({ description: '`data.accessToken`, `data.refreshToken`, `data.user`' })
   @ApiUnauthorizedResponse({ description: 'Invalid email or password (or the account is locked)' })
   @tooMany
-  login(@Body() dto: LoginDto, @Req() req: Request): Promise<AuthTokens> {
-    return this.auth.login(dto.email, dto.password, requestContext(req));
+  login(@Body() dto: LoginDto, @RequestActor() actor: Actor): Promise<AuthTokens> {
+    return this.auth.login(dto.email, dto.password, actor);
   }
 
   @Post('dashboard-login')
@@ -60,8 +59,8 @@ export class AuthController {
   @ApiOkResponse({ description: 'The same answer as a login' })
   @ApiNotFoundResponse({ description: 'ADMIN_DASHBOARD_PASSWORD is not set' })
   @tooMany
-  dashboardLogin(@Body() dto: DashboardLoginDto, @Req() req: Request): Promise<AuthTokens> {
-    return this.auth.dashboardLogin(dto.password, requestContext(req));
+  dashboardLogin(@Body() dto: DashboardLoginDto, @RequestActor() actor: Actor): Promise<AuthTokens> {
+    return this.auth.dashboardLogin(dto.password, actor);
   }
 
   @Post('refresh')
@@ -74,8 +73,8 @@ export class AuthController {
   })
   @ApiOkResponse({ description: 'The same answer as a login' })
   @ApiUnauthorizedResponse({ description: 'Unknown, expired, used or revoked refresh token' })
-  refresh(@Body() dto: RefreshDto, @Req() req: Request): Promise<AuthTokens> {
-    return this.auth.refresh(dto.refreshToken, requestContext(req));
+  refresh(@Body() dto: RefreshDto, @RequestActor() actor: Actor): Promise<AuthTokens> {
+    return this.auth.refresh(dto.refreshToken, actor);
   }
 
   @Post('logout')
@@ -84,8 +83,8 @@ export class AuthController {
   @HttpCode(200)
   @ResponseMessage('Logged out')
   @ApiOperation({ summary: 'End this login: its refresh token and access tokens stop working' })
-  async logout(@CurrentUser() user: UserPrincipal, @Req() req: Request): Promise<null> {
-    await this.auth.logout(user, requestContext(req));
+  async logout(@CurrentUser() user: UserPrincipal, @RequestActor() actor: Actor): Promise<null> {
+    await this.auth.logout(user, actor);
     return null;
   }
 
@@ -112,9 +111,9 @@ export class AuthController {
   changePassword(
     @CurrentUser() user: UserPrincipal,
     @Body() dto: ChangePasswordDto,
-    @Req() req: Request,
+    @RequestActor() actor: Actor,
   ): Promise<AuthTokens> {
-    return this.auth.changeOwnPassword(user, dto.currentPassword, dto.newPassword, requestContext(req));
+    return this.auth.changeOwnPassword(user, dto.currentPassword, dto.newPassword, actor);
   }
 
   @Post('ws-token')

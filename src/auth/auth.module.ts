@@ -1,7 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ActivityModule } from '../activity/activity.module';
 import { AppConfig } from '../config/app-config';
+import { CryptoModule } from '../crypto/crypto.module';
 import { SecretBox } from '../crypto/secret-box';
 import { AccessGuard } from './access.guard';
 import { AuthTokensIssuer } from './auth-tokens';
@@ -17,21 +20,31 @@ import { RefreshTokenRetention } from './refresh-token-retention';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { SessionTokensService } from './session-tokens.service';
 import { UserPrincipals } from './user-principals';
+import { UsersRepository } from './users.repository';
 import { WsTokenService } from './ws-token.service';
 
 /**
- * Login, tokens and the global AccessGuard. Global, so any module can inject SessionTokensService,
- * WsTokenService, RefreshTokensService or PasswordHasher without importing it.
+ * Who may call what: accounts (the users table), logins (refresh tokens), session API tokens, the
+ * global AccessGuard, the request rate limits, and the login routes.
  */
-@Global()
 @Module({
   imports: [
+    ActivityModule,
+    CryptoModule,
     JwtModule.registerAsync({
+      imports: [CryptoModule],
       inject: [AppConfig, SecretBox],
       useFactory: (config: AppConfig, box: SecretBox) => ({
         secret: jwtSecret(config, box),
         signOptions: { issuer: JWT_ISSUER, algorithm: 'HS256' },
         verifyOptions: { issuer: JWT_ISSUER, algorithms: ['HS256'] },
+      }),
+    }),
+    // The global per-IP limit (AppModule applies its guard first); LoginThrottlerGuard shares its storage.
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
       }),
     }),
   ],
@@ -49,8 +62,16 @@ import { WsTokenService } from './ws-token.service';
     RefreshTokensService,
     SessionTokensService,
     UserPrincipals,
+    UsersRepository,
     WsTokenService,
   ],
-  exports: [Clock, PasswordHasher, RefreshTokensService, SessionTokensService, WsTokenService],
+  exports: [
+    Clock,
+    PasswordHasher,
+    RefreshTokensService,
+    SessionTokensService,
+    UsersRepository,
+    WsTokenService,
+  ],
 })
 export class AuthModule {}

@@ -1,28 +1,30 @@
-import { BadRequestException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service';
-import type { RequestContext } from '../activity/request-context';
+import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { safeEqual } from '../crypto/secret-box';
-import { PrismaService } from '../prisma/prisma.service';
-import { mapUser, normaliseEmail, type UserView } from '../users/user-view';
+import type { User } from '../generated/prisma/client';
+import { Database } from '../prisma/database';
+import { audited, type Actor } from './actor';
 import { AuthTokensIssuer, type AuthTokens } from './auth-tokens';
 import { Clock } from './clock';
 import { LoginLockout } from './login-lockout';
 import { PasswordHasher } from './password-hasher';
 import type { UserPrincipal } from './principal';
 import { RefreshTokensService } from './refresh-tokens.service';
+import { mapUser, normaliseEmail, type UserView } from './user-view';
+import { UsersRepository } from './users.repository';
 
 /** One answer for every failed login, so it never tells whether the email exists. */
-const invalidCredentials = () =>
-  new UnauthorizedException({ message: 'Invalid email or password', code: 'INVALID_CREDENTIALS' });
-const invalidRefresh = () =>
-  new UnauthorizedException({ message: 'Invalid or expired refresh token', code: 'INVALID_REFRESH_TOKEN' });
+const invalidCredentials = () => new DomainError('INVALID_CREDENTIALS', 'Invalid email or password');
+const invalidRefresh = () => new DomainError('INVALID_REFRESH_TOKEN', 'Invalid or expired refresh token');
 
 /** Logging in and out, refreshing, changing one's own password. */
 @Injectable()
 export class AuthService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly users: UsersRepository,
+    private readonly database: Database,
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
     private readonly lockout: LoginLockout,
@@ -36,16 +38,16 @@ export class AuthService {
    * Every path spends one bcrypt comparison (against a dummy hash for an unknown email) and writes one
    * activity row before answering, so the time taken does not reveal whether the account exists.
    */
-  async login(emailInput: string, password: string, context: RequestContext): Promise<AuthTokens> {
+  async login(emailInput: string, password: string, from: Actor): Promise<AuthTokens> {
     const email = normaliseEmail(emailInput);
-    const user = await this.prisma.user.findUnique({ where: { email } });
+    const user = await this.users.findByEmail(email);
     const fail = async (reason: string, extra: Record<string, unknown> = {}) => {
       await this.activity.record({
+        ...audited(from),
         action: 'auth.login_failed',
         actorLabel: email,
         ...(user ? { targetType: 'user', targetId: user.id } : {}),
         metadata: { reason, ...extra },
-        ...context,
       });
       return invalidCredentials();
     };
@@ -62,12 +64,11 @@ export class AuthService {
     }
     const { tokens, principal } = await this.issuer.startLogin(await this.lockout.recordSuccess(user.id));
     await this.activity.record({
+      ...audited({ ...from, principal }),
       action: 'auth.login',
-      principal,
       targetType: 'user',
       targetId: user.id,
       metadata: { method: 'password' },
-      ...context,
     });
     return tokens;
   }
@@ -76,70 +77,61 @@ export class AuthService {
    * The seed's single dashboard password (ADMIN_DASHBOARD_PASSWORD), kept for compatibility: it logs in
    * as the oldest active admin account. The route does not exist (404) when the variable is unset.
    */
-  async dashboardLogin(password: string, context: RequestContext): Promise<AuthTokens> {
+  async dashboardLogin(password: string, from: Actor): Promise<AuthTokens> {
     const expected = this.config.ADMIN_DASHBOARD_PASSWORD;
-    if (!expected) throw new NotFoundException('Not found');
-    const admin = await this.prisma.user.findFirst({
-      where: { role: 'admin', active: true },
-      orderBy: { id: 'asc' },
-    });
+    if (!expected) throw new DomainError('NOT_FOUND', 'Not found');
+    const admin = await this.users.oldestActiveAdmin();
     const passwordOk = safeEqual(password, expected);
     if (!passwordOk || !admin) {
       await this.activity.record({
+        ...audited(from),
         action: 'auth.login_failed',
         actorLabel: 'dashboard-password',
         metadata: { reason: passwordOk ? 'no_active_admin' : 'bad_password', method: 'dashboard-password' },
-        ...context,
       });
-      throw new UnauthorizedException({ message: 'Invalid password', code: 'INVALID_CREDENTIALS' });
+      throw new DomainError('INVALID_CREDENTIALS', 'Invalid password');
     }
-    const user = await this.prisma.user.update({
-      where: { id: admin.id },
-      data: { lastLoginAt: this.clock.now() },
-    });
+    const user = await this.users.update(admin.id, { lastLoginAt: this.clock.now() });
     const { tokens, principal } = await this.issuer.startLogin(user);
     await this.activity.record({
+      ...audited({ ...from, principal }),
       action: 'auth.login',
-      principal,
       targetType: 'user',
       targetId: user.id,
       metadata: { method: 'dashboard-password' },
-      ...context,
     });
     return tokens;
   }
 
-  async refresh(refreshToken: string, context: RequestContext): Promise<AuthTokens> {
+  async refresh(refreshToken: string, from: Actor): Promise<AuthTokens> {
     const result = await this.refreshTokens.rotate(refreshToken);
     if (result.outcome === 'invalid') throw invalidRefresh();
     if (result.outcome === 'reused') {
       await this.activity.record({
+        ...audited(from),
         action: 'auth.refresh_reused',
         targetType: 'user',
         targetId: result.userId,
         metadata: { loginId: result.familyId },
-        ...context,
       });
       throw invalidRefresh();
     }
-    const user = await this.prisma.user.findUniqueOrThrow({ where: { id: result.userId } });
-    return this.issuer.answer(user, result.next);
+    return this.issuer.answer(await this.userOf(result.userId), result.next);
   }
 
   /** Ends this login: its refresh token and its access tokens stop working. */
-  async logout(principal: UserPrincipal, context: RequestContext): Promise<void> {
+  async logout(principal: UserPrincipal, from: Actor): Promise<void> {
     await this.refreshTokens.revokeFamily(principal.loginId);
     await this.activity.record({
+      ...audited({ ...from, principal }),
       action: 'auth.logout',
-      principal,
       targetType: 'user',
       targetId: principal.userId,
-      ...context,
     });
   }
 
   async me(principal: UserPrincipal): Promise<UserView> {
-    return mapUser(await this.prisma.user.findUniqueOrThrow({ where: { id: principal.userId } }));
+    return mapUser(await this.userOf(principal.userId));
   }
 
   /**
@@ -150,34 +142,41 @@ export class AuthService {
     principal: UserPrincipal,
     currentPassword: string,
     newPassword: string,
-    context: RequestContext,
+    from: Actor,
   ): Promise<AuthTokens> {
-    const user = await this.prisma.user.findUniqueOrThrow({ where: { id: principal.userId } });
+    const user = await this.userOf(principal.userId);
     if (!(await this.hasher.verify(currentPassword, user.passwordHash))) {
-      throw new BadRequestException({
-        message: 'The current password is not correct',
-        code: 'INVALID_CURRENT_PASSWORD',
-      });
+      throw new DomainError('INVALID_CURRENT_PASSWORD', 'The current password is not correct');
     }
     if (currentPassword === newPassword) {
-      throw new BadRequestException({
-        message: 'The new password must differ from the current one',
-        code: 'PASSWORD_UNCHANGED',
-      });
+      throw new DomainError('PASSWORD_UNCHANGED', 'The new password must differ from the current one');
     }
     const passwordHash = await this.hasher.hash(newPassword);
-    return this.prisma.$transaction(async (tx) => {
-      const updated = await tx.user.update({
-        where: { id: user.id },
-        data: { passwordHash, mustChangePassword: false, failedLoginCount: 0, lockedUntil: null },
-      });
+    return this.database.transaction(async (tx) => {
+      const updated = await this.users.update(
+        user.id,
+        { passwordHash, mustChangePassword: false, failedLoginCount: 0, lockedUntil: null },
+        tx,
+      );
       await this.refreshTokens.revokeAllOfUser(user.id, tx);
       const { tokens } = await this.issuer.startLogin(updated, tx);
       await this.activity.record(
-        { action: 'user.password_changed', principal, targetType: 'user', targetId: user.id, ...context },
+        {
+          ...audited({ ...from, principal }),
+          action: 'user.password_changed',
+          targetType: 'user',
+          targetId: user.id,
+        },
         tx,
       );
       return tokens;
     });
+  }
+
+  /** The user of a valid token or login: it exists (users are deactivated, never deleted). */
+  private async userOf(id: number): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw new DomainError('UNAUTHORIZED', 'Invalid or expired credentials');
+    return user;
   }
 }

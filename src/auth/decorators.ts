@@ -1,10 +1,4 @@
-import {
-  applyDecorators,
-  createParamDecorator,
-  ExecutionContext,
-  ForbiddenException,
-  SetMetadata,
-} from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiForbiddenResponse,
@@ -12,6 +6,7 @@ import {
   ApiSecurity,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { DomainError } from '../common/errors';
 import type { UserRole } from '../generated/prisma/enums';
 import { ALLOW_PENDING_PASSWORD_CHANGE, addRequirement } from './auth-requirements';
 import type { AuthenticatedRequest, Principal, UserPrincipal } from './principal';
@@ -70,7 +65,8 @@ export const CurrentPrincipal = createParamDecorator(
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): UserPrincipal => {
     const principal = context.switchToHttp().getRequest<AuthenticatedRequest>().principal;
-    if (principal?.kind !== 'user') throw new ForbiddenException('Only a logged-in user may call this route');
+    if (principal?.kind !== 'user')
+      throw new DomainError('FORBIDDEN', 'Only a logged-in user may call this route');
     return principal;
   },
 );

@@ -5,6 +5,7 @@ import { hashToken, newOpaqueToken } from '../crypto/secret-box';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { Clock } from './clock';
+import { UsersRepository } from './users.repository';
 
 export const REFRESH_TOKEN_PREFIX = 'wrt';
 
@@ -23,12 +24,13 @@ export type RotationResult =
 /**
  * Rotating refresh tokens. A login starts a family; each refresh replaces the token with a new one of
  * the same family. Presenting a replaced token again means it was copied: the family is revoked.
- * Only SHA-256 hashes are stored.
+ * Only SHA-256 hashes are stored. The owner of refresh_tokens.
  */
 @Injectable()
 export class RefreshTokensService {
   constructor(
     private readonly prisma: PrismaService,
+    private readonly users: UsersRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -50,7 +52,7 @@ export class RefreshTokensService {
         data: { replacedAt: now },
       });
       if (claimed.count === 1) {
-        const user = await tx.user.findUnique({ where: { id: row.userId }, select: { active: true } });
+        const user = await this.users.findById(row.userId, tx);
         if (!user?.active) return { outcome: 'invalid' };
         return {
           outcome: 'rotated',

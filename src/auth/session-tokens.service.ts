@@ -1,4 +1,5 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors';
 import { hashToken, newOpaqueToken } from '../crypto/secret-box';
 import type { Prisma, SessionToken } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
@@ -48,7 +49,7 @@ const toRecord = (row: SessionToken): SessionTokenRecord => ({
   createdAt: row.createdAt,
 });
 
-/** Bearer tokens that belong to one WhatsApp session; only their SHA-256 is stored. */
+/** Bearer tokens that belong to one WhatsApp session; only their SHA-256 is stored. The owner of session_tokens. */
 @Injectable()
 export class SessionTokensService {
   constructor(
@@ -97,7 +98,7 @@ export class SessionTokensService {
       data: { revokedAt: this.clock.now() },
     });
     const row = await db.sessionToken.findFirst({ where: { id: tokenId, sessionId } });
-    if (!row) throw new NotFoundException('Token not found');
+    if (!row) throw new DomainError('NOT_FOUND', 'Token not found');
     return toRecord(row);
   }
 
@@ -108,8 +109,8 @@ export class SessionTokensService {
   ): Promise<{ token: string; record: SessionTokenRecord; revoked: SessionTokenRecord }> {
     return this.prisma.$transaction(async (tx) => {
       const old = await tx.sessionToken.findFirst({ where: { id: tokenId, sessionId } });
-      if (!old) throw new NotFoundException('Token not found');
-      if (old.revokedAt) throw new ConflictException('Token is already revoked');
+      if (!old) throw new DomainError('NOT_FOUND', 'Token not found');
+      if (old.revokedAt) throw new DomainError('CONFLICT', 'Token is already revoked');
       const revoked = await this.revoke(sessionId, tokenId, tx);
       const issued = await this.issue(
         sessionId,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../prisma/prisma.service';
 import type { UserPrincipal } from './principal';
+import { UsersRepository } from './users.repository';
 
 /**
  * Turns the claims of a verified JWT into a principal, checking the database each time: the user is
@@ -9,15 +9,12 @@ import type { UserPrincipal } from './principal';
  */
 @Injectable()
 export class UserPrincipals {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly users: UsersRepository) {}
 
   async fromClaims(subject: unknown, loginId: unknown): Promise<UserPrincipal | null> {
     const userId = Number(subject);
     if (!Number.isSafeInteger(userId) || userId <= 0 || typeof loginId !== 'string' || !loginId) return null;
-    const user = await this.prisma.user.findFirst({
-      where: { id: userId, active: true, refreshTokens: { some: { familyId: loginId, revokedAt: null } } },
-      select: { id: true, email: true, role: true, mustChangePassword: true },
-    });
+    const user = await this.users.findWithLiveLogin(userId, loginId);
     if (!user) return null;
     return {
       kind: 'user',

@@ -14,10 +14,9 @@ import {
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { stringify } from 'csv-stringify';
 import { ActivityService } from '../activity/activity.service';
+import { audited, RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
-import { RequestActor } from '../sessions/request-actor.decorator';
-import type { Actor } from '../sessions/sessions.service';
 import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { CampaignProgress } from './campaign-progress.service';
 import { CampaignReport } from './campaign-report';
@@ -155,7 +154,7 @@ export class CampaignActionsController {
   ): Promise<StreamableFile> {
     await this.campaigns.row(id);
     await this.activity.record({
-      ...actor,
+      ...audited(actor),
       action: 'campaign.report_exported',
       targetType: 'campaign',
       targetId: id,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../prisma/prisma.service';
+import { RecipientsService } from '../recipients/recipients.service';
+import { CampaignRecipientStore } from './campaign-recipient-store';
+import { CampaignRepository } from './campaign.repository';
 import { missingVariables, templateVariables, type TemplateRecipient } from './template';
 
 const PAGE = 2000;
@@ -23,25 +25,20 @@ export interface MissingReport {
  */
 @Injectable()
 export class CampaignAudience {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly campaigns: CampaignRepository,
+    private readonly lists: RecipientsService,
+    private readonly snapshotStore: CampaignRecipientStore,
+  ) {}
 
   /** The recipients of the campaign's lists as the snapshot would take them. */
   async *fromLists(campaignId: number): AsyncGenerator<TemplateRecipient> {
-    const links = await this.prisma.campaignList.findMany({
-      where: { campaignId },
-      select: { listId: true },
-      orderBy: { listId: 'asc' },
-    });
-    const seen = links.length > 1 ? new Set<string>() : null;
-    for (const { listId } of links) {
+    const listIds = await this.campaigns.listIdsOf(campaignId);
+    const seen = listIds.length > 1 ? new Set<string>() : null;
+    for (const listId of listIds) {
       let after = 0;
       for (;;) {
-        const page = await this.prisma.recipient.findMany({
-          where: { listId, id: { gt: after } },
-          orderBy: { id: 'asc' },
-          take: PAGE,
-          select: { id: true, phone: true, name: true, variables: true },
-        });
+        const page = await this.lists.pageAfter(listId, after, PAGE);
         for (const r of page) {
           if (seen?.has(r.phone)) continue;
           seen?.add(r.phone);
@@ -60,12 +57,7 @@ export class CampaignAudience {
   ): AsyncGenerator<TemplateRecipient & { id: number }> {
     let after = 0;
     for (;;) {
-      const page = await this.prisma.campaignRecipient.findMany({
-        where: { ...where, campaignId, id: { gt: after } },
-        orderBy: { id: 'asc' },
-        take: PAGE,
-        select: { id: true, phone: true, name: true, variables: true },
-      });
+      const page = await this.snapshotStore.pageAfter(campaignId, after, PAGE, where);
       yield* page;
       if (page.length < PAGE) return;
       after = page[page.length - 1].id;

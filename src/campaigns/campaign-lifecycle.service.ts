@@ -1,15 +1,18 @@
-import { ConflictException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service';
+import { audited, type Actor } from '../auth/actor';
 import { principalLabel } from '../auth/principal';
-import { ValidationFailedException } from '../common/validation';
-import { PrismaService } from '../prisma/prisma.service';
-import type { Actor } from '../sessions/sessions.service';
+import { DomainError, validationFailed } from '../common/errors';
+import { Database } from '../prisma/database';
+import { SessionRepository } from '../whatsapp/session.repository';
 import { CampaignAudience } from './campaign-audience';
 import { CampaignProgress } from './campaign-progress.service';
+import { CampaignRecipientStore } from './campaign-recipient-store';
 import { checkSettings, messageProblems, notReady, requireStatus } from './campaign-rules';
-import { skipMissingVariables, snapshotRecipients } from './campaign-snapshot';
+import { skipMissingVariables } from './campaign-snapshot';
 import { CampaignTransitions, PAUSE_MANUAL, PAUSE_SESSION } from './campaign-transitions';
 import type { CampaignView } from './campaign-view';
+import { CampaignRepository } from './campaign.repository';
 import { CampaignsService } from './campaigns.service';
 import type {
   MissingVariablePolicy,
@@ -21,14 +24,16 @@ import type {
 import { parseZonedDateTime } from './time-zone';
 
 const START_TIMEOUT_MS = 5 * 60_000;
-const audit = (actor: Actor | null) =>
-  actor ? { principal: actor.principal, ip: actor.ip, userAgent: actor.userAgent } : { actorLabel: 'system' };
+const audit = (actor: Actor | null) => (actor ? audited(actor) : { actorLabel: 'system' });
 
 /** A person's (or the scheduler's) moves of a campaign: schedule, start, pause, resume, cancel, retry. */
 @Injectable()
 export class CampaignLifecycle {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly database: Database,
+    private readonly repository: CampaignRepository,
+    private readonly recipients: CampaignRecipientStore,
+    private readonly sessions: SessionRepository,
     private readonly campaigns: CampaignsService,
     private readonly audience: CampaignAudience,
     private readonly transitions: CampaignTransitions,
@@ -42,7 +47,7 @@ export class CampaignLifecycle {
     const timeZone = checkSettings({ ...c, timeZone: dto.timeZone ?? c.timeZone });
     const at = parseZonedDateTime(dto.scheduledAt, timeZone);
     if (!at) {
-      throw new ValidationFailedException([
+      throw validationFailed([
         {
           field: 'scheduledAt',
           errors: ['must be a date-time such as 2026-12-01T09:00 (in timeZone) or an ISO 8601 instant'],
@@ -50,9 +55,7 @@ export class CampaignLifecycle {
       ]);
     }
     if (at.getTime() < Date.now() - 60_000)
-      throw new ValidationFailedException([
-        { field: 'scheduledAt', errors: [`${at.toISOString()} is in the past`] },
-      ]);
+      throw validationFailed([{ field: 'scheduledAt', errors: [`${at.toISOString()} is in the past`] }]);
     await this.checkReady(c, dto.missingVariables);
     await this.transitions.move(
       id,
@@ -94,23 +97,19 @@ export class CampaignLifecycle {
     if (actor) await this.checkReady(c, dto.missingVariables);
     else if (messageProblems(c).length > 0) throw notReady(messageProblems(c));
     const policy: MissingVariablePolicy = dto.missingVariables ?? (c.missingVars as MissingVariablePolicy);
-    const session = await this.prisma.whatsappSession.findUnique({
-      where: { id: c.sessionId },
-      select: { status: true },
-    });
-    const connected = session?.status === 'connected';
-    await this.prisma.$transaction(
+    const connected = (await this.sessions.find(c.sessionId))?.status === 'connected';
+    await this.database.transaction(
       async (tx) => {
-        const [locked] = await tx.$queryRaw<
-          { status: CampaignView['status'] }[]
-        >`SELECT status FROM campaigns WHERE id = ${id} FOR UPDATE`;
-        requireStatus(locked, ['draft', 'scheduled'], 'start');
-        const total = await snapshotRecipients(tx, id);
+        const locked = await this.repository.lockStatus(id, tx);
+        if (!locked) throw new DomainError('CAMPAIGN_NOT_FOUND', 'Campaign not found');
+        requireStatus({ status: locked }, ['draft', 'scheduled'], 'start');
+        const total = await this.recipients.snapshot(tx, id);
         if (total === 0) throw notReady(['its recipient lists are empty']);
-        const skipped = policy === 'skip' ? await skipMissingVariables(tx, id, c.template) : 0;
-        await tx.campaign.update({
-          where: { id },
-          data: {
+        const skipped =
+          policy === 'skip' ? await skipMissingVariables(this.recipients, tx, id, c.template) : 0;
+        await this.repository.update(
+          id,
+          {
             status: connected ? 'running' : 'paused',
             startedAt: new Date(),
             completedAt: null,
@@ -120,7 +119,9 @@ export class CampaignLifecycle {
             pauseReason: connected ? null : `Waiting for session ${c.sessionId} to be connected`,
             pausedBySystem: !connected,
           },
-        });
+          undefined,
+          tx,
+        );
         await this.activity.record(
           {
             ...audit(actor),
@@ -166,11 +167,7 @@ export class CampaignLifecycle {
   async resume(id: number, actor: Actor): Promise<CampaignView> {
     const c = await this.campaigns.row(id);
     requireStatus(c, ['paused'], 'resume');
-    const session = await this.prisma.whatsappSession.findUnique({
-      where: { id: c.sessionId },
-      select: { status: true },
-    });
-    const connected = session?.status === 'connected';
+    const connected = (await this.sessions.find(c.sessionId))?.status === 'connected';
     await this.transitions.move(
       id,
       ['paused'],
@@ -198,12 +195,7 @@ export class CampaignLifecycle {
       ['draft', 'scheduled', 'running', 'paused'],
       { status: 'cancelled', completedAt: new Date(), pauseCode: null, pausedBySystem: false },
       { ...audit(actor), action: 'campaign.cancelled' },
-      async (tx) => {
-        await tx.campaignRecipient.updateMany({
-          where: { campaignId: id, status: 'pending' },
-          data: { status: 'skipped', error: 'campaign cancelled' },
-        });
-      },
+      (tx) => this.recipients.skipPending(tx, id, 'campaign cancelled'),
     );
     return this.campaigns.get(id);
   }
@@ -220,26 +212,12 @@ export class CampaignLifecycle {
       c.status === 'completed' ? { status: 'running', completedAt: null } : {},
       { ...audit(actor), action: 'campaign.retried', metadata: { statuses } },
       async (tx) => {
-        const { count } = await tx.campaignRecipient.updateMany({
-          where: { campaignId: id, status: { in: [...statuses] } },
-          data: {
-            status: 'pending',
-            attempts: 0,
-            error: null,
-            waMessageId: null,
-            sentAt: null,
-            nextAttemptAt: new Date(),
-          },
-        });
-        retried = count;
-        return count > 0;
+        retried = await this.recipients.requeue(tx, id, [...statuses]);
+        return retried > 0;
       },
     );
     if (retried === 0)
-      throw new ConflictException({
-        message: `No ${statuses.join(' or ')} recipients to retry`,
-        code: 'NOTHING_TO_RETRY',
-      });
+      throw new DomainError('NOTHING_TO_RETRY', `No ${statuses.join(' or ')} recipients to retry`);
     return { ...(await this.campaigns.get(id)), retried };
   }
 
@@ -256,15 +234,14 @@ export class CampaignLifecycle {
       const by = Object.entries(report.missing.byVariable)
         .map(([v, n]) => `${v}: ${n}`)
         .join(', ');
-      throw new ConflictException({
-        message:
-          `${report.missing.count} of ${report.recipients} recipients lack template variables (${by}); see GET /api/v1/campaigns/${c.id}/preview, ` +
+      throw new DomainError(
+        'MISSING_VARIABLES',
+        `${report.missing.count} of ${report.recipients} recipients lack template variables (${by}); see GET /api/v1/campaigns/${c.id}/preview, ` +
           "fix the lists, or say missingVariables 'skip' or 'blank'",
-        code: 'MISSING_VARIABLES',
-        details: report.missing.recipients
+        report.missing.recipients
           .slice(0, 20)
           .map((r) => ({ field: r.phone, errors: r.missing.map((v) => `lacks ${v}`) })),
-      });
+      );
     }
   }
 }

@@ -1,9 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DomainEvents, type CampaignProgressEvent } from '../common/domain-events';
-import type { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../prisma/prisma.service';
-import { WebhookOutbox } from '../webhooks/webhook-outbox.service';
+import { OutboxWriter } from '../outbox/outbox-writer';
+import { Database, type Tx } from '../prisma/database';
+import { CampaignRecipientStore } from './campaign-recipient-store';
 import { campaignNotFound } from './campaign-rules';
+import { CampaignRepository } from './campaign.repository';
 import { drawGap } from './throttle';
 
 const STATUSES = ['pending', 'sending', 'sent', 'delivered', 'read', 'failed', 'skipped', 'review'] as const;
@@ -24,8 +25,6 @@ export interface ProgressView extends Omit<CampaignProgressEvent, 'counts'> {
   completedAt: Date | null;
 }
 
-type Db = Prisma.TransactionClient | PrismaService;
-
 /**
  * A campaign's progress: recipients per status (the source of truth; the counters on the campaign
  * row are refreshed from it), send rate over the last five minutes and an ETA. `publish` stores the
@@ -40,8 +39,10 @@ export class CampaignProgress implements OnModuleDestroy {
   readonly waits = new Map<number, CampaignWait>();
 
   constructor(
-    private readonly prisma: PrismaService,
-    private readonly outbox: WebhookOutbox,
+    private readonly campaigns: CampaignRepository,
+    private readonly recipients: CampaignRecipientStore,
+    private readonly database: Database,
+    private readonly outbox: OutboxWriter,
     private readonly events: DomainEvents,
   ) {}
 
@@ -58,13 +59,13 @@ export class CampaignProgress implements OnModuleDestroy {
   }
 
   async publish(campaignId: number): Promise<void> {
-    const event = await this.prisma.$transaction(async (tx) => {
-      const view = await this.compute(tx, campaignId);
+    const event = await this.database.transaction(async (tx) => {
+      const view = await this.compute(campaignId, tx);
       if (!view) return null;
       const { counts: c } = view;
-      await tx.campaign.update({
-        where: { id: campaignId },
-        data: {
+      await this.campaigns.setCounters(
+        campaignId,
+        {
           totalCount: view.total,
           sentCount: c.sent + c.delivered + c.read,
           deliveredCount: c.delivered + c.read,
@@ -72,7 +73,8 @@ export class CampaignProgress implements OnModuleDestroy {
           failedCount: c.failed,
           skippedCount: c.skipped,
         },
-      });
+        tx,
+      );
       await this.outbox.write(tx, [
         {
           event: 'campaign.progress',
@@ -98,7 +100,7 @@ export class CampaignProgress implements OnModuleDestroy {
   }
 
   async view(campaignId: number): Promise<ProgressView> {
-    const view = await this.compute(this.prisma, campaignId);
+    const view = await this.compute(campaignId);
     if (!view) throw campaignNotFound();
     return view;
   }
@@ -108,16 +110,11 @@ export class CampaignProgress implements OnModuleDestroy {
     this.pending.clear();
   }
 
-  private async compute(db: Db, campaignId: number): Promise<ProgressView | null> {
-    const campaign = await db.campaign.findUnique({ where: { id: campaignId } });
+  private async compute(campaignId: number, tx?: Tx): Promise<ProgressView | null> {
+    const campaign = await this.campaigns.findRow(campaignId, tx);
     if (!campaign) return null;
-    const groups = await db.campaignRecipient.groupBy({
-      by: ['status'],
-      where: { campaignId },
-      _count: { _all: true },
-    });
-    const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as RecipientCounts;
-    for (const g of groups) counts[g.status] = g._count._all;
+    const stored = await this.recipients.countsByStatus(campaignId, tx);
+    const counts = Object.fromEntries(STATUSES.map((s) => [s, stored[s] ?? 0])) as RecipientCounts;
     const total = STATUSES.reduce((sum, s) => sum + counts[s], 0);
     const at = new Date();
     let ratePerMinute: number | null = null;
@@ -125,9 +122,7 @@ export class CampaignProgress implements OnModuleDestroy {
     const remaining = counts.pending + counts.sending;
     if (campaign.startedAt && (campaign.status === 'running' || campaign.status === 'paused')) {
       const windowMs = Math.min(RATE_WINDOW_MS, Math.max(1, at.getTime() - campaign.startedAt.getTime()));
-      const recent = await db.campaignRecipient.count({
-        where: { campaignId, sentAt: { gte: new Date(at.getTime() - windowMs) } },
-      });
+      const recent = await this.recipients.sentSince(campaignId, new Date(at.getTime() - windowMs), tx);
       ratePerMinute = Math.round((recent / windowMs) * 60_000 * 10) / 10;
       // Until there is a rate to go by, the throttle's average gap tells.
       const perMinute =

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { csvSafe } from '../activity/csv-cell';
-import type { CampaignRecipient, Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../prisma/prisma.service';
+import { csvSafe } from '../common/csv-cell';
+import { CampaignRecipientStore } from './campaign-recipient-store';
 import type { CampaignRecipientQueryDto } from './dto/campaign-actions.dto';
 
 const PAGE = 1000;
@@ -17,53 +16,16 @@ export const REPORT_COLUMNS = [
   'readAt',
 ] as const;
 
-export type RecipientOutcome = Pick<
-  CampaignRecipient,
-  | 'id'
-  | 'phone'
-  | 'name'
-  | 'status'
-  | 'attempts'
-  | 'waMessageId'
-  | 'error'
-  | 'sentAt'
-  | 'deliveredAt'
-  | 'readAt'
-> & {
-  variables: unknown;
-};
-
-const select = {
-  id: true,
-  phone: true,
-  name: true,
-  variables: true,
-  status: true,
-  attempts: true,
-  waMessageId: true,
-  error: true,
-  sentAt: true,
-  deliveredAt: true,
-  readAt: true,
-} as const;
-
 /** Per-recipient outcomes of a campaign: a page for the API, or every row as CSV. */
 @Injectable()
 export class CampaignReport {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly recipients: CampaignRecipientStore) {}
 
   async page(campaignId: number, query: CampaignRecipientQueryDto) {
-    const where: Prisma.CampaignRecipientWhereInput = { campaignId, status: query.status };
-    const [items, total] = await Promise.all([
-      this.prisma.campaignRecipient.findMany({
-        where,
-        select,
-        orderBy: { id: 'asc' },
-        skip: (query.page - 1) * query.limit,
-        take: query.limit,
-      }),
-      this.prisma.campaignRecipient.count({ where }),
-    ]);
+    const { items, total } = await this.recipients.outcomes(campaignId, query.status, {
+      skip: (query.page - 1) * query.limit,
+      take: query.limit,
+    });
     return {
       items,
       pagination: { page: query.page, limit: query.limit, total, pages: Math.ceil(total / query.limit) },
@@ -75,12 +37,7 @@ export class CampaignReport {
     yield [...REPORT_COLUMNS];
     let after = 0;
     for (;;) {
-      const rows = await this.prisma.campaignRecipient.findMany({
-        where: { campaignId, id: { gt: after } },
-        select,
-        orderBy: { id: 'asc' },
-        take: PAGE,
-      });
+      const rows = await this.recipients.outcomesAfter(campaignId, after, PAGE);
       for (const r of rows) {
         const cells: Record<(typeof REPORT_COLUMNS)[number], string> = {
           phone: r.phone,

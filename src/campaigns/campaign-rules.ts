@@ -1,13 +1,9 @@
-import { ConflictException, NotFoundException } from '@nestjs/common';
 import type { FieldError } from '../common/api-envelope';
-import { ValidationFailedException } from '../common/validation';
-import type { Campaign } from '../generated/prisma/client';
+import { DomainError, validationFailed } from '../common/errors';
+import type { CampaignStatus } from './campaign.repository';
 import { canonicalTimeZone } from './time-zone';
 
-export type CampaignStatus = Campaign['status'];
-
-export const campaignNotFound = () =>
-  new NotFoundException({ message: 'Campaign not found', code: 'CAMPAIGN_NOT_FOUND' });
+export const campaignNotFound = () => new DomainError('CAMPAIGN_NOT_FOUND', 'Campaign not found');
 
 /** 409 naming what the campaign's status allows. */
 export function requireStatus(
@@ -16,10 +12,10 @@ export function requireStatus(
   action: string,
 ): void {
   if (!allowed.includes(campaign.status)) {
-    throw new ConflictException({
-      message: `Cannot ${action} a ${campaign.status} campaign (only when ${allowed.join(' or ')})`,
-      code: 'CAMPAIGN_STATE',
-    });
+    throw new DomainError(
+      'CAMPAIGN_STATE',
+      `Cannot ${action} a ${campaign.status} campaign (only when ${allowed.join(' or ')})`,
+    );
   }
 }
 
@@ -48,7 +44,7 @@ export function checkSettings(s: ThrottleFields): string {
       errors: ['give both quietHoursStart and quietHoursEnd, or neither'],
     });
   }
-  if (errors.length > 0) throw new ValidationFailedException(errors);
+  if (errors.length > 0) throw validationFailed(errors);
   return zone!;
 }
 
@@ -68,7 +64,4 @@ export function messageProblems(c: {
 }
 
 export const notReady = (problems: string[]) =>
-  new ConflictException({
-    message: `The campaign cannot start: ${problems.join('; ')}`,
-    code: 'CAMPAIGN_NOT_READY',
-  });
+  new DomainError('CAMPAIGN_NOT_READY', `The campaign cannot start: ${problems.join('; ')}`);

@@ -1,14 +1,16 @@
 import { Logger } from '@nestjs/common';
+import { isDomainError } from '../common/errors';
 import { phoneToJid } from '../common/phone';
 import type { AppConfig } from '../config/app-config';
 import type { Campaign } from '../generated/prisma/client';
-import type { PrismaService } from '../prisma/prisma.service';
-import { generateMessageIDV2 } from '../whatsapp/baileys';
-import { type ConnectionRegistry, SessionNotConnectedError } from '../whatsapp/connection-registry';
-import { campaignContent, loadCampaignMedia, type LoadedMedia } from './campaign-media';
+import type { MediaStore } from '../media/media-store';
+import type { MessageQueries } from '../messages/message-queries.service';
+import type { OutboundMedia, WhatsAppPort } from '../whatsapp/whatsapp.port';
+import { campaignContent } from './campaign-media';
 import type { CampaignProgress } from './campaign-progress.service';
 import type { CampaignRecipientStore, DueRecipient } from './campaign-recipient-store';
 import { CampaignTransitions, PAUSE_MEDIA } from './campaign-transitions';
+import type { CampaignRepository } from './campaign.repository';
 import { errorText, isDatabaseError, retryDelay } from './send-errors';
 import { renderTemplate } from './template';
 import { drawGap, nextSendTime } from './throttle';
@@ -16,8 +18,10 @@ import { startOfDay } from './time-zone';
 
 export interface RunContext {
   config: AppConfig;
-  prisma: PrismaService;
-  registry: ConnectionRegistry;
+  campaigns: CampaignRepository;
+  whatsapp: WhatsAppPort;
+  messages: MessageQueries;
+  media: MediaStore;
   store: CampaignRecipientStore;
   progress: CampaignProgress;
   transitions: CampaignTransitions;
@@ -39,7 +43,7 @@ export class CampaignRun {
   private readonly logger = new Logger(CampaignRun.name);
   private stopped = false;
   private wake: (() => void) | null = null;
-  private media: LoadedMedia | null = null;
+  private media: OutboundMedia | null = null;
 
   constructor(
     readonly campaignId: number,
@@ -59,9 +63,9 @@ export class CampaignRun {
     let gap: ReturnType<typeof drawGap> | null = null;
     try {
       while (!this.stopped) {
-        const c = await this.ctx.prisma.campaign.findUnique({ where: { id } });
-        if (!c || c.status !== 'running' || this.ctx.registry.statusOf(c.sessionId) !== 'connected') return;
-        if (c.mediaPath && !this.media && !(await this.loadMedia(c))) return;
+        const c = await this.ctx.campaigns.findRow(id);
+        if (!c || c.status !== 'running' || this.ctx.whatsapp.statusOf(c.sessionId) !== 'connected') return;
+        if (c.mediaPath && !this.media && !(await this.loadMedia(c, c.mediaPath))) return;
         gap ??= drawGap(c);
         const now = new Date();
         const dayStart = startOfDay(now, c.timeZone).getTime();
@@ -100,19 +104,19 @@ export class CampaignRun {
   }
 
   private async sendOne(c: Campaign, row: DueRecipient): Promise<Outcome> {
-    const { registry, store, config } = this.ctx;
+    const { whatsapp, store, config } = this.ctx;
     let jid: string;
     try {
-      const [found] = (await registry.onWhatsApp(c.sessionId, [phoneToJid(row.phone)])).filter(
+      const [found] = (await whatsapp.checkNumbers(c.sessionId, [phoneToJid(row.phone)])).filter(
         (r) => r.exists,
       );
       if (!found) {
-        await store.skip(row.id, 'not on WhatsApp');
+        await store.skipOne(row.id, 'not on WhatsApp');
         return 'skipped';
       }
       jid = found.jid;
     } catch (error) {
-      if (error instanceof SessionNotConnectedError) return 'none';
+      if (isDomainError(error, 'SESSION_NOT_CONNECTED')) return 'none';
       const giveUp = row.attempts + 1 >= config.CAMPAIGN_MAX_ATTEMPTS;
       await store.defer(
         row.id,
@@ -124,7 +128,7 @@ export class CampaignRun {
     }
     let messageId: string;
     try {
-      messageId = generateMessageIDV2(registry.connectedSocket(c.sessionId).user?.id);
+      messageId = whatsapp.newMessageId(c.sessionId);
     } catch {
       return 'none';
     }
@@ -132,12 +136,13 @@ export class CampaignRun {
     try {
       if (!(await store.markSending(row.id, messageId))) return 'none';
       try {
-        await registry.send(
+        await whatsapp.send(
           c.sessionId,
           jid,
           campaignContent(c, renderTemplate(c.template, row), this.media),
-          { messageId },
-          this.media?.saved,
+          {
+            messageId,
+          },
         );
       } catch (error) {
         return await this.afterSendError(c, row, messageId, error);
@@ -160,17 +165,12 @@ export class CampaignRun {
     messageId: string,
     error: unknown,
   ): Promise<Outcome> {
-    const { store, config, prisma } = this.ctx;
-    if (error instanceof SessionNotConnectedError) {
+    const { store, config, messages } = this.ctx;
+    if (isDomainError(error, 'SESSION_NOT_CONNECTED')) {
       await store.release(row.id, messageId, { undoAttempt: true });
       return 'none';
     }
-    const stored = await prisma.message
-      .findFirst({
-        where: { sessionId: c.sessionId, waMessageId: messageId, direction: 'outbound' },
-        select: { id: true },
-      })
-      .catch(() => null);
+    const stored = await messages.findOutbound(c.sessionId, messageId).catch(() => null);
     if (stored) {
       await store.markSent(row.id, messageId);
       return 'attempted';
@@ -197,9 +197,15 @@ export class CampaignRun {
     return 'attempted';
   }
 
-  private async loadMedia(c: Campaign): Promise<boolean> {
+  /** The campaign's file, read once per run; sent from where the store keeps it (no copy per recipient). */
+  private async loadMedia(c: Campaign, path: string): Promise<boolean> {
     try {
-      this.media = await loadCampaignMedia(this.ctx.config.MEDIA_PATH, c);
+      const data = await this.ctx.media.read(path);
+      this.media = {
+        data,
+        mimetype: c.mediaMime ?? 'application/octet-stream',
+        stored: { path, size: data.length },
+      };
       return true;
     } catch (error) {
       await this.ctx.transitions.pauseBySystem(

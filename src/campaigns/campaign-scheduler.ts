@@ -1,11 +1,12 @@
-import { HttpException, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { ActivityService } from '../activity/activity.service';
+import { isDomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
-import { PrismaService } from '../prisma/prisma.service';
-import { ConnectionRegistry } from '../whatsapp/connection-registry';
+import { WhatsAppPort } from '../whatsapp/whatsapp.port';
 import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { CampaignTransitions, PAUSE_SESSION } from './campaign-transitions';
+import { CampaignRepository } from './campaign.repository';
 import { errorText } from './send-errors';
 
 const INTERVAL_NAME = 'campaign-scheduler';
@@ -30,10 +31,10 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     private readonly config: AppConfig,
     private readonly schedule: SchedulerRegistry,
-    private readonly prisma: PrismaService,
+    private readonly campaigns: CampaignRepository,
     private readonly lifecycle: CampaignLifecycle,
     private readonly transitions: CampaignTransitions,
-    private readonly registry: ConnectionRegistry,
+    private readonly whatsapp: WhatsAppPort,
     private readonly activity: ActivityService,
   ) {}
 
@@ -65,25 +66,16 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   private async startDue(): Promise<ScheduledCheck> {
     const result: ScheduledCheck = { checkedAt: new Date(), started: [], failed: [] };
-    const due = await this.prisma.campaign.findMany({
-      where: { status: 'scheduled', scheduledAt: { lte: result.checkedAt } },
-      orderBy: { scheduledAt: 'asc' },
-      take: BATCH,
-      select: { id: true },
-    });
-    for (const { id } of due) {
+    const due = await this.campaigns.dueScheduled(result.checkedAt, BATCH);
+    for (const id of due) {
       try {
         await this.lifecycle.start(id, {}, null);
         result.started.push(id);
       } catch (error) {
         // Another process started it first: nothing to do.
-        if (
-          error instanceof HttpException &&
-          (error.getResponse() as { code?: string }).code === 'CAMPAIGN_STATE'
-        )
-          continue;
-        const reason = error instanceof HttpException ? errorText(error) : 'internal error';
-        if (!(error instanceof HttpException))
+        if (isDomainError(error, 'CAMPAIGN_STATE')) continue;
+        const reason = isDomainError(error) ? errorText(error) : 'internal error';
+        if (!isDomainError(error))
           this.logger.error({ err: error, campaignId: id }, 'Scheduled campaign could not start');
         await this.backToDraft(id, reason);
         result.failed.push({ id, reason });
@@ -94,11 +86,7 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   /** A scheduled campaign that cannot start goes back to draft, saying why, instead of being retried every tick. */
   private async backToDraft(id: number, reason: string): Promise<void> {
-    const { count } = await this.prisma.campaign.updateMany({
-      where: { id, status: 'scheduled' },
-      data: { status: 'draft', pauseReason: `Not started at its scheduled time: ${reason}`.slice(0, 255) },
-    });
-    if (count > 0)
+    if (await this.campaigns.unscheduleWithReason(id, `Not started at its scheduled time: ${reason}`))
       await this.activity.record({
         action: 'campaign.start_failed',
         actorLabel: 'system',
@@ -110,17 +98,13 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   /** Sessions held here: running campaigns of a session not connected pause; waiting ones of a connected session resume. */
   private async followSessions(): Promise<void> {
-    const held = this.registry.heldSessionIds();
+    const held = this.whatsapp.heldSessionIds();
     if (held.length === 0) return;
-    const campaigns = await this.prisma.campaign.findMany({
-      where: {
-        sessionId: { in: held },
-        OR: [{ status: 'running' }, { status: 'paused', pauseCode: PAUSE_SESSION }],
-      },
-      select: { sessionId: true, status: true },
+    const campaigns = await this.campaigns.ofSessions(held, {
+      OR: [{ status: 'running' }, { status: 'paused', pauseCode: PAUSE_SESSION }],
     });
     for (const sessionId of new Set(campaigns.map((c) => c.sessionId))) {
-      const connected = this.registry.statusOf(sessionId) === 'connected';
+      const connected = this.whatsapp.statusOf(sessionId) === 'connected';
       const mine = campaigns.filter((c) => c.sessionId === sessionId);
       if (connected && mine.some((c) => c.status === 'paused'))
         await this.transitions.resumeForSession(sessionId);

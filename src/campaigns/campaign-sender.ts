@@ -1,13 +1,15 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DomainEvents } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
-import { PrismaService } from '../prisma/prisma.service';
-import { ConnectionRegistry } from '../whatsapp/connection-registry';
+import { MediaStore } from '../media/media-store';
+import { MessageQueries } from '../messages/message-queries.service';
+import { WhatsAppPort } from '../whatsapp/whatsapp.port';
 import { CampaignProgress } from './campaign-progress.service';
 import { CampaignRecipientStore } from './campaign-recipient-store';
 import { CampaignRecovery } from './campaign-recovery';
 import { CampaignRun, type RunContext } from './campaign-run';
 import { CampaignTransitions } from './campaign-transitions';
+import { CampaignRepository } from './campaign.repository';
 
 /**
  * Runs the campaigns of the sessions this process holds: on every tick it settles rows a crash
@@ -28,15 +30,27 @@ export class CampaignSender implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly prisma: PrismaService,
-    private readonly registry: ConnectionRegistry,
+    private readonly campaigns: CampaignRepository,
+    private readonly whatsapp: WhatsAppPort,
     private readonly recovery: CampaignRecovery,
     private readonly events: DomainEvents,
+    messages: MessageQueries,
+    media: MediaStore,
     store: CampaignRecipientStore,
     progress: CampaignProgress,
     transitions: CampaignTransitions,
   ) {
-    this.ctx = { config, prisma, registry, store, progress, transitions, inFlight: this.inFlight };
+    this.ctx = {
+      config,
+      campaigns,
+      whatsapp,
+      messages,
+      media,
+      store,
+      progress,
+      transitions,
+      inFlight: this.inFlight,
+    };
   }
 
   onApplicationBootstrap(): void {
@@ -44,7 +58,7 @@ export class CampaignSender implements OnApplicationBootstrap, OnModuleDestroy {
     this.timer.unref();
     // A campaign that starts or resumes in this process is picked up at once, not at the next tick.
     this.off = this.events.on('campaign.progress', (e) => {
-      if (e.status === 'running' && !this.runs.has(e.campaignId) && this.registry.isHeld(e.sessionId))
+      if (e.status === 'running' && !this.runs.has(e.campaignId) && this.whatsapp.isHeld(e.sessionId))
         void this.tick();
     });
   }
@@ -77,16 +91,12 @@ export class CampaignSender implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async pass(): Promise<void> {
-    const held = this.registry.heldSessionIds();
+    const held = this.whatsapp.heldSessionIds();
     if (this.stopping || held.length === 0) return;
     await this.recovery.recover(held, this.inFlight);
-    const connected = held.filter((id) => this.registry.statusOf(id) === 'connected');
+    const connected = held.filter((id) => this.whatsapp.statusOf(id) === 'connected');
     if (connected.length === 0) return;
-    const running = await this.prisma.campaign.findMany({
-      where: { status: 'running', sessionId: { in: connected } },
-      select: { id: true },
-      orderBy: { id: 'asc' },
-    });
+    const running = await this.campaigns.ofSessions(connected, { status: 'running' });
     for (const { id } of running) {
       if (this.runs.has(id) || this.stopping) continue;
       const run = new CampaignRun(id, this.ctx);

@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ActivityService, type ActivityEntry } from '../activity/activity.service';
 import type { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../prisma/prisma.service';
+import { Database, type Tx } from '../prisma/database';
 import { CampaignProgress } from './campaign-progress.service';
-import type { CampaignStatus } from './campaign-rules';
+import { CampaignRecipientStore } from './campaign-recipient-store';
+import { CampaignRepository, type CampaignStatus } from './campaign.repository';
 
 export const PAUSE_MANUAL = 'manual';
 export const PAUSE_SESSION = 'session_disconnected';
@@ -22,7 +23,9 @@ export class CampaignTransitions {
   private readonly logger = new Logger(CampaignTransitions.name);
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly campaigns: CampaignRepository,
+    private readonly recipients: CampaignRecipientStore,
+    private readonly database: Database,
     private readonly activity: ActivityService,
     private readonly progress: CampaignProgress,
   ) {}
@@ -33,16 +36,12 @@ export class CampaignTransitions {
     from: CampaignStatus[] | { status: CampaignStatus[]; where: Prisma.CampaignWhereInput },
     data: Prisma.CampaignUpdateManyMutationInput,
     audit: Audit,
-    also?: (tx: Prisma.TransactionClient) => Promise<boolean | void>,
+    also?: (tx: Tx) => Promise<boolean | void>,
   ): Promise<boolean> {
-    const moved = await this.prisma
-      .$transaction(async (tx) => {
-        const [statuses, where] = Array.isArray(from) ? [from, {}] : [from.status, from.where];
-        const { count } = await tx.campaign.updateMany({
-          where: { ...where, id, status: { in: statuses } },
-          data,
-        });
-        if (count === 0) return false;
+    const [statuses, where] = Array.isArray(from) ? [from, {}] : [from.status, from.where];
+    const moved = await this.database
+      .transaction(async (tx) => {
+        if (!(await this.campaigns.move(id, statuses, where, data, tx))) return false;
         if ((await also?.(tx)) === false) throw new Rollback();
         await this.activity.record({ ...audit, targetType: 'campaign', targetId: id }, tx);
         return true;
@@ -75,18 +74,15 @@ export class CampaignTransitions {
 
   /** Pauses the running campaigns of a session that went away; they resume when it is back. */
   async pauseForSession(sessionId: string, reason: string): Promise<void> {
-    const running = await this.prisma.campaign.findMany({
-      where: { sessionId, status: 'running' },
-      select: { id: true },
-    });
+    const running = await this.campaigns.ofSessions([sessionId], { status: 'running' });
     for (const { id } of running) await this.pauseBySystem(id, PAUSE_SESSION, reason, { sessionId });
   }
 
   /** Resumes the campaigns that paused because this session was gone. */
   async resumeForSession(sessionId: string): Promise<void> {
-    const paused = await this.prisma.campaign.findMany({
-      where: { sessionId, status: 'paused', pauseCode: PAUSE_SESSION },
-      select: { id: true },
+    const paused = await this.campaigns.ofSessions([sessionId], {
+      status: 'paused',
+      pauseCode: PAUSE_SESSION,
     });
     for (const { id } of paused) {
       await this.move(
@@ -109,10 +105,7 @@ export class CampaignTransitions {
       ['running'],
       { status: 'completed', completedAt: new Date() },
       { action: 'campaign.completed', actorLabel: 'system' },
-      async (tx) =>
-        (await tx.campaignRecipient.count({
-          where: { campaignId: id, status: { in: ['pending', 'sending'] } },
-        })) === 0,
+      async (tx) => (await this.recipients.openCount(id, tx)) === 0,
     );
   }
 }

@@ -1,13 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service';
-import { ValidationFailedException } from '../common/validation';
-import { AppConfig } from '../config/app-config';
-import type { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../prisma/prisma.service';
-import type { Actor } from '../sessions/sessions.service';
-import { removeCampaignMedia, storeCampaignMedia } from './campaign-media';
+import { audited, userIdOf, type Actor } from '../auth/actor';
+import type { FieldError } from '../common/api-envelope';
+import { validationFailed } from '../common/errors';
+import { MediaStore } from '../media/media-store';
+import { checkMediaType, mediaKindOf } from '../media/media-types';
+import { Database, type Tx } from '../prisma/database';
+import { RecipientListsService } from '../recipients/recipient-lists.service';
+import { SessionRepository } from '../whatsapp/session.repository';
+import { campaignMediaFields } from './campaign-media';
 import { campaignNotFound, checkSettings, requireStatus } from './campaign-rules';
-import { toCampaignView, withLists, type CampaignRow, type CampaignView } from './campaign-view';
+import { toCampaignView, type CampaignRow, type CampaignView } from './campaign-view';
+import { CampaignRepository } from './campaign.repository';
 import type { CampaignMediaDto, CampaignQueryDto } from './dto/campaign-actions.dto';
 import type { CreateCampaignDto, UpdateCampaignDto } from './dto/campaign.dto';
 
@@ -30,13 +34,16 @@ export interface CampaignPage {
 @Injectable()
 export class CampaignsService {
   constructor(
-    private readonly prisma: PrismaService,
-    private readonly config: AppConfig,
+    private readonly campaigns: CampaignRepository,
+    private readonly sessions: SessionRepository,
+    private readonly lists: RecipientListsService,
+    private readonly media: MediaStore,
+    private readonly database: Database,
     private readonly activity: ActivityService,
   ) {}
 
   async row(id: number): Promise<CampaignRow> {
-    const row = await this.prisma.campaign.findUnique({ where: { id }, include: withLists });
+    const row = await this.campaigns.find(id);
     if (!row) throw campaignNotFound();
     return row;
   }
@@ -46,17 +53,10 @@ export class CampaignsService {
   }
 
   async list(query: CampaignQueryDto): Promise<CampaignPage> {
-    const where: Prisma.CampaignWhereInput = { status: query.status, sessionId: query.sessionId };
-    const [rows, total] = await Promise.all([
-      this.prisma.campaign.findMany({
-        where,
-        include: withLists,
-        orderBy: { id: 'desc' },
-        skip: (query.page - 1) * query.limit,
-        take: query.limit,
-      }),
-      this.prisma.campaign.count({ where }),
-    ]);
+    const { rows, total } = await this.campaigns.page(
+      { status: query.status, sessionId: query.sessionId },
+      { skip: (query.page - 1) * query.limit, take: query.limit },
+    );
     return {
       items: rows.map(toCampaignView),
       pagination: { page: query.page, limit: query.limit, total, pages: Math.ceil(total / query.limit) },
@@ -73,10 +73,9 @@ export class CampaignsService {
     };
     const timeZone = checkSettings(settings);
     await this.checkReferences(dto.sessionId, dto.listIds);
-    const createdById = actor.principal?.kind === 'user' ? actor.principal.userId : null;
-    const id = await this.prisma.$transaction(async (tx) => {
-      const created = await tx.campaign.create({
-        data: {
+    const id = await this.database.transaction(async (tx) => {
+      const created = await this.campaigns.create(
+        {
           name: dto.name,
           sessionId: dto.sessionId,
           template: dto.template,
@@ -84,21 +83,13 @@ export class CampaignsService {
           timeZone,
           perMinuteCap: dto.perMinuteCap ?? null,
           perDayCap: dto.perDayCap ?? null,
-          createdById,
-          lists: { create: dto.listIds.map((listId) => ({ listId })) },
+          createdById: userIdOf(actor),
         },
-      });
-      await this.activity.record(
-        {
-          ...actor,
-          action: 'campaign.created',
-          targetType: 'campaign',
-          targetId: created.id,
-          metadata: { name: dto.name, listIds: dto.listIds },
-        },
+        dto.listIds,
         tx,
       );
-      return created.id;
+      await this.audit('campaign.created', created, actor, tx, { name: dto.name, listIds: dto.listIds });
+      return created;
     });
     return this.get(id);
   }
@@ -111,7 +102,7 @@ export class CampaignsService {
     const changed = Object.keys(dto).filter((k) => dto[k as keyof UpdateCampaignDto] !== undefined);
     const frozen = changed.filter((k) => !(THROTTLE_FIELDS as readonly string[]).includes(k));
     if (started && frozen.length > 0) {
-      throw new ValidationFailedException(
+      throw validationFailed(
         frozen.map((field) => ({
           field,
           errors: ['cannot change once the campaign has started (only the name and the throttle can)'],
@@ -131,10 +122,10 @@ export class CampaignsService {
         dto.listIds ?? current.lists.map((l) => l.listId),
       );
     }
-    await this.prisma.$transaction(async (tx) => {
-      await tx.campaign.update({
-        where: { id },
-        data: {
+    await this.database.transaction(async (tx) => {
+      await this.campaigns.update(
+        id,
+        {
           name: dto.name,
           sessionId: dto.sessionId,
           template: dto.template,
@@ -145,49 +136,26 @@ export class CampaignsService {
           perDayCap: dto.perDayCap,
           quietHoursStart: dto.quietHoursStart,
           quietHoursEnd: dto.quietHoursEnd,
-          ...(dto.listIds
-            ? { lists: { deleteMany: {}, create: dto.listIds.map((listId) => ({ listId })) } }
-            : {}),
         },
-      });
-      await this.activity.record(
-        {
-          ...actor,
-          action: 'campaign.updated',
-          targetType: 'campaign',
-          targetId: id,
-          metadata: { fields: changed },
-        },
+        dto.listIds,
         tx,
       );
+      await this.audit('campaign.updated', id, actor, tx, { fields: changed });
     });
     return this.get(id);
   }
 
   /** Deletes a campaign that is not running, with its recipients and media file. */
   async remove(id: number, actor: Actor): Promise<void> {
+    const deletable = ['draft', 'scheduled', 'paused', 'completed', 'cancelled'] as const;
     const current = await this.row(id);
-    requireStatus(current, ['draft', 'scheduled', 'paused', 'completed', 'cancelled'], 'delete');
-    await this.prisma.$transaction(async (tx) => {
-      const gone = await tx.campaign.deleteMany({ where: { id, status: { not: 'running' } } });
-      if (gone.count === 0)
-        requireStatus(
-          { status: 'running' },
-          ['draft', 'scheduled', 'paused', 'completed', 'cancelled'],
-          'delete',
-        );
-      await this.activity.record(
-        {
-          ...actor,
-          action: 'campaign.deleted',
-          targetType: 'campaign',
-          targetId: id,
-          metadata: { name: current.name },
-        },
-        tx,
-      );
+    requireStatus(current, [...deletable], 'delete');
+    await this.database.transaction(async (tx) => {
+      if (!(await this.campaigns.deleteUnlessRunning(id, tx)))
+        requireStatus({ status: 'running' }, [...deletable], 'delete');
+      await this.audit('campaign.deleted', id, actor, tx, { name: current.name });
     });
-    await removeCampaignMedia(this.config.MEDIA_PATH, current.mediaPath);
+    await this.media.remove(current.mediaPath);
   }
 
   async setMedia(
@@ -197,56 +165,58 @@ export class CampaignsService {
     actor: Actor,
   ): Promise<CampaignView> {
     if (!file)
-      throw new ValidationFailedException([
-        { field: 'file', errors: ['upload the media as the multipart field "file"'] },
-      ]);
+      throw validationFailed([{ field: 'file', errors: ['upload the media as the multipart field "file"'] }]);
     const current = await this.row(id);
     requireStatus(current, ['draft', 'scheduled'], 'change the media of');
-    const fields = await storeCampaignMedia(this.config.MEDIA_PATH, id, file, dto);
-    await this.prisma.$transaction(async (tx) => {
-      await tx.campaign.update({ where: { id }, data: fields });
-      await this.activity.record(
-        {
-          ...actor,
-          action: 'campaign.media_set',
-          targetType: 'campaign',
-          targetId: id,
-          metadata: { type: fields.mediaType, mime: fields.mediaMime, size: file.size },
-        },
-        tx,
-      );
+    const type = dto.type ?? mediaKindOf(file.mimetype);
+    checkMediaType(type, file.mimetype);
+    const stored = await this.media.saveCampaignMedia(id, file.mimetype, file.buffer);
+    const fields = campaignMediaFields(stored, file, type, dto.fileName);
+    await this.database.transaction(async (tx) => {
+      await this.campaigns.update(id, fields, undefined, tx);
+      await this.audit('campaign.media_set', id, actor, tx, {
+        type: fields.mediaType,
+        mime: fields.mediaMime,
+        size: file.size,
+      });
     });
-    await removeCampaignMedia(this.config.MEDIA_PATH, current.mediaPath);
+    await this.media.remove(current.mediaPath);
     return this.get(id);
   }
 
   async removeMedia(id: number, actor: Actor): Promise<CampaignView> {
     const current = await this.row(id);
     requireStatus(current, ['draft', 'scheduled'], 'change the media of');
-    await this.prisma.$transaction(async (tx) => {
-      await tx.campaign.update({
-        where: { id },
-        data: { mediaPath: null, mediaMime: null, mediaType: null, mediaFileName: null },
-      });
-      await this.activity.record(
-        { ...actor, action: 'campaign.media_removed', targetType: 'campaign', targetId: id },
+    await this.database.transaction(async (tx) => {
+      await this.campaigns.update(
+        id,
+        { mediaPath: null, mediaMime: null, mediaType: null, mediaFileName: null },
+        undefined,
         tx,
       );
+      await this.audit('campaign.media_removed', id, actor, tx);
     });
-    await removeCampaignMedia(this.config.MEDIA_PATH, current.mediaPath);
+    await this.media.remove(current.mediaPath);
     return this.get(id);
+  }
+
+  private audit(action: string, id: number, actor: Actor, tx: Tx, metadata?: Record<string, unknown>) {
+    return this.activity.record(
+      { ...audited(actor), action, targetType: 'campaign', targetId: id, metadata },
+      tx,
+    );
   }
 
   private async checkReferences(sessionId: string, listIds: number[]): Promise<void> {
     const [session, lists] = await Promise.all([
-      this.prisma.whatsappSession.findUnique({ where: { id: sessionId }, select: { id: true } }),
-      this.prisma.recipientList.findMany({ where: { id: { in: listIds } }, select: { id: true } }),
+      this.sessions.exists(sessionId),
+      this.lists.existing(listIds),
     ]);
-    const errors = [];
+    const errors: FieldError[] = [];
     if (!session) errors.push({ field: 'sessionId', errors: [`there is no session "${sessionId}"`] });
-    const missing = listIds.filter((id) => !lists.some((l) => l.id === id));
+    const missing = listIds.filter((id) => !lists.has(id));
     if (missing.length > 0)
       errors.push({ field: 'listIds', errors: [`no recipient list ${missing.join(', ')}`] });
-    if (errors.length > 0) throw new ValidationFailedException(errors);
+    if (errors.length > 0) throw validationFailed(errors);
   }
 }

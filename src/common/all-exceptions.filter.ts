@@ -2,8 +2,10 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { Request, Response } from 'express';
 import { Prisma } from '../generated/prisma/client';
 import type { ApiErrorBody, FieldError } from './api-envelope';
+import { DomainError, type ErrorCode } from './errors';
 
-const CODES: Record<number, string> = {
+/** The code of an HTTP error thrown by the framework itself (a guard, a pipe, multer) without one. */
+const CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
@@ -33,8 +35,10 @@ interface BodyParserError {
 }
 
 /**
- * The one place errors become responses: the envelope `{ success: false, message, code, timestamp }`,
- * field details for validation, a generic 500 for anything unexpected. Never the stack or the request body.
+ * The one place errors become responses: a DomainError by its code's status, the framework's own HTTP
+ * errors by theirs, a generic 500 for anything unexpected; always the envelope
+ * `{ success: false, message, code, timestamp }` with field details for validation. Never the stack
+ * or the request body.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -68,6 +72,14 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const parserError =
       this.bodyParserError(exception) ?? this.bodyParserError((exception as { cause?: unknown })?.cause);
     if (parserError) return parserError;
+    if (exception instanceof DomainError) {
+      return {
+        status: exception.status,
+        message: exception.message,
+        code: exception.code,
+        details: exception.details,
+      };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const res = exception.getResponse();

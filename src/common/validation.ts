@@ -1,5 +1,6 @@
-import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ValidationError, ValidationPipe } from '@nestjs/common';
 import type { FieldError } from './api-envelope';
+import { validationFailed } from './errors';
 
 /** Flattens class-validator errors into `[{ field: 'a.b', errors: [...] }]`. */
 export function toFieldErrors(errors: ValidationError[], parent = ''): FieldError[] {
@@ -10,18 +11,12 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
   });
 }
 
-export class ValidationFailedException extends BadRequestException {
-  constructor(details: FieldError[], message = 'Validation failed') {
-    super({ message, code: 'VALIDATION_ERROR', details });
-  }
-}
-
 /** The one global pipe: unknown fields are refused, payloads are turned into DTO instances. */
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => new ValidationFailedException(toFieldErrors(errors)),
+    exceptionFactory: (errors) => validationFailed(toFieldErrors(errors)),
   });
 }

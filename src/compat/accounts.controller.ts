@@ -1,9 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, MasterKey, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
-import { RequestActor } from '../sessions/request-actor.decorator';
-import type { Actor } from '../sessions/sessions.service';
+import { SessionPipe } from '../sessions/session.pipe';
+import type { SessionRecord } from '../whatsapp/session.repository';
 import { CompatAccounts } from './compat-accounts.service';
 import { AccountMessagesQuery, CreateAccountDto } from './dto/compat.dto';
 
@@ -42,8 +43,8 @@ export class AccountsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Account deleted successfully')
   @ApiOperation({ summary: 'Log out and delete the account with its messages' })
-  async remove(@Param('id') id: string, @RequestActor() actor: Actor) {
-    await this.accounts.remove(id, actor);
+  async remove(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+    await this.accounts.remove(session, actor);
     return null;
   }
 
@@ -52,8 +53,8 @@ export class AccountsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Account connection initiated')
   @ApiOperation({ summary: 'Connect (restores a linked account, or starts a new QR)' })
-  connect(@Param('id') id: string, @RequestActor() actor: Actor) {
-    return this.accounts.connect(id, actor);
+  connect(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+    return this.accounts.connect(session, actor);
   }
 
   @Post(':id/disconnect')
@@ -61,23 +62,23 @@ export class AccountsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Account disconnected successfully')
   @ApiOperation({ summary: 'Close the connection; the device stays linked' })
-  disconnect(@Param('id') id: string, @RequestActor() actor: Actor) {
-    return this.accounts.disconnect(id, actor);
+  disconnect(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+    return this.accounts.disconnect(session, actor);
   }
 
   @Get(':id/qr')
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('QR code retrieved successfully')
   @ApiOperation({ summary: 'The current QR as a PNG data URL (404 when none)' })
-  qr(@Param('id') id: string) {
-    return this.accounts.qr(id);
+  qr(@Param('id', SessionPipe) session: SessionRecord) {
+    return this.accounts.qr(session);
   }
 
   @Get(':id/messages')
   @Roles(...ANY_ROLE)
   @ResponseMessage('Messages retrieved successfully')
   @ApiOperation({ summary: 'Stored messages, newest first, in the seed shape (limit/offset)' })
-  messages(@Param('id') id: string, @Query() query: AccountMessagesQuery) {
-    return this.accounts.messagesOf(id, query);
+  messages(@Param('id', SessionPipe) session: SessionRecord, @Query() query: AccountMessagesQuery) {
+    return this.accounts.messagesOf(session, query);
   }
 }

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { toDataURL } from 'qrcode';
+import type { Actor } from '../auth/actor';
 import { MessageQueries } from '../messages/message-queries.service';
-import { SessionsService, type Actor } from '../sessions/sessions.service';
-import { WebhookDeliveries } from '../webhooks/webhook-deliveries.service';
-import { ConnectionRegistry } from '../whatsapp/connection-registry';
+import { WebhookDeliveries } from '../outbox/webhook-deliveries';
+import { SessionsService } from '../sessions/sessions.service';
+import type { SessionRecord } from '../whatsapp/session.repository';
+import { WhatsAppPort } from '../whatsapp/whatsapp.port';
 import { toCompatAccount, toCompatMessage, type CompatAccount, type CompatMessage } from './compat-mappers';
 import type { CreateAccountDto } from './dto/compat.dto';
 
@@ -15,7 +17,7 @@ const QR_WAIT_MS = 5_000;
 export class CompatAccounts {
   constructor(
     private readonly sessions: SessionsService,
-    private readonly registry: ConnectionRegistry,
+    private readonly whatsapp: WhatsAppPort,
     private readonly messages: MessageQueries,
     private readonly deliveries: WebhookDeliveries,
   ) {}
@@ -38,37 +40,36 @@ export class CompatAccounts {
   }
 
   async list(): Promise<CompatAccount[]> {
-    return (await this.sessions.list()).map((s) => toCompatAccount(s, this.registry.statusOf(s.id)));
+    return (await this.sessions.list()).map((s) => toCompatAccount(s, this.whatsapp.statusOf(s.id)));
   }
 
   async get(id: string): Promise<CompatAccount> {
-    return toCompatAccount(await this.sessions.get(id), this.registry.statusOf(id));
+    return toCompatAccount(await this.sessions.get(id), this.whatsapp.statusOf(id));
   }
 
-  async connect(id: string, actor: Actor): Promise<CompatAccount> {
-    await this.sessions.connect(id, actor);
-    return this.get(id);
+  async connect(session: SessionRecord, actor: Actor): Promise<CompatAccount> {
+    await this.sessions.connect(session, actor);
+    return this.get(session.id);
   }
 
-  async disconnect(id: string, actor: Actor): Promise<CompatAccount> {
-    await this.sessions.disconnect(id, actor);
-    return this.get(id);
+  async disconnect(session: SessionRecord, actor: Actor): Promise<CompatAccount> {
+    await this.sessions.disconnect(session, actor);
+    return this.get(session.id);
   }
 
-  async remove(id: string, actor: Actor): Promise<void> {
-    await this.sessions.remove(id, actor);
+  async remove(session: SessionRecord, actor: Actor): Promise<void> {
+    await this.sessions.remove(session, actor);
   }
 
-  async qr(id: string): Promise<{ qrCode: string }> {
-    const { qrCode } = await this.sessions.qr(id);
+  async qr(session: SessionRecord): Promise<{ qrCode: string }> {
+    const { qrCode } = await this.sessions.qr(session);
     return { qrCode };
   }
 
   async messagesOf(
-    id: string,
+    { id }: SessionRecord,
     page: { limit: number; offset: number },
   ): Promise<{ messages: CompatMessage[]; pagination: { limit: number; offset: number; count: number } }> {
-    await this.sessions.row(id);
     const { messages } = await this.messages.list(id, {}, page);
     const sent = await this.deliveries.deliveredMessageIds(
       id,
@@ -83,8 +84,8 @@ export class CompatAccounts {
   private async waitForQr(id: string): Promise<string | null> {
     const until = Date.now() + QR_WAIT_MS;
     for (;;) {
-      const qr = this.registry.qrOf(id);
-      const status = this.registry.statusOf(id);
+      const qr = this.whatsapp.qrOf(id);
+      const status = this.whatsapp.statusOf(id);
       if (qr || status === null || status === 'connected' || Date.now() > until) return qr;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -1,10 +1,9 @@
 import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
 import { DashboardStats } from '../dashboard/dashboard-stats.service';
-import { RequestActor } from '../sessions/request-actor.decorator';
-import type { Actor } from '../sessions/sessions.service';
 import { UpdateWebhookConfigDto } from '../webhooks/dto/webhook-config.dto';
 import { WebhookConfigService, type WebhookConfigView } from '../webhooks/webhook-config.service';
 import { WebhookTester } from '../webhooks/webhook-tester';

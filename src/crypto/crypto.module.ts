@@ -1,6 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { SecretBox } from './secret-box';
 
-@Global()
+/** Encryption at rest under TOKEN_ENCRYPTION_KEY (auth state, webhook secrets, the JWT key). */
 @Module({ providers: [SecretBox], exports: [SecretBox] })
 export class CryptoModule {}

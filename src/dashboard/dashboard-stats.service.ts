@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../prisma/prisma.service';
-import { WebhookDeliveries } from '../webhooks/webhook-deliveries.service';
-import { WebhookSettings } from '../webhooks/webhook-settings';
-import { ConnectionRegistry } from '../whatsapp/connection-registry';
+import { MessageQueries } from '../messages/message-queries.service';
+import { WebhookDeliveries } from '../outbox/webhook-deliveries';
+import { WebhookSettings } from '../outbox/webhook-settings';
+import { SessionRepository } from '../whatsapp/session.repository';
+import { WhatsAppPort } from '../whatsapp/whatsapp.port';
 
 /** The seed's system statistics, plus message counts by type and direction and webhook success. */
 export interface DashboardStatsView {
@@ -34,29 +35,30 @@ export interface DashboardStatsView {
 @Injectable()
 export class DashboardStats {
   constructor(
-    private readonly prisma: PrismaService,
-    private readonly registry: ConnectionRegistry,
+    private readonly sessionRecords: SessionRepository,
+    private readonly messages: MessageQueries,
+    private readonly whatsapp: WhatsAppPort,
     private readonly settings: WebhookSettings,
     private readonly deliveries: WebhookDeliveries,
   ) {}
 
   async stats(): Promise<DashboardStatsView> {
     const [sessions, messageGroups, webhookDeliveries, config] = await Promise.all([
-      this.prisma.whatsappSession.findMany({ select: { id: true, status: true } }),
-      this.prisma.message.groupBy({ by: ['type', 'direction'], _count: { _all: true } }),
+      this.sessionRecords.statuses(),
+      this.messages.countsByTypeAndDirection(),
       this.deliveries.summary(),
       this.settings.config(),
     ]);
     // The live state where this process holds the socket, the stored one for sessions held elsewhere.
-    const live = sessions.map((s) => this.registry.statusOf(s.id) ?? s.status);
+    const live = sessions.map((s) => this.whatsapp.statusOf(s.id) ?? s.status);
     const liveCount = (...statuses: string[]) => live.filter((s) => statuses.includes(s)).length;
     const byType: Record<string, number> = {};
     const byDirection = { inbound: 0, outbound: 0 };
     let total = 0;
     for (const group of messageGroups) {
-      byType[group.type] = (byType[group.type] ?? 0) + group._count._all;
-      byDirection[group.direction] += group._count._all;
-      total += group._count._all;
+      byType[group.type] = (byType[group.type] ?? 0) + group.count;
+      byDirection[group.direction] += group.count;
+      total += group.count;
     }
     return {
       whatsapp: {

@@ -1,55 +1,54 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../prisma/prisma.service';
+import { Database } from '../prisma/database';
 
 /** A part of the app that adds its own section to /health (e.g. the webhook dispatcher's backlog). */
-export type HealthContributor = () => Promise<Record<string, unknown>> | Record<string, unknown>;
+export type HealthContributor = () => Promise<unknown> | unknown;
 
 export interface HealthReport {
   status: 'ok' | 'unavailable';
   database: { reachable: boolean };
-  sessions: Record<string, number> | null;
   uptime: number;
   memory: NodeJS.MemoryUsage;
   [section: string]: unknown;
 }
 
+interface Section {
+  contributor: HealthContributor;
+  /** Read from the database: null while it is unreachable, instead of an error. */
+  needsDatabase: boolean;
+}
+
+/** GET /health: the database's reachability, uptime and memory, and what each part registers. */
 @Injectable()
 export class HealthService {
-  private readonly contributors = new Map<string, HealthContributor>();
+  private readonly sections = new Map<string, Section>();
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly database: Database) {}
 
   /** Lets another module report under its own key in /health. */
-  register(section: string, contributor: HealthContributor): void {
-    this.contributors.set(section, contributor);
+  register(section: string, contributor: HealthContributor, options: { needsDatabase?: boolean } = {}): void {
+    this.sections.set(section, { contributor, needsDatabase: options.needsDatabase ?? false });
   }
 
   async report(): Promise<HealthReport> {
-    const reachable = await this.prisma.isReachable();
+    const reachable = await this.database.isReachable();
     const report: HealthReport = {
       status: reachable ? 'ok' : 'unavailable',
       database: { reachable },
-      sessions: reachable ? await this.sessionSummary() : null,
       uptime: Math.round(process.uptime()),
       memory: process.memoryUsage(),
     };
-    for (const [section, contributor] of this.contributors) {
+    for (const [name, { contributor, needsDatabase }] of this.sections) {
+      if (needsDatabase && !reachable) {
+        report[name] = null;
+        continue;
+      }
       try {
-        report[section] = await contributor();
+        report[name] = await contributor();
       } catch {
-        report[section] = { error: 'unavailable' };
+        report[name] = { error: 'unavailable' };
       }
     }
     return report;
-  }
-
-  private async sessionSummary(): Promise<Record<string, number>> {
-    const groups = await this.prisma.whatsappSession.groupBy({ by: ['status'], _count: { _all: true } });
-    const summary: Record<string, number> = { total: 0 };
-    for (const group of groups) {
-      summary[group.status] = group._count._all;
-      summary.total += group._count._all;
-    }
-    return summary;
   }
 }

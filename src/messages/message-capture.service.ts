@@ -2,10 +2,11 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DomainEvents, type MessageStatusValue, type StoredMessageEvent } from '../common/domain-events';
 import { Prisma } from '../generated/prisma/client';
+import type { OutboxEvent } from '../outbox/event-names';
+import { OutboxWriter } from '../outbox/outbox-writer';
+import { Database } from '../prisma/database';
 import { PrismaService } from '../prisma/prisma.service';
 import { sqlDateTime, type Statement } from '../prisma/statement';
-import type { OutboxEvent } from '../webhooks/webhook-events';
-import { WebhookOutbox } from '../webhooks/webhook-outbox.service';
 import { CaptureConnection } from './capture-connection';
 import { messagePayload, statusPayload } from './message-payloads';
 
@@ -150,8 +151,9 @@ export class MessageCapture implements BeforeApplicationShutdown {
 
   constructor(
     private readonly prisma: PrismaService,
+    private readonly database: Database,
     private readonly connection: CaptureConnection,
-    private readonly outbox: WebhookOutbox,
+    private readonly outbox: OutboxWriter,
     private readonly events: DomainEvents,
   ) {}
 
@@ -283,7 +285,7 @@ export class MessageCapture implements BeforeApplicationShutdown {
    */
   private async retry(batch: Job[], error: unknown): Promise<void> {
     let reachable: boolean;
-    while (!(reachable = await this.prisma.isReachable()) && !this.stopping) {
+    while (!(reachable = await this.database.isReachable()) && !this.stopping) {
       this.retryMs = Math.min(MAX_RETRY_MS, Math.max(1_000, this.retryMs * 2));
       this.logger.warn(
         { err: error, jobs: batch.length, retryInMs: this.retryMs },

@@ -51,7 +51,7 @@ export const toMessageView = (m: Message): MessageView => ({
   createdAt: m.createdAt,
 });
 
-/** Reads stored messages: newest first, by keyset cursor (the id) or by the seed's offset. */
+/** Reads stored messages: pages newest first (keyset cursor or the seed's offset), and single lookups. */
 @Injectable()
 export class MessageQueries {
   constructor(private readonly prisma: PrismaService) {}
@@ -93,5 +93,33 @@ export class MessageQueries {
 
   async findWithMedia(sessionId: string, waMessageId: string): Promise<Message | null> {
     return this.prisma.message.findFirst({ where: { sessionId, waMessageId, mediaPath: { not: null } } });
+  }
+
+  /** The `raw` column of a stored message (any direction unless given), or undefined when none is stored. */
+  async rawOf(sessionId: string, waMessageId: string, direction?: 'inbound' | 'outbound'): Promise<unknown> {
+    const row = await this.prisma.message.findFirst({
+      where: { sessionId, waMessageId, ...(direction ? { direction } : {}) },
+      select: { raw: true },
+    });
+    return row?.raw;
+  }
+
+  /** A message this session sent, as stored (its delivery status and when it was stored), or null. */
+  findOutbound(
+    sessionId: string,
+    waMessageId: string,
+  ): Promise<Pick<Message, 'id' | 'status' | 'createdAt'> | null> {
+    return this.prisma.message.findFirst({
+      where: { sessionId, waMessageId, direction: 'outbound' },
+      select: { id: true, status: true, createdAt: true },
+    });
+  }
+
+  /** How many messages are stored, by type and direction. */
+  async countsByTypeAndDirection(): Promise<
+    { type: string; direction: 'inbound' | 'outbound'; count: number }[]
+  > {
+    const groups = await this.prisma.message.groupBy({ by: ['type', 'direction'], _count: { _all: true } });
+    return groups.map((g) => ({ type: g.type, direction: g.direction, count: g._count._all }));
   }
 }

@@ -4,7 +4,11 @@ import { AppConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { poolConfigFromUrl } from './database-url';
 
-/** The one database client of the app: Prisma over the pure-JS MariaDB driver, closed on shutdown. */
+/**
+ * The one database client of the app: Prisma over the pure-JS MariaDB driver, closed on shutdown.
+ * Injected only by the owner of each table (its repository or owning service); others call them,
+ * and use Database for transactions that span owners.
+ */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   constructor(config: AppConfig) {
@@ -13,21 +17,6 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
       // Bursts (many sessions reconnecting at once) can queue for a pool connection for a while.
       transactionOptions: { maxWait: 10_000, timeout: 20_000 },
     });
-  }
-
-  /** True when the database answers a trivial query within the time limit. */
-  async isReachable(timeoutMs = 2000): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const probe = this.$queryRaw`SELECT 1`.then(
-      () => true,
-      () => false,
-    );
-    try {
-      return await Promise.race([probe, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   // Last of all: modules close their sockets and flush their writes in onModuleDestroy /

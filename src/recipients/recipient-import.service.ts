@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Injectable } from '@nestjs/common';
 import { CsvError, parse } from 'csv-parse';
-import { ActivityService, type ActivityEntry } from '../activity/activity.service';
+import { ActivityService } from '../activity/activity.service';
+import { audited, type Actor } from '../auth/actor';
 import { AppConfig } from '../config/app-config';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
@@ -54,7 +55,7 @@ export class RecipientImporter {
     private readonly activity: ActivityService,
   ) {}
 
-  async import(listId: number, path: string, audit: Omit<ActivityEntry, 'action'>): Promise<ImportReport> {
+  async import(listId: number, path: string, actor: Actor): Promise<ImportReport> {
     const { delimiter } = await sniffCsv(path);
     const staging = `recipient_import_${randomBytes(6).toString('hex')}`;
     try {
@@ -69,7 +70,7 @@ export class RecipientImporter {
             await this.merge(tx, staging, listId, report);
             await this.activity.record(
               {
-                ...audit,
+                ...audited(actor),
                 action: 'recipient_list.imported',
                 targetType: 'recipient_list',
                 targetId: listId,

@@ -17,14 +17,11 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestj
 import type { Request } from 'express';
 import { stringify } from 'csv-stringify';
 import { ActivityService } from '../activity/activity.service';
+import { audited, RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
-import { PrismaService } from '../prisma/prisma.service';
-import { RequestActor } from '../sessions/request-actor.decorator';
-import type { Actor } from '../sessions/sessions.service';
 import { CsvUploadInterceptor } from './csv-upload.interceptor';
 import { CreateRecipientListDto, UpdateRecipientListDto } from './dto/recipient-list.dto';
-import { recipientCsvRows } from './recipient-export';
 import { RecipientImporter } from './recipient-import.service';
 import { RecipientListsService } from './recipient-lists.service';
 import { RecipientsService } from './recipients.service';
@@ -36,7 +33,6 @@ export class RecipientListsController {
     private readonly lists: RecipientListsService,
     private readonly recipients: RecipientsService,
     private readonly importer: RecipientImporter,
-    private readonly prisma: PrismaService,
     private readonly activity: ActivityService,
   ) {}
 
@@ -125,14 +121,14 @@ export class RecipientListsController {
   async export(@Param('id', ParseIntPipe) id: number, @RequestActor() actor: Actor): Promise<StreamableFile> {
     const list = await this.lists.get(id);
     await this.activity.record({
-      ...actor,
+      ...audited(actor),
       action: 'recipient_list.exported',
       targetType: 'recipient_list',
       targetId: id,
     });
     const csv = stringify();
     // pipeline destroys the CSV stream with the error if reading the database fails half-way.
-    pipeline(Readable.from(recipientCsvRows(this.prisma, id)), csv, () => undefined);
+    pipeline(Readable.from(this.recipients.csvRows(id)), csv, () => undefined);
     const file = list.name.replace(/[^\w.-]+/g, '_').slice(0, 60) || 'recipients';
     return new StreamableFile(csv, {
       type: 'text/csv; charset=utf-8',

@@ -1,9 +1,8 @@
 import { Body, Controller, Delete, Get, Param, ParseIntPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
-import { RequestActor } from '../sessions/request-actor.decorator';
-import type { Actor } from '../sessions/sessions.service';
 import { CreateRecipientDto, RecipientQueryDto, UpdateRecipientDto } from './dto/recipient.dto';
 import { RecipientsService } from './recipients.service';
 

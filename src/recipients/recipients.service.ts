@@ -1,11 +1,12 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service';
+import { audited, type Actor } from '../auth/actor';
+import { csvSafe } from '../common/csv-cell';
+import { DomainError, validationFailed } from '../common/errors';
 import { InvalidPhoneNumberError, toE164 } from '../common/phone';
-import { ValidationFailedException } from '../common/validation';
 import { AppConfig } from '../config/app-config';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
-import type { Actor } from '../sessions/sessions.service';
 import type { CreateRecipientDto, RecipientQueryDto, UpdateRecipientDto } from './dto/recipient.dto';
 import { NAME_MAX, VARIABLE_KEY_MAX, VARIABLE_VALUE_MAX } from './recipient-row';
 import { toRecipientView, type RecipientView } from './recipient-view';
@@ -38,11 +39,16 @@ export function cleanVariables(
       errors.push(`${key} is longer than ${VARIABLE_VALUE_MAX} characters`);
     else out[key] = String(value);
   }
-  if (errors.length > 0) throw new ValidationFailedException([{ field: 'variables', errors }]);
+  if (errors.length > 0) throw validationFailed([{ field: 'variables', errors }]);
   return Object.keys(out).length > 0 ? out : null;
 }
 
-/** The recipients of a list, one at a time (the CSV import adds them in bulk). */
+const EXPORT_PAGE = 1000;
+
+/**
+ * The recipients of a list, one at a time (the CSV import adds them in bulk), and read back a page
+ * at a time; the owner of recipients, with RecipientImporter.
+ */
 @Injectable()
 export class RecipientsService {
   constructor(
@@ -85,7 +91,7 @@ export class RecipientsService {
         select: { id: true },
       })
     ) {
-      throw new ConflictException({ message: `${phone} is already in this list`, code: 'RECIPIENT_EXISTS' });
+      throw new DomainError('RECIPIENT_EXISTS', `${phone} is already in this list`);
     }
     const row = await this.prisma.$transaction(async (tx) => {
       const created = await tx.recipient.create({
@@ -98,7 +104,7 @@ export class RecipientsService {
       });
       await this.activity.record(
         {
-          ...actor,
+          ...audited(actor),
           action: 'recipient.added',
           targetType: 'recipient_list',
           targetId: listId,
@@ -124,7 +130,7 @@ export class RecipientsService {
       });
       await this.activity.record(
         {
-          ...actor,
+          ...audited(actor),
           action: 'recipient.updated',
           targetType: 'recipient_list',
           targetId: listId,
@@ -143,7 +149,7 @@ export class RecipientsService {
       await tx.recipient.delete({ where: { id } });
       await this.activity.record(
         {
-          ...actor,
+          ...audited(actor),
           action: 'recipient.removed',
           targetType: 'recipient_list',
           targetId: listId,
@@ -154,18 +160,61 @@ export class RecipientsService {
     });
   }
 
+  /** The list's recipients after `afterId`, in id order. */
+  pageAfter(
+    listId: number,
+    afterId: number,
+    take: number,
+  ): Promise<{ id: number; phone: string; name: string | null; variables: unknown }[]> {
+    return this.prisma.recipient.findMany({
+      where: { listId, id: { gt: afterId } },
+      orderBy: { id: 'asc' },
+      take,
+      select: { id: true, phone: true, name: true, variables: true },
+    });
+  }
+
+  /**
+   * The list as CSV rows (header first): phone, name and one column per variable, read a page at a
+   * time. Every cell goes through csvSafe, so a cell a spreadsheet would run as a formula
+   * (= + - @ ...) starts with an apostrophe; the importer strips it again.
+   */
+  async *csvRows(listId: number): AsyncGenerator<string[]> {
+    const keys = await this.variableKeys(listId);
+    yield ['phone', 'name', ...keys].map(csvSafe);
+    let after = 0;
+    for (;;) {
+      const page = await this.pageAfter(listId, after, EXPORT_PAGE);
+      for (const row of page) {
+        const vars = (row.variables ?? {}) as Record<string, unknown>;
+        yield [
+          row.phone,
+          row.name ?? '',
+          ...keys.map((k) => (vars[k] === undefined || vars[k] === null ? '' : String(vars[k]))),
+        ].map(csvSafe);
+      }
+      if (page.length < EXPORT_PAGE) return;
+      after = page[page.length - 1].id;
+    }
+  }
+
   async requireList(listId: number): Promise<void> {
     const list = await this.prisma.recipientList.findUnique({ where: { id: listId }, select: { id: true } });
-    if (!list) throw new NotFoundException({ message: 'Recipient list not found', code: 'LIST_NOT_FOUND' });
+    if (!list) throw new DomainError('LIST_NOT_FOUND', 'Recipient list not found');
   }
 
   private async requireRecipient(listId: number, id: number): Promise<void> {
     const row = await this.prisma.recipient.findFirst({ where: { id, listId }, select: { id: true } });
-    if (!row)
-      throw new NotFoundException({
-        message: 'Recipient not found in this list',
-        code: 'RECIPIENT_NOT_FOUND',
-      });
+    if (!row) throw new DomainError('RECIPIENT_NOT_FOUND', 'Recipient not found in this list');
+  }
+
+  /** Every variable name used in the list, in first-seen order (the CSV's extra columns). */
+  private async variableKeys(listId: number): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ k: string | null }[]>`
+      SELECT DISTINCT JSON_KEYS(variables) AS k FROM recipients WHERE list_id = ${listId} AND variables IS NOT NULL`;
+    const keys = new Set<string>();
+    for (const { k } of rows) for (const key of k ? (JSON.parse(k) as string[]) : []) keys.add(key);
+    return [...keys];
   }
 
   private phoneOf(input: string): string {
@@ -173,7 +222,7 @@ export class RecipientsService {
       return toE164(input, this.config.DEFAULT_COUNTRY);
     } catch (error) {
       if (!(error instanceof InvalidPhoneNumberError)) throw error;
-      throw new ValidationFailedException([{ field: 'phone', errors: [error.message] }]);
+      throw validationFailed([{ field: 'phone', errors: [error.message] }]);
     }
   }
 }

@@ -1,11 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { resolve, sep } from 'node:path';
 import {
   Body,
   Controller,
   Get,
   HttpCode,
-  NotFoundException,
   Param,
   ParseEnumPipe,
   Post,
@@ -18,10 +15,12 @@ import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiConsumes, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ANY_ROLE, OPERATOR_ROLES, Roles, SessionToken } from '../auth/decorators';
+import { DomainError } from '../common/errors';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
-import { AppConfig } from '../config/app-config';
+import { MediaStore } from '../media/media-store';
+import type { MediaKind } from '../media/media-types';
 import { MessageQueries } from '../messages/message-queries.service';
-import { ConnectionRegistry } from '../whatsapp/connection-registry';
+import type { SessionRecord } from '../whatsapp/session.repository';
 import {
   CheckNumbersDto,
   ListMessagesQuery,
@@ -31,9 +30,8 @@ import {
   SendReactionDto,
   SendTextDto,
 } from './dto/send-message.dto';
-import type { OutboundMediaKind } from './media-input';
 import { MessageSender } from './message-sender.service';
-import { SessionsService } from './sessions.service';
+import { SessionPipe } from './session.pipe';
 
 const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 
@@ -44,9 +42,7 @@ export class SessionMessagesController {
   constructor(
     private readonly sender: MessageSender,
     private readonly queries: MessageQueries,
-    private readonly sessions: SessionsService,
-    private readonly registry: ConnectionRegistry,
-    private readonly config: AppConfig,
+    private readonly mediaStore: MediaStore,
   ) {}
 
   @Post('messages/text')
@@ -54,9 +50,8 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Message sent')
   @ApiOperation({ summary: 'Send a text (optionally as a reply: quotedMessageId)' })
-  async sendText(@Param('id') id: string, @Body() dto: SendTextDto) {
-    await this.sessions.row(id);
-    return this.sender.sendText(id, dto);
+  sendText(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: SendTextDto) {
+    return this.sender.sendText(session.id, dto);
   }
 
   @Post('messages/:kind')
@@ -69,14 +64,13 @@ export class SessionMessagesController {
     summary: 'Send an image, video, audio, document or sticker: multipart field `file`, or JSON with `url`',
   })
   @UseInterceptors(FileInterceptor('file'))
-  async sendMedia(
-    @Param('id') id: string,
-    @Param('kind', new ParseEnumPipe(MEDIA_KINDS)) kind: OutboundMediaKind,
+  sendMedia(
+    @Param('id', SessionPipe) session: SessionRecord,
+    @Param('kind', new ParseEnumPipe(MEDIA_KINDS)) kind: MediaKind,
     @Body() dto: SendMediaDto,
     @UploadedFile() file?: Express.Multer.File,
   ) {
-    await this.sessions.row(id);
-    return this.sender.sendMedia(id, kind, dto, file);
+    return this.sender.sendMedia(session.id, kind, dto, file);
   }
 
   @Post('location')
@@ -84,9 +78,8 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Message sent')
   @ApiOperation({ summary: 'Send a location' })
-  async sendLocation(@Param('id') id: string, @Body() dto: SendLocationDto) {
-    await this.sessions.row(id);
-    return this.sender.sendLocation(id, dto);
+  sendLocation(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: SendLocationDto) {
+    return this.sender.sendLocation(session.id, dto);
   }
 
   @Post('contact')
@@ -94,9 +87,8 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Message sent')
   @ApiOperation({ summary: 'Send a contact card' })
-  async sendContact(@Param('id') id: string, @Body() dto: SendContactDto) {
-    await this.sessions.row(id);
-    return this.sender.sendContact(id, dto);
+  sendContact(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: SendContactDto) {
+    return this.sender.sendContact(session.id, dto);
   }
 
   @Post('reaction')
@@ -104,9 +96,8 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Reaction sent')
   @ApiOperation({ summary: 'React to a stored message with an emoji' })
-  async sendReaction(@Param('id') id: string, @Body() dto: SendReactionDto) {
-    await this.sessions.row(id);
-    return this.sender.sendReaction(id, dto);
+  sendReaction(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: SendReactionDto) {
+    return this.sender.sendReaction(session.id, dto);
   }
 
   @Post('check-numbers')
@@ -115,12 +106,8 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Numbers checked')
   @ApiOperation({ summary: 'Which numbers are on WhatsApp' })
-  async checkNumbers(@Param('id') id: string, @Body() dto: CheckNumbersDto) {
-    await this.sessions.row(id);
-    const jids = dto.numbers.map((n, i) => this.sender.jidOf(n, `numbers.${i}`));
-    this.sender.requireConnected(id);
-    const found = new Map((await this.registry.onWhatsApp(id, jids)).map((r) => [r.jid, r.exists]));
-    return dto.numbers.map((input, i) => ({ input, jid: jids[i], exists: found.get(jids[i]) ?? false }));
+  checkNumbers(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: CheckNumbersDto) {
+    return this.sender.checkNumbers(session.id, dto.numbers);
   }
 
   @Get('messages')
@@ -130,8 +117,7 @@ export class SessionMessagesController {
   @ApiOperation({
     summary: 'Stored messages, newest first: filters, keyset `cursor`, or the seed’s limit/offset',
   })
-  async list(@Param('id') id: string, @Query() query: ListMessagesQuery) {
-    await this.sessions.row(id);
+  list(@Param('id', SessionPipe) session: SessionRecord, @Query() query: ListMessagesQuery) {
     const chatJid = query.chat
       ? query.chat.includes('@')
         ? query.chat
@@ -139,7 +125,7 @@ export class SessionMessagesController {
       : undefined;
     const cursor = query.cursor && /^\d+$/.test(query.cursor) ? Number(query.cursor) : undefined;
     return this.queries.list(
-      id,
+      session.id,
       { chatJid, direction: query.direction, type: query.type, from: query.from, to: query.to },
       { limit: query.limit ?? 50, cursor, offset: query.offset },
     );
@@ -152,24 +138,19 @@ export class SessionMessagesController {
   @ApiOperation({ summary: 'The media file of a stored message (streamed)' })
   async media(@Param('id') id: string, @Param('messageId') messageId: string, @Res() res: Response) {
     const message = await this.queries.findWithMedia(id, messageId);
-    const root = resolve(this.config.MEDIA_PATH);
-    const file = message?.mediaPath ? resolve(root, message.mediaPath) : null;
-    if (!file || !file.startsWith(root + sep))
-      throw new NotFoundException({ message: 'No media for this message', code: 'MEDIA_NOT_FOUND' });
-    res.type(message!.mediaMime ?? 'application/octet-stream');
-    if (message!.fileName) res.attachment(message!.fileName);
-    const stream = createReadStream(file);
+    const stream = message?.mediaPath ? this.mediaStore.stream(message.mediaPath) : null;
+    if (!message || !stream) throw new DomainError('MEDIA_NOT_FOUND', 'No media for this message');
+    res.type(message.mediaMime ?? 'application/octet-stream');
+    if (message.fileName) res.attachment(message.fileName);
     stream.on('error', () =>
       res.headersSent
         ? res.end()
-        : res
-            .status(404)
-            .json({
-              success: false,
-              message: 'Media file is missing',
-              code: 'MEDIA_NOT_FOUND',
-              timestamp: new Date().toISOString(),
-            }),
+        : res.status(404).json({
+            success: false,
+            message: 'Media file is missing',
+            code: 'MEDIA_NOT_FOUND',
+            timestamp: new Date().toISOString(),
+          }),
     );
     stream.pipe(res);
   }

@@ -1,4 +1,5 @@
-import type { WhatsappSession } from '../generated/prisma/client';
+import type { SessionWebhook } from '../outbox/session-webhooks';
+import type { SessionRecord } from '../whatsapp/session.repository';
 
 /** A session as the API shows it; `status` is the live state when this process holds the socket. */
 export interface SessionView {
@@ -22,8 +23,9 @@ export interface SessionView {
 }
 
 export function toSessionView(
-  row: WhatsappSession,
+  row: SessionRecord,
   live: { status: string | null; qr: string | null },
+  webhook: SessionWebhook | null,
 ): SessionView {
   const leaseValid =
     row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > new Date();
@@ -36,8 +38,8 @@ export function toSessionView(
     pushName: row.pushName,
     hasQrCode: live.qr !== null,
     shouldConnect: row.shouldConnect,
-    webhookUrl: row.webhookUrl,
-    webhookEvents: Array.isArray(row.webhookEvents) ? (row.webhookEvents as string[]) : [],
+    webhookUrl: webhook?.url ?? null,
+    webhookEvents: webhook?.events ?? [],
     heldBy: leaseValid ? row.leaseOwner : null,
     lastSeenAt: row.lastSeenAt,
     lastConnectedAt: row.lastConnectedAt,

@@ -1,13 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { RequestActor, userIdOf, type Actor } from '../auth/actor';
 import { ANY_ROLE, MasterKey, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { SessionTokensService } from '../auth/session-tokens.service';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
+import type { SessionRecord } from '../whatsapp/session.repository';
 import { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { CreateTokenDto } from './dto/create-token.dto';
-import { RequestActor } from './request-actor.decorator';
-import { SessionsService, type Actor } from './sessions.service';
+import { SessionPipe } from './session.pipe';
+import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
 @Controller('api/v1/sessions')
@@ -48,8 +50,8 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session deleted successfully')
   @ApiOperation({ summary: 'Log the device out and delete the session with its tokens and messages' })
-  async remove(@Param('id') id: string, @RequestActor() actor: Actor) {
-    await this.sessions.remove(id, actor);
+  async remove(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+    await this.sessions.remove(session, actor);
     return null;
   }
 
@@ -58,8 +60,8 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session connecting')
   @ApiOperation({ summary: 'Connect (restores a linked session, or starts a new QR)' })
-  connect(@Param('id') id: string, @RequestActor() actor: Actor) {
-    return this.sessions.connect(id, actor);
+  connect(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+    return this.sessions.connect(session, actor);
   }
 
   @Post(':id/disconnect')
@@ -67,8 +69,8 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session disconnected')
   @ApiOperation({ summary: 'Close the connection; the device stays linked' })
-  disconnect(@Param('id') id: string, @RequestActor() actor: Actor) {
-    return this.sessions.disconnect(id, actor);
+  disconnect(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+    return this.sessions.disconnect(session, actor);
   }
 
   @Post(':id/logout')
@@ -76,8 +78,8 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session logged out')
   @ApiOperation({ summary: 'Unlink the device from WhatsApp and forget its credentials' })
-  logout(@Param('id') id: string, @RequestActor() actor: Actor) {
-    return this.sessions.logout(id, actor);
+  logout(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+    return this.sessions.logout(session, actor);
   }
 
   @Get(':id/qr')
@@ -86,8 +88,8 @@ export class SessionsController {
   @ApiOperation({
     summary: 'The current QR: `qrCode` as a PNG data URL and `qr` as the raw string (404 when none)',
   })
-  qr(@Param('id') id: string) {
-    return this.sessions.qr(id);
+  qr(@Param('id', SessionPipe) session: SessionRecord) {
+    return this.sessions.qr(session);
   }
 
   @Get(':id/qr.png')
@@ -95,8 +97,8 @@ export class SessionsController {
   @RawResponse()
   @ApiProduces('image/png')
   @ApiOperation({ summary: 'The current QR as a PNG image (404 when none)' })
-  async qrPng(@Param('id') id: string, @Res() res: Response) {
-    const { qrCode } = await this.sessions.qr(id);
+  async qrPng(@Param('id', SessionPipe) session: SessionRecord, @Res() res: Response) {
+    const { qrCode } = await this.sessions.qr(session);
     res.type('png').send(Buffer.from(qrCode.split(',')[1], 'base64'));
   }
 
@@ -104,28 +106,37 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session webhook updated')
   @ApiOperation({ summary: "Override the global webhook for this session's events (null URL removes it)" })
-  updateWebhook(@Param('id') id: string, @Body() dto: UpdateSessionWebhookDto, @RequestActor() actor: Actor) {
-    return this.sessions.updateWebhook(id, dto, actor);
+  updateWebhook(
+    @Param('id', SessionPipe) session: SessionRecord,
+    @Body() dto: UpdateSessionWebhookDto,
+    @RequestActor() actor: Actor,
+  ) {
+    return this.sessions.updateWebhook(session, dto, actor);
   }
 
   @Get(':id/tokens')
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Tokens retrieved successfully')
   @ApiOperation({ summary: "The session's API tokens (never the token itself)" })
-  async listTokens(@Param('id') id: string) {
-    await this.sessions.row(id);
-    return this.tokens.list(id);
+  listTokens(@Param('id', SessionPipe) session: SessionRecord) {
+    return this.tokens.list(session.id);
   }
 
   @Post(':id/tokens')
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Token created: copy it now, it is not shown again')
   @ApiOperation({ summary: 'Create an API token for this session (shown once)' })
-  async createToken(@Param('id') id: string, @Body() dto: CreateTokenDto, @RequestActor() actor: Actor) {
-    await this.sessions.row(id);
-    const createdById = actor.principal?.kind === 'user' ? actor.principal.userId : undefined;
-    const issued = await this.tokens.issue(id, { name: dto.name, expiresAt: dto.expiresAt, createdById });
-    await this.sessions.recordTokenActivity('session.token_created', id, issued.record.id, actor);
+  async createToken(
+    @Param('id', SessionPipe) session: SessionRecord,
+    @Body() dto: CreateTokenDto,
+    @RequestActor() actor: Actor,
+  ) {
+    const issued = await this.tokens.issue(session.id, {
+      name: dto.name,
+      expiresAt: dto.expiresAt,
+      createdById: userIdOf(actor),
+    });
+    await this.sessions.recordTokenActivity('session.token_created', session.id, issued.record.id, actor);
     return { token: issued.token, ...issued.record };
   }
 
@@ -134,13 +145,12 @@ export class SessionsController {
   @ResponseMessage('Token rotated: copy the new one now, it is not shown again')
   @ApiOperation({ summary: 'Revoke a token and issue a new one with the same name' })
   async rotateToken(
-    @Param('id') id: string,
+    @Param('id', SessionPipe) session: SessionRecord,
     @Param('tokenId') tokenId: string,
     @RequestActor() actor: Actor,
   ) {
-    await this.sessions.row(id);
-    const issued = await this.tokens.rotate(id, this.tokenIdOf(tokenId));
-    await this.sessions.recordTokenActivity('session.token_rotated', id, issued.record.id, actor);
+    const issued = await this.tokens.rotate(session.id, this.tokenIdOf(tokenId));
+    await this.sessions.recordTokenActivity('session.token_rotated', session.id, issued.record.id, actor);
     return { token: issued.token, ...issued.record };
   }
 
@@ -149,13 +159,17 @@ export class SessionsController {
   @ResponseMessage('Token revoked')
   @ApiOperation({ summary: 'Revoke a token; it stops working at once' })
   async revokeToken(
-    @Param('id') id: string,
+    @Param('id', SessionPipe) session: SessionRecord,
     @Param('tokenId') tokenId: string,
     @RequestActor() actor: Actor,
   ) {
-    await this.sessions.row(id);
-    await this.tokens.revoke(id, this.tokenIdOf(tokenId));
-    await this.sessions.recordTokenActivity('session.token_revoked', id, this.tokenIdOf(tokenId), actor);
+    await this.tokens.revoke(session.id, this.tokenIdOf(tokenId));
+    await this.sessions.recordTokenActivity(
+      'session.token_revoked',
+      session.id,
+      this.tokenIdOf(tokenId),
+      actor,
+    );
     return null;
   }
 

@@ -1,14 +1,28 @@
 import { Module } from '@nestjs/common';
 import { MulterModule } from '@nestjs/platform-express';
 import { memoryStorage } from 'multer';
+import { ActivityModule } from '../activity/activity.module';
+import { AuthModule } from '../auth/auth.module';
 import { AppConfig } from '../config/app-config';
+import { MediaModule } from '../media/media.module';
+import { MessagesModule } from '../messages/messages.module';
+import { OutboxModule } from '../outbox/outbox.module';
+import { WhatsappModule } from '../whatsapp/whatsapp.module';
 import { MessageSender } from './message-sender.service';
 import { SessionMessagesController } from './session-messages.controller';
+import { SessionPipe } from './session.pipe';
 import { SessionsController } from './sessions.controller';
 import { SessionsService } from './sessions.service';
 
+/** The sessions API: CRUD, connect/disconnect/logout, QR, tokens, and each session's send and message routes. */
 @Module({
   imports: [
+    ActivityModule,
+    AuthModule,
+    MediaModule,
+    MessagesModule,
+    OutboxModule,
+    WhatsappModule,
     // Uploads are held in memory up to MEDIA_MAX_BYTES (then 413), one file per request.
     MulterModule.registerAsync({
       inject: [AppConfig],
@@ -19,7 +33,7 @@ import { SessionsService } from './sessions.service';
     }),
   ],
   controllers: [SessionsController, SessionMessagesController],
-  providers: [SessionsService, MessageSender],
-  exports: [SessionsService, MessageSender],
+  providers: [SessionsService, MessageSender, SessionPipe],
+  exports: [SessionsService, SessionPipe],
 })
 export class SessionsModule {}

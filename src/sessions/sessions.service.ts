@@ -1,22 +1,17 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { toDataURL } from 'qrcode';
 import { ActivityService } from '../activity/activity.service';
-import type { Principal } from '../auth/principal';
+import { audited, userIdOf, type Actor } from '../auth/actor';
 import { SessionTokensService } from '../auth/session-tokens.service';
+import { DomainError, isDomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
-import { PrismaService } from '../prisma/prisma.service';
-import { WebhookTargets } from '../webhooks/webhook-targets';
-import { ConnectionRegistry, SessionHeldElsewhereError } from '../whatsapp/connection-registry';
-import { SessionLeases } from '../whatsapp/session-lease.service';
+import { SessionWebhooks } from '../outbox/session-webhooks';
+import { WebhookTargets } from '../outbox/webhook-targets';
+import { Database } from '../prisma/database';
+import { SessionRepository, type SessionRecord } from '../whatsapp/session.repository';
+import { WhatsAppPort } from '../whatsapp/whatsapp.port';
 import type { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { toSessionView, type SessionView } from './session-view';
-
-/** Who asked, for the activity log; a null principal is the gateway itself (e.g. the sandbox demo). */
-export interface Actor {
-  principal: Principal | null;
-  ip: string | null;
-  userAgent: string | null;
-}
 
 const slugOf = (name: string): string =>
   name
@@ -26,66 +21,53 @@ const slugOf = (name: string): string =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 48) || 'session';
 
-/** Session CRUD and lifecycle; the sockets themselves belong to the ConnectionRegistry. */
+/** Session CRUD and lifecycle; the sockets themselves belong to WhatsApp (the WhatsAppPort). */
 @Injectable()
 export class SessionsService {
   private creating: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly prisma: PrismaService,
-    private readonly config: AppConfig,
-    private readonly registry: ConnectionRegistry,
-    private readonly leases: SessionLeases,
+    private readonly sessions: SessionRepository,
+    private readonly webhooks: SessionWebhooks,
+    private readonly webhookTargets: WebhookTargets,
+    private readonly whatsapp: WhatsAppPort,
     private readonly tokens: SessionTokensService,
     private readonly activity: ActivityService,
-    private readonly webhookTargets: WebhookTargets,
+    private readonly database: Database,
+    private readonly config: AppConfig,
   ) {}
 
   /** Creates the session and its first API token, and starts connecting (a QR follows). */
   async create(dto: CreateSessionDto, actor: Actor): Promise<{ session: SessionView; token: string }> {
     const id = dto.id ?? (await this.freeIdFor(dto.name));
-    const createdById = actor.principal?.kind === 'user' ? actor.principal.userId : null;
     // Creates are serialised in this process so that the MAX_SESSIONS count cannot be raced here.
-    const insert = this.creating.then(() => this.insertSession(id, dto, actor, createdById));
+    const insert = this.creating.then(() => this.insertSession(id, dto, actor));
     this.creating = insert.catch(() => undefined);
     const token = await insert;
-    await this.connect(id, null);
+    await this.connect(await this.require(id), null);
     return { session: await this.get(id), token };
   }
 
-  private insertSession(
-    id: string,
-    dto: CreateSessionDto,
-    actor: Actor,
-    createdById: number | null,
-  ): Promise<string> {
-    return this.prisma.$transaction(async (tx) => {
-      if ((await tx.whatsappSession.count()) >= this.config.MAX_SESSIONS) {
-        throw new ConflictException({
-          message: `MAX_SESSIONS (${this.config.MAX_SESSIONS}) reached: delete a session or raise the limit`,
-          code: 'SESSION_LIMIT',
-        });
+  private insertSession(id: string, dto: CreateSessionDto, actor: Actor): Promise<string> {
+    return this.database.transaction(async (tx) => {
+      if ((await this.sessions.count(tx)) >= this.config.MAX_SESSIONS) {
+        throw new DomainError(
+          'SESSION_LIMIT',
+          `MAX_SESSIONS (${this.config.MAX_SESSIONS}) reached: delete a session or raise the limit`,
+        );
       }
-      if (await tx.whatsappSession.findUnique({ where: { id }, select: { id: true } })) {
-        throw new ConflictException({ message: `Session ${id} already exists`, code: 'SESSION_EXISTS' });
+      if (await this.sessions.exists(id, tx)) {
+        throw new DomainError('SESSION_EXISTS', `Session ${id} already exists`);
       }
-      await tx.whatsappSession.create({
-        data: {
-          id,
-          name: dto.name,
-          webhookUrl: dto.webhookUrl ?? null,
-          webhookEvents: dto.webhookEvents ?? undefined,
-          shouldConnect: true,
-          createdById,
-        },
-      });
-      // Held by this process from the start: another one's supervisor must not open it meanwhile.
-      await this.leases.acquire(id, { db: tx });
+      const createdById = userIdOf(actor);
+      await this.sessions.createHeld({ id, name: dto.name, createdById }, tx);
+      if (dto.webhookUrl !== undefined || dto.webhookEvents !== undefined)
+        await this.webhooks.setTarget(id, { url: dto.webhookUrl, events: dto.webhookEvents }, tx);
       const issued = await this.tokens.issue(id, { name: 'default', createdById }, tx);
       await this.activity.record(
         {
+          ...audited(actor),
           action: 'session.created',
-          ...this.actorOf(actor),
           targetType: 'session',
           targetId: id,
           metadata: { name: dto.name },
@@ -97,140 +79,111 @@ export class SessionsService {
   }
 
   async list(): Promise<SessionView[]> {
-    const rows = await this.prisma.whatsappSession.findMany({ orderBy: { createdAt: 'asc' } });
-    return rows.map((row) => this.view(row));
+    const rows = await this.sessions.list();
+    const webhooks = await this.webhooks.findMany(rows.map((row) => row.id));
+    return rows.map((row) => this.view(row, webhooks.get(row.id) ?? null));
   }
 
   async get(id: string): Promise<SessionView> {
-    return this.view(await this.row(id));
+    const row = await this.require(id);
+    return this.view(row, await this.webhooks.find(id));
   }
 
-  /** Opens the socket here when no other process holds the session. */
-  async connect(id: string, actor: Actor | null): Promise<SessionView> {
-    await this.row(id);
-    try {
-      await this.registry.start(id);
-    } catch (error) {
-      if (!(error instanceof SessionHeldElsewhereError)) throw error;
-      // Its holder runs it; should it let go, whichever process claims it first opens it.
-      await this.prisma.whatsappSession.update({ where: { id }, data: { shouldConnect: true } });
-    }
-    if (actor)
-      await this.activity.record({
-        action: 'session.connect_requested',
-        ...this.actorOf(actor),
-        targetType: 'session',
-        targetId: id,
-      });
-    return this.get(id);
-  }
-
-  async disconnect(id: string, actor: Actor): Promise<SessionView> {
-    await this.row(id);
-    await this.registry.stop(id, 'disconnected by request');
-    await this.activity.record({
-      action: 'session.disconnect_requested',
-      ...this.actorOf(actor),
-      targetType: 'session',
-      targetId: id,
-    });
-    return this.get(id);
-  }
-
-  async logout(id: string, actor: Actor): Promise<SessionView> {
-    await this.requireHereOrFree(id);
-    await this.registry.logout(id);
-    await this.activity.record({
-      action: 'session.logout_requested',
-      ...this.actorOf(actor),
-      targetType: 'session',
-      targetId: id,
-    });
-    return this.get(id);
-  }
-
-  /** Logs the device out when linked, then removes the session with its keys, tokens and messages. */
-  async remove(id: string, actor: Actor): Promise<void> {
-    await this.requireHereOrFree(id);
-    if (this.registry.isHeld(id)) await this.registry.logout(id);
-    await this.prisma.whatsappSession.delete({ where: { id } });
-    this.webhookTargets.invalidate(id);
-    await this.activity.record({
-      action: 'session.deleted',
-      ...this.actorOf(actor),
-      targetType: 'session',
-      targetId: id,
-    });
-  }
-
-  async qr(id: string): Promise<{ qr: string; qrCode: string }> {
-    await this.row(id);
-    const qr = this.registry.qrOf(id);
-    if (!qr)
-      throw new NotFoundException({
-        message: 'No QR code: the session is not waiting for a scan',
-        code: 'NO_QR',
-      });
-    return { qr, qrCode: await toDataURL(qr, { margin: 1, width: 320 }) };
-  }
-
-  async updateWebhook(id: string, dto: UpdateSessionWebhookDto, actor: Actor): Promise<SessionView> {
-    await this.row(id);
-    await this.prisma.whatsappSession.update({
-      where: { id },
-      data: {
-        ...(dto.webhookUrl !== undefined ? { webhookUrl: dto.webhookUrl } : {}),
-        ...(dto.webhookEvents !== undefined ? { webhookEvents: dto.webhookEvents } : {}),
-      },
-    });
-    this.webhookTargets.invalidate(id);
-    await this.activity.record({
-      action: 'webhook.session_config_updated',
-      ...this.actorOf(actor),
-      targetType: 'session',
-      targetId: id,
-      metadata: { webhookUrl: dto.webhookUrl ?? null, webhookEvents: dto.webhookEvents ?? null },
-    });
-    return this.get(id);
-  }
-
-  /** The session row, or 404. */
-  async row(id: string) {
-    const row = await this.prisma.whatsappSession.findUnique({ where: { id } });
-    if (!row) throw new NotFoundException({ message: 'Session not found', code: 'SESSION_NOT_FOUND' });
+  /** The session, or 404 SESSION_NOT_FOUND. */
+  async require(id: string): Promise<SessionRecord> {
+    const row = await this.sessions.find(id);
+    if (!row) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
     return row;
   }
 
+  /** Opens the socket here when no other process holds the session. `actor` null: the gateway itself. */
+  async connect(session: SessionRecord, actor: Actor | null): Promise<SessionView> {
+    try {
+      await this.whatsapp.connect(session.id);
+    } catch (error) {
+      if (!isDomainError(error, 'SESSION_HELD_ELSEWHERE')) throw error;
+      // Its holder runs it; should it let go, whichever process claims it first opens it.
+      await this.sessions.setWanted(session.id);
+    }
+    if (actor) await this.audit('session.connect_requested', session.id, actor);
+    return this.get(session.id);
+  }
+
+  async disconnect(session: SessionRecord, actor: Actor): Promise<SessionView> {
+    await this.whatsapp.disconnect(session.id, 'disconnected by request');
+    await this.audit('session.disconnect_requested', session.id, actor);
+    return this.get(session.id);
+  }
+
+  async logout(session: SessionRecord, actor: Actor): Promise<SessionView> {
+    this.requireHereOrFree(session);
+    await this.whatsapp.logout(session.id);
+    await this.audit('session.logout_requested', session.id, actor);
+    return this.get(session.id);
+  }
+
+  /** Logs the device out when linked, then removes the session with its keys, tokens and messages. */
+  async remove(session: SessionRecord, actor: Actor): Promise<void> {
+    this.requireHereOrFree(session);
+    if (this.whatsapp.isHeld(session.id)) await this.whatsapp.logout(session.id);
+    await this.sessions.delete(session.id);
+    this.webhookTargets.invalidate(session.id);
+    await this.audit('session.deleted', session.id, actor);
+  }
+
+  async qr(session: SessionRecord): Promise<{ qr: string; qrCode: string }> {
+    const qr = this.whatsapp.qrOf(session.id);
+    if (!qr) throw new DomainError('NO_QR', 'No QR code: the session is not waiting for a scan');
+    return { qr, qrCode: await toDataURL(qr, { margin: 1, width: 320 }) };
+  }
+
+  async updateWebhook(
+    session: SessionRecord,
+    dto: UpdateSessionWebhookDto,
+    actor: Actor,
+  ): Promise<SessionView> {
+    await this.webhooks.setTarget(session.id, { url: dto.webhookUrl, events: dto.webhookEvents });
+    this.webhookTargets.invalidate(session.id);
+    await this.audit('webhook.session_config_updated', session.id, actor, {
+      webhookUrl: dto.webhookUrl ?? null,
+      webhookEvents: dto.webhookEvents ?? null,
+    });
+    return this.get(session.id);
+  }
+
   async recordTokenActivity(action: string, sessionId: string, tokenId: number, actor: Actor): Promise<void> {
-    await this.activity.record({
+    await this.audit(action, sessionId, actor, { tokenId });
+  }
+
+  private audit(action: string, sessionId: string, actor: Actor, metadata?: Record<string, unknown>) {
+    return this.activity.record({
+      ...audited(actor),
       action,
-      ...this.actorOf(actor),
       targetType: 'session',
       targetId: sessionId,
-      metadata: { tokenId },
+      metadata,
     });
   }
 
-  actorOf(actor: Actor) {
-    return { principal: actor.principal, ip: actor.ip, userAgent: actor.userAgent };
+  private view(row: SessionRecord, webhook: Parameters<typeof toSessionView>[2]): SessionView {
+    return toSessionView(
+      row,
+      { status: this.whatsapp.statusOf(row.id), qr: this.whatsapp.qrOf(row.id) },
+      webhook,
+    );
   }
 
-  private view(row: Awaited<ReturnType<SessionsService['row']>>): SessionView {
-    return toSessionView(row, { status: this.registry.statusOf(row.id), qr: this.registry.qrOf(row.id) });
-  }
-
-  private async requireHereOrFree(id: string): Promise<void> {
-    const row = await this.row(id);
+  private requireHereOrFree(row: SessionRecord): void {
     const heldElsewhere =
-      !this.registry.isHeld(id) &&
+      !this.whatsapp.isHeld(row.id) &&
       row.leaseOwner !== null &&
       row.leaseExpiresAt !== null &&
       row.leaseExpiresAt > new Date();
     if (heldElsewhere) {
-      throw new ConflictException({
-        message: `Session ${id} is held by gateway process ${row.leaseOwner}; send this request to that process`,
-        code: 'SESSION_HELD_ELSEWHERE',
-      });
+      throw new DomainError(
+        'SESSION_HELD_ELSEWHERE',
+        `Session ${row.id} is held by gateway process ${row.leaseOwner}; send this request to that process`,
+      );
     }
   }
 
@@ -238,8 +191,7 @@ export class SessionsService {
     const base = slugOf(name);
     for (let i = 1; ; i++) {
       const candidate = i === 1 ? base : `${base}-${i}`;
-      if (!(await this.prisma.whatsappSession.findUnique({ where: { id: candidate }, select: { id: true } })))
-        return candidate;
+      if (!(await this.sessions.exists(candidate))) return candidate;
     }
   }
 }

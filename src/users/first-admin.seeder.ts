@@ -1,10 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service';
 import { generatePassword, PasswordHasher } from '../auth/password-hasher';
+import { normaliseEmail } from '../auth/user-view';
+import { UsersRepository } from '../auth/users.repository';
 import { AppConfig } from '../config/app-config';
 import { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../prisma/prisma.service';
-import { normaliseEmail } from './user-view';
+import { Database } from '../prisma/database';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
 
@@ -13,40 +14,29 @@ export type SeedResult = { created: false } | { created: true; email: string; ge
 /**
  * Creates the first admin when there is no user at all: ADMIN_EMAIL / ADMIN_PASSWORD when set;
  * without a password a random one is generated, printed once to stdout, and must be changed at first
- * login. Runs at every start (a no-op once a user exists) and from `npm run db:seed`.
+ * login. The gateway runs it at every start (a no-op once a user exists), and so does `npm run db:seed`.
  */
 @Injectable()
-export class FirstAdminSeeder implements OnApplicationBootstrap {
-  private readonly logger = new Logger(FirstAdminSeeder.name);
-
+export class FirstAdminSeeder {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly users: UsersRepository,
+    private readonly database: Database,
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
     private readonly activity: ActivityService,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    try {
-      await this.ensureFirstAdmin();
-    } catch (error) {
-      // A database that is down at start must not stop the gateway; /health reports it.
-      this.logger.warn(
-        `Could not check for a first admin: ${error instanceof Error ? error.message : error}`,
-      );
-    }
-  }
-
   async ensureFirstAdmin(): Promise<SeedResult> {
-    if ((await this.prisma.user.count()) > 0) return { created: false };
+    if ((await this.users.count()) > 0) return { created: false };
     const email = normaliseEmail(this.config.ADMIN_EMAIL ?? DEFAULT_ADMIN_EMAIL);
     const generatedPassword = this.config.ADMIN_PASSWORD ? undefined : generatePassword();
     const passwordHash = await this.hasher.hash(this.config.ADMIN_PASSWORD ?? generatedPassword ?? '');
     try {
-      await this.prisma.$transaction(async (tx) => {
-        const user = await tx.user.create({
-          data: { email, passwordHash, role: 'admin', mustChangePassword: generatedPassword !== undefined },
-        });
+      await this.database.transaction(async (tx) => {
+        const user = await this.users.create(
+          { email, passwordHash, role: 'admin', mustChangePassword: generatedPassword !== undefined },
+          tx,
+        );
         await this.activity.record(
           {
             action: 'user.created',

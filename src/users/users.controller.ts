@@ -1,15 +1,4 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseIntPipe,
-  Patch,
-  Post,
-  Req,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseIntPipe, Patch, Post } from '@nestjs/common';
 import {
   ApiConflictResponse,
   ApiCreatedResponse,
@@ -18,19 +7,12 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { Request } from 'express';
-import { requestContext } from '../activity/request-context';
-import { CurrentPrincipal, Roles } from '../auth/decorators';
-import type { Principal } from '../auth/principal';
+import { RequestActor, type Actor } from '../auth/actor';
+import { Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
 import { CreateUserDto, ResetPasswordDto, UpdateUserDto } from './dto/user.dto';
-import type { UserView } from './user-view';
-import { UsersService, type Actor } from './users.service';
-
-const actorOf = (principal: Principal | undefined, req: Request): Actor => {
-  if (!principal) throw new Error('AccessGuard let an anonymous request through to a users route');
-  return { principal, ...requestContext(req) };
-};
+import type { UserView } from '../auth/user-view';
+import { UsersService } from './users.service';
 const notFound = ApiNotFoundResponse({ description: 'No such user' });
 const lastAdmin = ApiConflictResponse({ description: 'It is the last active admin (code LAST_ADMIN)' });
 
@@ -45,12 +27,8 @@ export class UsersController {
   @ApiOperation({ summary: 'Create a user (admin only)' })
   @ApiCreatedResponse({ description: 'The new user' })
   @ApiConflictResponse({ description: 'A user with this email already exists' })
-  create(
-    @Body() dto: CreateUserDto,
-    @CurrentPrincipal() principal: Principal | undefined,
-    @Req() req: Request,
-  ): Promise<UserView> {
-    return this.users.create(dto, actorOf(principal, req));
+  create(@Body() dto: CreateUserDto, @RequestActor() actor: Actor): Promise<UserView> {
+    return this.users.create(dto, actor);
   }
 
   @Get()
@@ -80,10 +58,9 @@ export class UsersController {
   update(
     @Param('id', ParseIntPipe) id: number,
     @Body() dto: UpdateUserDto,
-    @CurrentPrincipal() principal: Principal | undefined,
-    @Req() req: Request,
+    @RequestActor() actor: Actor,
   ): Promise<UserView> {
-    return this.users.update(id, dto, actorOf(principal, req));
+    return this.users.update(id, dto, actor);
   }
 
   @Delete(':id')
@@ -94,12 +71,8 @@ export class UsersController {
   })
   @notFound
   @lastAdmin
-  deactivate(
-    @Param('id', ParseIntPipe) id: number,
-    @CurrentPrincipal() principal: Principal | undefined,
-    @Req() req: Request,
-  ): Promise<UserView> {
-    return this.users.deactivate(id, actorOf(principal, req));
+  deactivate(@Param('id', ParseIntPipe) id: number, @RequestActor() actor: Actor): Promise<UserView> {
+    return this.users.deactivate(id, actor);
   }
 
   @Post(':id/reset-password')
@@ -115,9 +88,8 @@ export class UsersController {
   resetPassword(
     @Param('id', ParseIntPipe) id: number,
     @Body() dto: ResetPasswordDto,
-    @CurrentPrincipal() principal: Principal | undefined,
-    @Req() req: Request,
+    @RequestActor() actor: Actor,
   ): Promise<{ user: UserView; temporaryPassword?: string }> {
-    return this.users.resetPassword(id, dto.password, actorOf(principal, req));
+    return this.users.resetPassword(id, dto.password, actor);
   }
 }

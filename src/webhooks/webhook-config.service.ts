@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityService } from '../activity/activity.service';
+import { audited, type Actor } from '../auth/actor';
 import { AppConfig } from '../config/app-config';
-import type { Actor } from '../sessions/sessions.service';
+import type { WebhookEventName } from '../outbox/event-names';
+import { WebhookSettings, type GlobalWebhookSetting } from '../outbox/webhook-settings';
+import { WebhookTargets } from '../outbox/webhook-targets';
 import type { UpdateWebhookConfigDto } from './dto/webhook-config.dto';
-import type { WebhookEventName } from './webhook-events';
 import { WebhookSecrets, type SecretInfo } from './webhook-secrets';
-import { WebhookSettings, type GlobalWebhookSetting } from './webhook-settings';
-import { WebhookTargets } from './webhook-targets';
 
 export interface WebhookConfigView {
   url: string | null;
@@ -58,8 +58,8 @@ export class WebhookConfigService {
       });
       this.targets.invalidate();
       await this.activity.record({
+        ...audited(actor),
         action: 'webhook.config_updated',
-        ...actorFields(actor),
         targetType: 'webhook',
         targetId: 'global',
         metadata: Object.fromEntries(changed.map((key) => [key, dto[key]])),
@@ -69,8 +69,8 @@ export class WebhookConfigService {
     if (dto.secret !== undefined || dto.rotateSecret) {
       newSecret = await this.secrets.rotateGlobal(dto.secret);
       await this.activity.record({
+        ...audited(actor),
         action: 'webhook.secret_rotated',
-        ...actorFields(actor),
         targetType: 'webhook',
         targetId: 'global',
         metadata: { chosen: dto.secret !== undefined },
@@ -87,8 +87,8 @@ export class WebhookConfigService {
   ): Promise<{ sessionId: string; newSecret: string }> {
     const newSecret = await this.secrets.rotateSession(sessionId, secret);
     await this.activity.record({
+      ...audited(actor),
       action: 'webhook.secret_rotated',
-      ...actorFields(actor),
       targetType: 'session',
       targetId: sessionId,
       metadata: { chosen: secret !== undefined },
@@ -96,9 +96,3 @@ export class WebhookConfigService {
     return { sessionId, newSecret };
   }
 }
-
-export const actorFields = (actor: Actor) => ({
-  principal: actor.principal,
-  ip: actor.ip,
-  userAgent: actor.userAgent,
-});

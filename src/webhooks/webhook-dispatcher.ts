@@ -3,13 +3,13 @@ import { Interval } from '@nestjs/schedule';
 import { DomainEvents, type DomainEventName } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
 import { HealthService } from '../health/health.service';
-import { OutboxClaims, type ClaimedDelivery, type Lane } from './outbox-claims';
-import { OutboxResults, type Continuation, type LaneResult } from './outbox-results';
+import { OutboxClaims, type ClaimedDelivery, type Lane } from '../outbox/outbox-claims';
+import { OutboxResults, type Continuation, type LaneResult } from '../outbox/outbox-results';
+import { WebhookDeliveries } from '../outbox/webhook-deliveries';
+import { WebhookSettings, type WebhookConfig } from '../outbox/webhook-settings';
 import { judge, type PostOutcome } from './retry-policy';
-import { WebhookDeliveries } from './webhook-deliveries.service';
 import { WebhookHttp } from './webhook-http';
 import { signBody, WebhookSecrets } from './webhook-secrets';
-import { WebhookSettings, type WebhookConfig } from './webhook-settings';
 
 /** Rows of one session claimed at once; they are posted one after another, in order. */
 export const LANE_SIZE = 100;

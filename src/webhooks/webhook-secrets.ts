@@ -1,11 +1,11 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { SecretBox } from '../crypto/secret-box';
-import { PrismaService } from '../prisma/prisma.service';
-import { RefreshingCache } from './refreshing-cache';
-import { WebhookSettings } from './webhook-settings';
-import { WebhookTargets } from './webhook-targets';
+import { RefreshingCache } from '../outbox/refreshing-cache';
+import { SessionWebhooks } from '../outbox/session-webhooks';
+import { WebhookSettings } from '../outbox/webhook-settings';
+import { WebhookTargets } from '../outbox/webhook-targets';
 
 const PURPOSE = 'webhook-secret';
 const CACHE_MS = 5_000;
@@ -34,7 +34,7 @@ export class WebhookSecrets {
   private readonly cache = new RefreshingCache<string, string>(CACHE_MS);
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly sessionWebhooks: SessionWebhooks,
     private readonly settings: WebhookSettings,
     private readonly targets: WebhookTargets,
     private readonly box: SecretBox,
@@ -71,19 +71,11 @@ export class WebhookSecrets {
 
   async sessionSecret(sessionId: string): Promise<string> {
     return this.cached(`s:${sessionId}`, async () => {
-      const read = () =>
-        this.prisma.whatsappSession.findUnique({ where: { id: sessionId }, select: { webhookSecret: true } });
-      let row = await read();
-      if (!row) throw new NotFoundException({ message: 'Session not found', code: 'SESSION_NOT_FOUND' });
-      if (!row.webhookSecret) {
-        const sealed = this.box.encryptToString(newWebhookSecret(), PURPOSE);
-        await this.prisma.whatsappSession.updateMany({
-          where: { id: sessionId, webhookSecret: null },
-          data: { webhookSecret: sealed },
-        });
-        row = await read();
-      }
-      return this.open(row!.webhookSecret!);
+      const stored = (await this.sessionWebhooks.find(sessionId))?.secret;
+      if (stored) return this.open(stored);
+      // Only the first process to get here stores its secret; everyone then reads that one.
+      const sealed = this.box.encryptToString(newWebhookSecret(), PURPOSE);
+      return this.open(await this.sessionWebhooks.secretOrSet(sessionId, sealed));
     });
   }
 
@@ -97,11 +89,7 @@ export class WebhookSecrets {
 
   /** Replaces a session's own secret and returns it. */
   async rotateSession(sessionId: string, secret: string = newWebhookSecret()): Promise<string> {
-    const { count } = await this.prisma.whatsappSession.updateMany({
-      where: { id: sessionId },
-      data: { webhookSecret: this.box.encryptToString(secret, PURPOSE) },
-    });
-    if (count === 0) throw new NotFoundException({ message: 'Session not found', code: 'SESSION_NOT_FOUND' });
+    await this.sessionWebhooks.setSecret(sessionId, this.box.encryptToString(secret, PURPOSE));
     this.cache.delete(`s:${sessionId}`);
     return secret;
   }

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors';
+import { WebhookSettings } from '../outbox/webhook-settings';
+import { WebhookTargets } from '../outbox/webhook-targets';
 import { WebhookHttp } from './webhook-http';
 import { signBody, WebhookSecrets } from './webhook-secrets';
-import { WebhookSettings } from './webhook-settings';
-import { WebhookTargets } from './webhook-targets';
 
 export const TEST_EVENT = 'webhook.test';
 const SNIPPET = 500;
@@ -35,10 +36,7 @@ export class WebhookTester {
     const sessionId = options.sessionId ?? null;
     const url = options.url ?? (await this.targets.forSession(sessionId))?.url;
     if (!url) {
-      throw new BadRequestException({
-        message: 'No webhook URL is configured',
-        code: 'WEBHOOK_NOT_CONFIGURED',
-      });
+      throw new DomainError('WEBHOOK_NOT_CONFIGURED', 'No webhook URL is configured');
     }
     const { timeout } = await this.settings.config();
     const deliveryId = randomUUID();

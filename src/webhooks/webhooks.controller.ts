@@ -1,14 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ActivityService } from '../activity/activity.service';
+import { audited, RequestActor, type Actor } from '../auth/actor';
 import { OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
-import { RequestActor } from '../sessions/request-actor.decorator';
-import type { Actor } from '../sessions/sessions.service';
+import { WebhookDeliveries } from '../outbox/webhook-deliveries';
 import { DeliveriesQuery, RetryDeadDto } from './dto/deliveries-query.dto';
 import { RotateSessionSecretDto, UpdateWebhookConfigDto, WebhookTestDto } from './dto/webhook-config.dto';
-import { actorFields, WebhookConfigService } from './webhook-config.service';
-import { WebhookDeliveries } from './webhook-deliveries.service';
+import { WebhookConfigService } from './webhook-config.service';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookTester } from './webhook-tester';
 
@@ -75,8 +74,8 @@ export class WebhooksController {
   async retryDead(@Body() dto: RetryDeadDto, @RequestActor() actor: Actor) {
     const retried = await this.deliveries.retryDead(dto);
     await this.activity.record({
+      ...audited(actor),
       action: 'webhook.retried',
-      ...actorFields(actor),
       targetType: 'webhook',
       targetId: 'dead',
       metadata: { retried, sessionId: dto.sessionId ?? null, event: dto.event ?? null },
@@ -99,8 +98,8 @@ export class WebhooksController {
   async retryOne(@Param('ref') ref: string, @RequestActor() actor: Actor) {
     const delivery = await this.deliveries.retryOne(ref);
     await this.activity.record({
+      ...audited(actor),
       action: 'webhook.retried',
-      ...actorFields(actor),
       targetType: 'webhook_delivery',
       targetId: delivery.deliveryId,
       metadata: { event: delivery.event, sessionId: delivery.sessionId },

@@ -1,45 +1,28 @@
-import { Global, Module } from '@nestjs/common';
-import { OutboxClaims } from './outbox-claims';
-import { OutboxResults } from './outbox-results';
+import { Module } from '@nestjs/common';
+import { ActivityModule } from '../activity/activity.module';
+import { CryptoModule } from '../crypto/crypto.module';
+import { HealthModule } from '../health/health.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { WebhookConfigService } from './webhook-config.service';
-import { WebhookDeliveries } from './webhook-deliveries.service';
 import { WebhookDispatcher } from './webhook-dispatcher';
 import { WebhookHttp } from './webhook-http';
-import { WebhookOutbox } from './webhook-outbox.service';
 import { WebhookRetention } from './webhook-retention';
 import { WebhookSecrets } from './webhook-secrets';
-import { WebhookSettings } from './webhook-settings';
-import { WebhookTargets } from './webhook-targets';
-import { WebhooksController } from './webhooks.controller';
 import { WebhookTester } from './webhook-tester';
+import { WebhooksController } from './webhooks.controller';
 
-/** The outbox (written by other modules inside their transactions), its dispatcher and the webhook API. */
-@Global()
+/** Webhook delivery: the dispatcher and its HTTP client, signing secrets, retention, and the webhook API. */
 @Module({
+  imports: [OutboxModule, CryptoModule, ActivityModule, HealthModule],
   controllers: [WebhooksController],
   providers: [
-    WebhookSettings,
-    WebhookTargets,
-    WebhookOutbox,
-    WebhookSecrets,
+    WebhookConfigService,
+    WebhookDispatcher,
     WebhookHttp,
-    OutboxClaims,
-    OutboxResults,
-    WebhookDeliveries,
-    WebhookDispatcher,
     WebhookRetention,
-    WebhookTester,
-    WebhookConfigService,
-  ],
-  exports: [
-    WebhookSettings,
-    WebhookTargets,
-    WebhookOutbox,
     WebhookSecrets,
-    WebhookDeliveries,
-    WebhookDispatcher,
     WebhookTester,
-    WebhookConfigService,
   ],
+  exports: [WebhookConfigService, WebhookTester],
 })
 export class WebhooksModule {}

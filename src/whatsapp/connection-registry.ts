@@ -1,32 +1,39 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import pino, { type Logger as PinoLogger } from 'pino';
+import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { AuthStateStore } from './auth-state.store';
-import type { AnyMessageContent, MiscMessageGenerationOptions, WAMessage, WASocket } from './baileys';
-import type { SavedMedia } from './inbound-media';
-import { jidUser } from './message-normalizer';
+import { generateMessageIDV2, type WASocket } from './baileys';
+import { OutboundMessages } from './outbound-messages';
 import { decideOnClose } from './reconnect-policy';
 import { SessionConnection } from './session-connection';
-import { SessionLeases } from './session-lease.service';
-import { SessionStateRepository } from './session-state.repository';
-import { BAILEYS_SOCKET_OVERRIDES, type BaileysSocketOverrides } from './socket-overrides';
+import { SessionLeases } from './session-leases';
+import { SessionRepository } from './session.repository';
+import { WhatsAppSocketSettings } from './socket-settings';
 import { WhatsappIngest } from './whatsapp-ingest';
+import {
+  WhatsAppPort,
+  type LiveStatus,
+  type OutboundContent,
+  type SendOptions,
+  type SentMessage,
+} from './whatsapp.port';
 
-export class SessionNotConnectedError extends Error {
+export class SessionNotConnectedError extends DomainError {
   constructor(sessionId: string) {
-    super(`Session ${sessionId} is not connected`);
+    super('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
   }
 }
 
-export class SessionHeldElsewhereError extends Error {
+export class SessionHeldElsewhereError extends DomainError {
   constructor(sessionId: string) {
-    super(`Session ${sessionId} is held by another gateway process`);
+    super('SESSION_HELD_ELSEWHERE', `Session ${sessionId} is held by another gateway process`);
   }
 }
 
 interface Runtime {
   connection: SessionConnection;
-  status: 'connecting' | 'qr_pending' | 'connected';
+  status: LiveStatus;
   qr: string | null;
   attempt: number;
   timers: Set<NodeJS.Timeout>;
@@ -36,10 +43,10 @@ interface Runtime {
 /**
  * The connection registry: one Baileys socket per session held by this process, created, tracked
  * and torn down only here. It applies the reconnect policy on every close, keeps the session's
- * lease, and persists every state change.
+ * lease, and persists every state change. The rest of the gateway sees it as the WhatsAppPort.
  */
 @Injectable()
-export class ConnectionRegistry implements OnModuleDestroy {
+export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy {
   private readonly logger = new Logger(ConnectionRegistry.name);
   private readonly baileysLogger: PinoLogger;
   private readonly runtimes = new Map<string, Runtime>();
@@ -52,10 +59,12 @@ export class ConnectionRegistry implements OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly authStore: AuthStateStore,
     private readonly leases: SessionLeases,
-    private readonly state: SessionStateRepository,
+    private readonly state: SessionRepository,
     private readonly ingest: WhatsappIngest,
-    @Inject(BAILEYS_SOCKET_OVERRIDES) private readonly overrides: BaileysSocketOverrides,
+    private readonly outbound: OutboundMessages,
+    private readonly socketSettings: WhatsAppSocketSettings,
   ) {
+    super();
     // Baileys is chatty at info; its warnings and errors are what an operator needs.
     const level = config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? config.LOG_LEVEL : 'error';
     this.baileysLogger = pino({ level, base: { component: 'baileys' } });
@@ -69,12 +78,20 @@ export class ConnectionRegistry implements OnModuleDestroy {
     return this.runtimes.has(sessionId);
   }
 
-  statusOf(sessionId: string): Runtime['status'] | null {
+  statusOf(sessionId: string): LiveStatus | null {
     return this.runtimes.get(sessionId)?.status ?? null;
   }
 
   qrOf(sessionId: string): string | null {
     return this.runtimes.get(sessionId)?.qr ?? null;
+  }
+
+  connect(sessionId: string): Promise<void> {
+    return this.start(sessionId);
+  }
+
+  disconnect(sessionId: string, reason: string, options: { keepWanted?: boolean } = {}): Promise<void> {
+    return this.stop(sessionId, reason, options);
   }
 
   /**
@@ -152,22 +169,22 @@ export class ConnectionRegistry implements OnModuleDestroy {
     if (runtime) await this.teardown(sessionId, runtime, () => runtime.connection.close(), 'keep');
   }
 
-  /** Sends and stores the message as outbound; `media` is the copy of an uploaded file kept under MEDIA_PATH. */
+  /** Sends and stores the message as outbound (the stored messages it refers to are checked first). */
   async send(
     sessionId: string,
     jid: string,
-    content: AnyMessageContent,
-    options?: MiscMessageGenerationOptions,
-    media?: SavedMedia,
-  ): Promise<WAMessage> {
-    const socket = this.connectedSocket(sessionId);
-    const sent = await socket.sendMessage(jid, content, options);
-    if (!sent) throw new Error('WhatsApp did not accept the message');
-    await this.ingest.storeSent(sessionId, sent, jidUser(socket.user?.id), media);
-    return sent;
+    content: OutboundContent,
+    options: SendOptions = {},
+  ): Promise<SentMessage> {
+    const prepared = await this.outbound.prepare(sessionId, content, options);
+    return this.outbound.send(sessionId, this.connectedSocket(sessionId), jid, prepared);
   }
 
-  async onWhatsApp(sessionId: string, jids: string[]): Promise<{ jid: string; exists: boolean }[]> {
+  newMessageId(sessionId: string): string {
+    return generateMessageIDV2(this.connectedSocket(sessionId).user?.id);
+  }
+
+  async checkNumbers(sessionId: string, jids: string[]): Promise<{ jid: string; exists: boolean }[]> {
     return (await this.connectedSocket(sessionId).onWhatsApp(...jids)) ?? [];
   }
 
@@ -195,7 +212,7 @@ export class ConnectionRegistry implements OnModuleDestroy {
       sessionId,
       authStore: this.authStore,
       logger,
-      socketOverrides: this.overrides,
+      socketOverrides: this.socketSettings.overrides,
       listener: {
         onQr: (qr) => {
           runtime.qr = qr;

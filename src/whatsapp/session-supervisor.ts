@@ -1,8 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import { PrismaService } from '../prisma/prisma.service';
 import { ConnectionRegistry } from './connection-registry';
-import { SessionLeases } from './session-lease.service';
+import { SessionLeases } from './session-leases';
+import { SessionRepository } from './session.repository';
 
 const START_CONCURRENCY = 10;
 
@@ -20,7 +20,7 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
 
   constructor(
     private readonly config: AppConfig,
-    private readonly prisma: PrismaService,
+    private readonly sessions: SessionRepository,
     private readonly registry: ConnectionRegistry,
     private readonly leases: SessionLeases,
   ) {}
@@ -72,11 +72,8 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
     const hours = this.config.SESSION_TIMEOUT_HOURS;
     const held = this.registry.heldSessionIds().filter((id) => this.registry.statusOf(id) === 'connected');
     if (hours <= 0 || held.length === 0) return;
-    const idle = await this.prisma.whatsappSession.findMany({
-      where: { id: { in: held }, lastSeenAt: { lt: new Date(Date.now() - hours * 3_600_000) } },
-      select: { id: true },
-    });
-    for (const { id } of idle) {
+    const idle = await this.sessions.idleSince(held, new Date(Date.now() - hours * 3_600_000));
+    for (const id of idle) {
       this.logger.log(`Session ${id} had no WhatsApp traffic for ${hours} h; restarting its connection`);
       await this.registry.stop(id, 'idle timeout: restarting', { keepWanted: true });
       await this.startQuietly(id);

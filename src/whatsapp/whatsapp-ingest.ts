@@ -2,13 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 import type { MessageStatusValue } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
+import { MediaStore, type StoredMedia } from '../media/media-store';
 import { MessageCapture } from '../messages/message-capture.service';
-import { PrismaService } from '../prisma/prisma.service';
+import { MessageQueries } from '../messages/message-queries.service';
 import { proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
-import { saveInboundMedia, type SavedMedia } from './inbound-media';
+import { saveInboundMedia } from './inbound-media';
 import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
 import { decodeRawMessage, encodeRawMessage } from './raw-message';
-import { SessionStateRepository } from './session-state.repository';
+import { SessionRepository } from './session.repository';
 
 const STATUS: Record<number, MessageStatusValue> = {
   [proto.WebMessageInfo.Status.ERROR]: 'failed',
@@ -41,8 +42,9 @@ export class WhatsappIngest {
   constructor(
     private readonly config: AppConfig,
     private readonly capture: MessageCapture,
-    private readonly prisma: PrismaService,
-    private readonly state: SessionStateRepository,
+    private readonly messages: MessageQueries,
+    private readonly media: MediaStore,
+    private readonly sessions: SessionRepository,
   ) {}
 
   /**
@@ -98,7 +100,7 @@ export class WhatsappIngest {
   }
 
   /** Stores a message this gateway just sent (Baileys' own echo of it is then a duplicate). */
-  async storeSent(sessionId: string, sent: WAMessage, ownNumber: string, media?: SavedMedia): Promise<void> {
+  async storeSent(sessionId: string, sent: WAMessage, ownNumber: string, media?: StoredMedia): Promise<void> {
     const normalized = normalizeMessage(sent, ownNumber);
     if (normalized)
       await this.capture.store(this.toStore(sessionId, normalized, sent, media ?? null, 'pending'));
@@ -107,11 +109,7 @@ export class WhatsappIngest {
   /** The content of a message this session sent, for Baileys to re-encrypt on a retry request. */
   async findSentContent(sessionId: string, key: WAMessageKey): Promise<proto.IMessage | undefined> {
     if (!key.id) return undefined;
-    const row = await this.prisma.message.findFirst({
-      where: { sessionId, waMessageId: key.id, direction: 'outbound' },
-      select: { raw: true },
-    });
-    const raw = decodeRawMessage(row?.raw);
+    const raw = decodeRawMessage(await this.messages.rawOf(sessionId, key.id, 'outbound'));
     return raw?.message ? proto.Message.fromObject(raw.message) : undefined;
   }
 
@@ -119,21 +117,14 @@ export class WhatsappIngest {
   private async storeWithMedia(sessionId: string, items: Incoming[], logger: PinoLogger): Promise<void> {
     for (const item of items) {
       const media = item.download
-        ? await saveInboundMedia(
-            this.config.MEDIA_PATH,
-            sessionId,
-            item.msg,
-            item.normalized.mediaMime,
-            this.config.MEDIA_MAX_BYTES,
-            logger,
-          )
+        ? await saveInboundMedia(this.media, sessionId, item.msg, item.normalized.mediaMime, logger)
         : null;
       this.enqueue(sessionId, item, media);
     }
   }
 
   /** Hands one message (and a delivery status merged into it) to the store, without waiting. */
-  private enqueue(sessionId: string, { msg, normalized }: Incoming, media: SavedMedia | null): void {
+  private enqueue(sessionId: string, { msg, normalized }: Incoming, media: StoredMedia | null): void {
     const status = normalized.direction === 'inbound' ? 'received' : 'sent';
     const failed = (error: unknown) =>
       this.logger.error({ err: error, sessionId }, 'Could not store a message');
@@ -156,7 +147,7 @@ export class WhatsappIngest {
     sessionId: string,
     m: NormalizedMessage,
     raw: WAMessage,
-    media: SavedMedia | null,
+    media: StoredMedia | null,
     status: MessageStatusValue,
   ) {
     return {
@@ -173,6 +164,6 @@ export class WhatsappIngest {
     const now = Date.now();
     if (now - (this.touchedAt.get(sessionId) ?? 0) < TOUCH_EVERY_MS) return;
     this.touchedAt.set(sessionId, now);
-    void this.state.touch(sessionId).catch(() => undefined);
+    void this.sessions.touch(sessionId).catch(() => undefined);
   }
 }

@@ -1,24 +1,47 @@
-import { Global, Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
+import { CryptoModule } from '../crypto/crypto.module';
+import { HealthModule } from '../health/health.module';
+import { HealthService } from '../health/health.service';
+import { MediaModule } from '../media/media.module';
+import { MessagesModule } from '../messages/messages.module';
+import { OutboxModule } from '../outbox/outbox.module';
 import { AuthKeyWriter } from './auth-key-writer';
 import { AuthStateStore } from './auth-state.store';
 import { ConnectionRegistry } from './connection-registry';
-import { SessionLeases } from './session-lease.service';
-import { SessionStateRepository } from './session-state.repository';
+import { OutboundMessages } from './outbound-messages';
+import { SessionLeases } from './session-leases';
 import { SessionSupervisor } from './session-supervisor';
+import { SessionRepository } from './session.repository';
 import { WhatsappIngest } from './whatsapp-ingest';
+import { WhatsAppPort } from './whatsapp.port';
 
-/** The connection registry and everything only it uses. BAILEYS_SOCKET_OVERRIDES comes from AppModule. */
-@Global()
+/**
+ * WhatsApp: one Baileys socket per session held by this process, its encrypted auth state, leases,
+ * reconnects, and the session records (whatsapp_sessions). Others use the WhatsAppPort and the
+ * SessionRepository; WhatsAppSocketSettings comes from AppModule, beside the configuration.
+ */
 @Module({
+  imports: [CryptoModule, HealthModule, MediaModule, MessagesModule, OutboxModule],
   providers: [
     AuthKeyWriter,
     AuthStateStore,
-    SessionLeases,
-    SessionStateRepository,
-    WhatsappIngest,
     ConnectionRegistry,
+    { provide: WhatsAppPort, useExisting: ConnectionRegistry },
+    OutboundMessages,
+    SessionLeases,
+    SessionRepository,
     SessionSupervisor,
+    WhatsappIngest,
   ],
-  exports: [ConnectionRegistry, SessionLeases, AuthStateStore],
+  exports: [WhatsAppPort, SessionRepository],
 })
-export class WhatsappModule {}
+export class WhatsappModule implements OnModuleInit {
+  constructor(
+    private readonly health: HealthService,
+    private readonly sessions: SessionRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.health.register('sessions', () => this.sessions.statusCounts(), { needsDatabase: true });
+  }
+}

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/app.setup';
 import type { AppConfig } from '../../src/config/app-config';
-import type { BaileysSocketOverrides } from '../../src/whatsapp/socket-overrides';
+import type { SocketOverrides } from '../../src/whatsapp/socket-settings';
 import { disableSandboxBaileys, enableSandboxBaileys } from '../../src/sandbox/baileys-sandbox-switch';
 import { WhatsAppSimulator } from '../../src/sandbox/simulator/whatsapp-simulator';
 import { silenceLibsignalConsole } from './baileys-test-client';
@@ -77,7 +77,7 @@ export class GatewayFixture {
   /** A gateway process (a Nest app) on the shared database, its sockets pointed at the simulator. */
   async startApp(
     config: AppConfig = this.config(),
-    baileys: BaileysSocketOverrides = {},
+    baileys: SocketOverrides = {},
   ): Promise<NestExpressApplication> {
     const moduleRef = await Test.createTestingModule({
       imports: [

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { SYSTEM_ACTOR } from '../../auth/actor';
 import { DomainEvents } from '../../common/domain-events';
-import { PrismaService } from '../../prisma/prisma.service';
 import { SessionsService } from '../../sessions/sessions.service';
+import { SessionRepository } from '../../whatsapp/session.repository';
 import { SandboxService } from './sandbox.service';
 
 export const DEMO_SESSION_ID = 'demo';
@@ -33,7 +34,7 @@ export class SandboxDemo implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly sandbox: SandboxService,
     private readonly sessions: SessionsService,
     private readonly events: DomainEvents,
-    private readonly prisma: PrismaService,
+    private readonly records: SessionRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -54,18 +55,19 @@ export class SandboxDemo implements OnApplicationBootstrap, OnModuleDestroy {
         if (sessionId !== DEMO_SESSION_ID) return;
         if (status === 'connected' && previous !== 'connected') void this.greet();
         // The simulator forgets linked devices when it restarts: link again instead of staying out.
-        if (status === 'logged_out') void this.sessions.connect(DEMO_SESSION_ID, null).catch(() => undefined);
+        if (status === 'logged_out') void this.reconnect().catch(() => undefined);
       }),
     );
-    const existing = await this.prisma.whatsappSession.findUnique({ where: { id: DEMO_SESSION_ID } });
+    const existing = await this.records.find(DEMO_SESSION_ID);
     if (!existing) {
-      await this.sessions.create(
-        { id: DEMO_SESSION_ID, name: 'Demo (sandbox)' },
-        { principal: null, ip: null, userAgent: null },
-      );
+      await this.sessions.create({ id: DEMO_SESSION_ID, name: 'Demo (sandbox)' }, SYSTEM_ACTOR);
     } else if (!existing.shouldConnect) {
-      await this.sessions.connect(DEMO_SESSION_ID, null);
+      await this.sessions.connect(existing, null);
     }
+  }
+
+  private async reconnect(): Promise<void> {
+    await this.sessions.connect(await this.sessions.require(DEMO_SESSION_ID), null);
   }
 
   onModuleDestroy(): void {

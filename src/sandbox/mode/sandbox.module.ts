@@ -1,6 +1,8 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
+import { HealthModule } from '../../health/health.module';
 import { HealthService } from '../../health/health.service';
 import { SessionsModule } from '../../sessions/sessions.module';
+import { WhatsappModule } from '../../whatsapp/whatsapp.module';
 import { SandboxController } from './sandbox.controller';
 import { SandboxDemo } from './sandbox-demo';
 import { SandboxRuntime } from './sandbox-runtime';
@@ -17,7 +19,7 @@ export class SandboxModule implements OnModuleInit {
   static forRoot(runtime: SandboxRuntime, options: { demo: boolean }): DynamicModule {
     return {
       module: SandboxModule,
-      imports: [SessionsModule],
+      imports: [HealthModule, SessionsModule, WhatsappModule],
       controllers: [SandboxController],
       providers: [
         { provide: SandboxRuntime, useValue: runtime },

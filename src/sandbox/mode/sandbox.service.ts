@@ -1,6 +1,7 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { PrismaService } from '../../prisma/prisma.service';
-import { ConnectionRegistry } from '../../whatsapp/connection-registry';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../../common/errors';
+import { SessionRepository } from '../../whatsapp/session.repository';
+import { WhatsAppPort } from '../../whatsapp/whatsapp.port';
 import type { AutoReply } from '../simulator/directory';
 import { messageText } from '../simulator/message-log';
 import type { DisconnectCode } from '../simulator/whatsapp-simulator';
@@ -19,8 +20,8 @@ export class SandboxService {
 
   constructor(
     private readonly runtime: SandboxRuntime,
-    private readonly prisma: PrismaService,
-    private readonly registry: ConnectionRegistry,
+    private readonly sessions: SessionRepository,
+    private readonly whatsapp: WhatsAppPort,
   ) {}
 
   get simulator() {
@@ -71,8 +72,8 @@ export class SandboxService {
 
   /** A simulated phone scans the session's current QR. */
   async link(sessionId: string, phoneNumber: string): Promise<{ phoneNumber: string; deviceId: number }> {
-    const qr = this.registry.qrOf(sessionId);
-    if (!qr) throw new NotFoundException({ message: 'The session is not showing a QR code', code: 'NO_QR' });
+    const qr = this.whatsapp.qrOf(sessionId);
+    if (!qr) throw new DomainError('NO_QR', 'The session is not showing a QR code');
     const device = await this.simulator.linkDevice(qr, { phoneNumber });
     return { phoneNumber: device.phoneNumber, deviceId: device.deviceId };
   }
@@ -81,28 +82,20 @@ export class SandboxService {
   async disconnect(sessionId: string, code: DisconnectCode): Promise<void> {
     const session = await this.linkedSession(sessionId);
     const deviceId = Number(/:(\d+)@/.exec(session.jid ?? '')?.[1] ?? NaN);
-    if (!Number.isInteger(deviceId))
-      throw new BadRequestException({ message: 'The session has no linked device', code: 'NOT_LINKED' });
+    if (!Number.isInteger(deviceId)) throw new DomainError('NOT_LINKED', 'The session has no linked device');
     this.simulator.disconnect({ phoneNumber: session.phoneNumber!, deviceId }, code);
   }
 
   private requireContact(phoneNumber: string): void {
     if (!this.simulator.hasUser(phoneNumber)) {
-      throw new NotFoundException({
-        message: `No simulated contact ${phoneNumber}`,
-        code: 'CONTACT_NOT_FOUND',
-      });
+      throw new DomainError('CONTACT_NOT_FOUND', `No simulated contact ${phoneNumber}`);
     }
   }
 
   private async linkedSession(sessionId: string) {
-    const session = await this.prisma.whatsappSession.findUnique({ where: { id: sessionId } });
-    if (!session) throw new NotFoundException({ message: 'Session not found', code: 'SESSION_NOT_FOUND' });
-    if (!session.phoneNumber)
-      throw new BadRequestException({
-        message: 'The session was never linked to a phone',
-        code: 'NOT_LINKED',
-      });
+    const session = await this.sessions.find(sessionId);
+    if (!session) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
+    if (!session.phoneNumber) throw new DomainError('NOT_LINKED', 'The session was never linked to a phone');
     return session;
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
-import { WEBHOOK_EVENTS, type WebhookEventName } from '../../webhooks/webhook-events';
+import { WEBHOOK_EVENTS, type WebhookEventName } from '../../outbox/event-names';
 
 export const SESSION_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 

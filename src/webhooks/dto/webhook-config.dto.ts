@@ -13,7 +13,7 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { WEBHOOK_EVENTS, type WebhookEventName } from '../webhook-events';
+import { WEBHOOK_EVENTS, type WebhookEventName } from '../../outbox/event-names';
 
 const URL_OPTIONS = { protocols: ['http', 'https'], require_tld: false, require_protocol: true };
 

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client';
-import { PrismaService } from '../prisma/prisma.service';
+import { WEBHOOK_EVENTS, type WebhookEventName } from './event-names';
 import { RefreshingCache } from './refreshing-cache';
-import { WEBHOOK_EVENTS, type WebhookEventName } from './webhook-events';
+import { SessionWebhooks } from './session-webhooks';
 import { WebhookSettings } from './webhook-settings';
-
-export { WEBHOOK_SETTING_KEY, type GlobalWebhookSetting } from './webhook-settings';
 
 /** Where events go: a URL, the events it wants, and whose secret signs them. */
 export interface WebhookTarget {
@@ -27,7 +25,7 @@ export class WebhookTargets {
   private readonly sessions = new RefreshingCache<string, WebhookTarget | null>(CACHE_MS);
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly sessionWebhooks: SessionWebhooks,
     private readonly settings: WebhookSettings,
   ) {}
 
@@ -64,22 +62,18 @@ export class WebhookTargets {
   async sessionTarget(sessionId: string, client?: Prisma.TransactionClient): Promise<WebhookTarget | null> {
     return this.sessions.get(
       sessionId,
-      () => this.readSession(sessionId, client ?? this.prisma),
-      () => this.readSession(sessionId, this.prisma),
+      () => this.readSession(sessionId, client),
+      () => this.readSession(sessionId),
     );
   }
 
   private async readSession(
     sessionId: string,
-    client: Prisma.TransactionClient,
+    client?: Prisma.TransactionClient,
   ): Promise<WebhookTarget | null> {
-    const row = await client.whatsappSession.findUnique({
-      where: { id: sessionId },
-      select: { webhookUrl: true, webhookEvents: true },
-    });
-    const events = Array.isArray(row?.webhookEvents) ? (row.webhookEvents as WebhookEventName[]) : [];
-    return row?.webhookUrl
-      ? { url: row.webhookUrl, events: events.length ? events : WEBHOOK_EVENTS, kind: 'session' }
+    const own = await this.sessionWebhooks.find(sessionId, client);
+    return own?.url
+      ? { url: own.url, events: own.events.length ? own.events : WEBHOOK_EVENTS, kind: 'session' }
       : null;
   }
 }

@@ -1,29 +1,22 @@
-import { ActivityService } from '../activity/activity.service';
-import { PasswordHasher } from '../auth/password-hasher';
+import { NestFactory } from '@nestjs/core';
 import { readEnvironment } from '../config/env';
 import { loadConfig } from '../config/load-config';
+import { migrate } from '../prisma/migrator';
+import { MIGRATIONS_DIR } from '../prisma/paths';
 import { FirstAdminSeeder } from '../users/first-admin.seeder';
-import { migrate } from './migrator';
-import { MIGRATIONS_DIR } from './paths';
-import { PrismaService } from './prisma.service';
+import { CliModule } from './cli.module';
 
 /** `npm run db:seed`: creates the first admin when the database has no user (the gateway does it at start too). */
 async function main(): Promise<void> {
   const { config } = loadConfig(readEnvironment());
   if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, MIGRATIONS_DIR);
-  const prisma = new PrismaService(config);
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: false });
   try {
-    const seeder = new FirstAdminSeeder(
-      prisma,
-      config,
-      new PasswordHasher(config),
-      new ActivityService(prisma),
-    );
-    const result = await seeder.ensureFirstAdmin();
+    const result = await app.get(FirstAdminSeeder).ensureFirstAdmin();
     if (!result.created) console.log('Users already exist; nothing to seed.');
     else if (!result.generatedPassword) console.log(`First admin created: ${result.email}`);
   } finally {
-    await prisma.$disconnect();
+    await app.close();
   }
 }
 

@@ -1,7 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { DomainEvents, type SessionStatusValue } from '../common/domain-events';
+import type { Prisma, WhatsappSession } from '../generated/prisma/client';
+import { OutboxWriter } from '../outbox/outbox-writer';
 import { PrismaService } from '../prisma/prisma.service';
-import { WebhookOutbox } from '../webhooks/webhook-outbox.service';
+import { SessionLeases } from './session-leases';
+
+/** A session as stored. */
+export type SessionRecord = WhatsappSession;
 
 export interface StatusChange {
   status: SessionStatusValue;
@@ -14,17 +19,82 @@ export interface StatusChange {
   shouldConnect?: boolean;
 }
 
+type Db = Prisma.TransactionClient;
+
 /**
- * Persists a session's connection state. Each change is one transaction with its webhook outbox
- * row, then a domain event (WebSocket, activity log).
+ * The whatsapp_sessions table (with SessionLeases, which keeps its lease columns): the session
+ * records, and their connection state. Each state change is one transaction with its webhook outbox
+ * row, then a domain event (WebSocket, activity log, campaigns).
  */
 @Injectable()
-export class SessionStateRepository {
+export class SessionRepository {
   constructor(
     private readonly prisma: PrismaService,
-    private readonly outbox: WebhookOutbox,
+    private readonly leases: SessionLeases,
+    private readonly outbox: OutboxWriter,
     private readonly events: DomainEvents,
   ) {}
+
+  find(id: string): Promise<SessionRecord | null> {
+    return this.prisma.whatsappSession.findUnique({ where: { id } });
+  }
+
+  async exists(id: string, tx?: Db): Promise<boolean> {
+    return (await (tx ?? this.prisma).whatsappSession.count({ where: { id } })) > 0;
+  }
+
+  list(): Promise<SessionRecord[]> {
+    return this.prisma.whatsappSession.findMany({ orderBy: { createdAt: 'asc' } });
+  }
+
+  count(tx?: Db): Promise<number> {
+    return (tx ?? this.prisma).whatsappSession.count();
+  }
+
+  /**
+   * A new session, wanted (to be connected) and held by this process from the start, so that no
+   * other process's supervisor opens it before this one does.
+   */
+  async createHeld(data: { id: string; name: string; createdById: number | null }, tx: Db): Promise<void> {
+    await tx.whatsappSession.create({ data: { ...data, shouldConnect: true } });
+    await this.leases.acquire(data.id, { db: tx });
+  }
+
+  /** Deletes the session with everything that belongs to it (keys, tokens, messages, campaigns). */
+  async delete(id: string): Promise<void> {
+    await this.prisma.whatsappSession.delete({ where: { id } });
+  }
+
+  /** Marks the session to be connected by whichever process holds it (or claims it next). */
+  async setWanted(id: string): Promise<void> {
+    await this.prisma.whatsappSession.update({ where: { id }, data: { shouldConnect: true } });
+  }
+
+  /** Of these sessions, the ones with no WhatsApp traffic since `before`. */
+  async idleSince(ids: string[], before: Date): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.prisma.whatsappSession.findMany({
+      where: { id: { in: ids }, lastSeenAt: { lt: before } },
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /** Every session's stored status. */
+  statuses(): Promise<{ id: string; status: SessionStatusValue }[]> {
+    return this.prisma.whatsappSession.findMany({ select: { id: true, status: true } });
+  }
+
+  /** How many sessions there are, in all and by stored status. */
+  async statusCounts(): Promise<Record<string, number>> {
+    const groups = await this.prisma.whatsappSession.groupBy({ by: ['status'], _count: { _all: true } });
+    const summary: Record<string, number> = { total: 0 };
+    for (const group of groups) {
+      summary[group.status] = group._count._all;
+      summary.total += group._count._all;
+    }
+    return summary;
+  }
 
   async setStatus(sessionId: string, change: StatusChange): Promise<void> {
     const at = new Date();

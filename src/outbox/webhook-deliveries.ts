@@ -1,4 +1,5 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { DomainError } from '../common/errors';
 import { Prisma, type WebhookOutbox as OutboxRecord } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 
@@ -51,7 +52,11 @@ export const toDeliveryView = (row: OutboxRecord, withPayload = false): Delivery
 
 const RETRY_BATCH = 5_000;
 
-/** Reads the outbox for people (deliveries, dead letters, backlog) and retries dead rows by hand. */
+/**
+ * The outbox for people and housekeeping: deliveries, dead letters and the backlog; dead rows sent
+ * again by hand; finished rows pruned. (OutboxWriter adds rows; OutboxClaims and OutboxResults are
+ * the dispatcher's; together they are the owner of webhook_outbox.)
+ */
 @Injectable()
 export class WebhookDeliveries {
   constructor(private readonly prisma: PrismaService) {}
@@ -81,10 +86,10 @@ export class WebhookDeliveries {
   async retryOne(ref: string): Promise<DeliveryView> {
     const row = await this.row(ref);
     if (row.status !== 'dead') {
-      throw new ConflictException({
-        message: `Delivery is ${row.status}; only dead deliveries can be retried`,
-        code: 'DELIVERY_NOT_DEAD',
-      });
+      throw new DomainError(
+        'DELIVERY_NOT_DEAD',
+        `Delivery is ${row.status}; only dead deliveries can be retried`,
+      );
     }
     await this.prisma.webhookOutbox.updateMany({
       where: { id: row.id, status: 'dead' },
@@ -168,6 +173,19 @@ export class WebhookDeliveries {
     return new Set(rows.map((r) => r.messageId).filter((id): id is string => id !== null));
   }
 
+  /**
+   * Deletes up to `limit` delivered and dead rows created before `cutoff` (pending rows are never
+   * pruned), under READ COMMITTED so that pruning never holds locks message capture would wait for.
+   */
+  pruneFinished(cutoff: Date, limit: number): Promise<number> {
+    return this.prisma.$transaction(
+      (tx) => tx.$executeRaw`
+        DELETE FROM webhook_outbox WHERE created_at < ${cutoff} AND status IN ('delivered', 'dead')
+        ORDER BY created_at LIMIT ${limit}`,
+      { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted },
+    );
+  }
+
   private where(filter: DeliveryFilter): Prisma.WebhookOutboxWhereInput {
     return {
       ...(filter.status ? { status: filter.status } : {}),
@@ -182,7 +200,7 @@ export class WebhookDeliveries {
     const row = /^\d+$/.test(ref)
       ? await this.prisma.webhookOutbox.findUnique({ where: { id: BigInt(ref) } })
       : await this.prisma.webhookOutbox.findUnique({ where: { deliveryId: ref } });
-    if (!row) throw new NotFoundException({ message: 'Delivery not found', code: 'DELIVERY_NOT_FOUND' });
+    if (!row) throw new DomainError('DELIVERY_NOT_FOUND', 'Delivery not found');
     return row;
   }
 }

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { RefreshingCache } from './refreshing-cache';
-import { WEBHOOK_EVENTS, type WebhookEventName } from './webhook-events';
+import { WEBHOOK_EVENTS, type WebhookEventName } from './event-names';
 
 /** The global webhook config is stored in settings under this key (env values are the defaults). */
 export const WEBHOOK_SETTING_KEY = 'webhook';
@@ -33,9 +33,9 @@ export interface WebhookConfig {
 const CACHE_MS = 5_000;
 
 /**
- * Reads and changes the global webhook config. Reads are cached for a few seconds (the dispatcher
- * asks on every claim); a change made by this process is seen at once, by others within about the
- * cache time.
+ * Reads and changes the global webhook config (the owner of its settings row). Reads are cached for
+ * a few seconds (the dispatcher asks on every claim); a change made by this process is seen at once,
+ * by others within about the cache time.
  */
 @Injectable()
 export class WebhookSettings {

@@ -33,10 +33,10 @@ interface Client {
  * is refused with close code 4401. Each client receives only what its role may see.
  */
 @WebSocketGateway({ path: '/ws' })
-export class EventsGateway
+export class RealtimeGateway
   implements OnGatewayConnection, OnGatewayDisconnect, OnModuleInit, OnModuleDestroy
 {
-  private readonly logger = new Logger(EventsGateway.name);
+  private readonly logger = new Logger(RealtimeGateway.name);
   private readonly clients = new Map<WebSocket, Client>();
   private readonly unsubscribe: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | null = null;

@@ -1,9 +1,12 @@
-import { loadConfig } from '../config/load-config';
 import { readEnvironment } from '../config/env';
-import { migrate } from './migrator';
-import { MIGRATIONS_DIR } from './paths';
+import { loadConfig } from '../config/load-config';
+import { migrate } from '../prisma/migrator';
+import { MIGRATIONS_DIR } from '../prisma/paths';
 
-/** `npm run db:migrate`: creates the database if needed and applies pending migrations. */
+/**
+ * `npm run db:migrate`: creates the database if needed and applies pending migrations. It needs
+ * nothing but the database URL, so it starts no Nest context (`db:seed` does).
+ */
 async function main(): Promise<void> {
   const { config } = loadConfig(readEnvironment());
   const result = await migrate(config.DATABASE_URL, MIGRATIONS_DIR);

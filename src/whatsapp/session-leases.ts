@@ -4,9 +4,10 @@ import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 
 /**
- * Which gateway process holds which WhatsApp session. A lease is a (owner, expiry) pair on the
- * session row, taken with one conditional UPDATE so two processes can never both win it, renewed
- * while held, and free for anyone once it expires (the holder died). Times are the database's own.
+ * Which gateway process holds which WhatsApp session: the lease columns of whatsapp_sessions. A lease
+ * is a (owner, expiry) pair on the session row, taken with one conditional UPDATE so two processes can
+ * never both win it, renewed while held, and free for anyone once it expires (the holder died).
+ * Times are the database's own.
  */
 @Injectable()
 export class SessionLeases {

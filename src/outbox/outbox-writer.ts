@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client';
 import { sqlDateTime, type Statement } from '../prisma/statement';
-import type { OutboxEvent } from './webhook-events';
+import type { OutboxEvent } from './event-names';
 import { WebhookTargets, type WebhookTarget } from './webhook-targets';
 
 export type OutboxRow = Prisma.WebhookOutboxCreateManyInput;
@@ -12,7 +12,7 @@ export type OutboxRow = Prisma.WebhookOutboxCreateManyInput;
  * a stored message (or status change) without its webhook rows cannot exist.
  */
 @Injectable()
-export class WebhookOutbox {
+export class OutboxWriter {
   constructor(private readonly targets: WebhookTargets) {}
 
   /** The rows to insert for these events (none for events no target subscribes to). */

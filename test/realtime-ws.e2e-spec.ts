@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { WS_CLOSE_UNAUTHORIZED } from '../src/events/events.gateway';
+import { WS_CLOSE_UNAUTHORIZED } from '../src/realtime/realtime.gateway';
 import { adminToken, baseUrl, eventually, GatewayFixture, MASTER_KEY } from './support/gateway-fixture';
 import { RecordingWsClient } from './support/ws-client';
 
