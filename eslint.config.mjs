@@ -2,6 +2,30 @@ import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The WhatsApp boundary: only src/whatsapp and the simulator in src/sandbox speak Baileys; the rest of
+ * the gateway sees src/whatsapp through its port, its module, the session records and the socket settings.
+ */
+const WHATSAPP_BOUNDARY = {
+  patterns: [
+    {
+      group: ['@whiskeysockets/baileys', '@whiskeysockets/baileys/*', '**/whatsapp/baileys'],
+      message: 'Only src/whatsapp and src/sandbox use Baileys; use the WhatsAppPort and OutboundContent.',
+    },
+    {
+      group: [
+        '**/whatsapp/*',
+        '!**/whatsapp/baileys',
+        '!**/whatsapp/whatsapp.port',
+        '!**/whatsapp/whatsapp.module',
+        '!**/whatsapp/session.repository',
+        '!**/whatsapp/socket-settings',
+      ],
+      message: "src/whatsapp's internals stay inside it; use the WhatsAppPort or the SessionRepository.",
+    },
+  ],
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -24,6 +48,22 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       'no-console': 'off',
     },
+  },
+  {
+    // TypeScript with type information: a promise is awaited, returned or explicitly `void`ed, and never
+    // handed to something that does not wait for it.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/whatsapp/**', 'src/sandbox/**'],
+    rules: { 'no-restricted-imports': ['error', WHATSAPP_BOUNDARY] },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -56,7 +56,15 @@ describe('the data model: schema.prisma and the SQL migration agree', () => {
       },
     });
     const session = await prisma.whatsappSession.create({
-      data: { id: 'sales', name: 'Sales', webhookEvents: ['message.inbound'], createdById: user.id },
+      data: { id: 'sales', name: 'Sales', createdById: user.id },
+    });
+    const sessionWebhook = await prisma.sessionWebhook.create({
+      data: { sessionId: session.id, url: 'https://example.com/hook', events: ['message.inbound'] },
+    });
+    expect(sessionWebhook).toMatchObject({
+      url: 'https://example.com/hook',
+      events: ['message.inbound'],
+      secret: null,
     });
     const authKey = await prisma.sessionAuthKey.create({
       data: { sessionId: session.id, category: 'creds', keyId: 'creds', value: Buffer.from([1, 2, 3]) },
@@ -152,8 +160,9 @@ describe('the data model: schema.prisma and the SQL migration agree', () => {
     });
     expect(await prisma.campaignList.findMany()).toEqual([link]);
 
-    // Deletes: a session takes its keys, tokens, messages and campaigns with it; a user leaves activity behind.
+    // Deletes: a session takes its keys, tokens, webhook, messages and campaigns with it; a user leaves activity behind.
     await prisma.whatsappSession.delete({ where: { id: session.id } });
+    expect(await prisma.sessionWebhook.count()).toBe(0);
     expect(await prisma.sessionAuthKey.count()).toBe(0);
     expect(await prisma.sessionToken.count()).toBe(0);
     expect(await prisma.message.count()).toBe(0);

@@ -184,7 +184,7 @@ export class BaileysTestClient {
 
   /** Closes the socket without logging out. */
   end(): void {
-    this.socket?.end(undefined);
+    void this.socket?.end(undefined);
     this.socket = undefined;
   }
 

@@ -98,12 +98,12 @@ describe('QR pairing, 515 restart and login (raw Baileys)', () => {
     try {
       const { state, saveCreds } = await B.useMultiFileAuthState(folder);
       const client = fixture.adopt(new BaileysTestClient(sim, state));
-      client.connect().ev.on('creds.update', saveCreds);
+      client.connect().ev.on('creds.update', () => void saveCreds());
       const qr = await client.nextQr();
       const closed = client.waitForClose();
       await sim.linkDevice(qr, { phoneNumber: '15550100007' });
       expect(await closed).toBe(B.DisconnectReason.restartRequired);
-      client.connect().ev.on('creds.update', saveCreds);
+      client.connect().ev.on('creds.update', () => void saveCreds());
       await client.waitForOpen();
       client.end();
       const reloaded = await B.useMultiFileAuthState(folder);
