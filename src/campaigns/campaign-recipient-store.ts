@@ -68,18 +68,21 @@ export class CampaignRecipientStore {
 
   /**
    * Copies the recipients of the campaign's lists into its own recipients (a phone in several lists
-   * once, from the lowest list id), so later list edits do not change the campaign. Returns how many.
-   * One INSERT ... SELECT, inside the database: the one statement that reads the recipients table
-   * outside src/recipients, because copying a 100,000-row list through the app costs seconds.
+   * once, from the lowest list id), so later list edits do not change the campaign. Returns how many
+   * recipients the campaign has then. One INSERT ... SELECT, inside the database: the one statement
+   * that reads the recipients table outside src/recipients, because copying a 100,000-row list
+   * through the app costs seconds.
    */
-  snapshot(tx: Db, campaignId: number): Promise<number> {
-    return tx.$executeRaw`
+  async snapshot(tx: Db, campaignId: number): Promise<number> {
+    // Counted afterwards: the insert's own count includes the phones found again in another list.
+    await tx.$executeRaw`
       INSERT INTO campaign_recipients (campaign_id, phone, name, variables, status, attempts, next_attempt_at, created_at, updated_at)
       SELECT ${campaignId}, r.phone, r.name, r.variables, 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)
       FROM campaign_lists cl JOIN recipients r ON r.list_id = cl.list_id
       WHERE cl.campaign_id = ${campaignId}
       ORDER BY cl.list_id, r.id
       ON DUPLICATE KEY UPDATE campaign_recipients.id = campaign_recipients.id`;
+    return tx.campaignRecipient.count({ where: { campaignId } });
   }
 
   /** The campaign's recipients after `afterId`, in id order (`where` narrows them; `tx` reads in a transaction). */

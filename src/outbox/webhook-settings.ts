@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
-import type { Prisma } from '../generated/prisma/client';
+import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { RefreshingCache } from './refreshing-cache';
 import { WEBHOOK_EVENTS, type WebhookEventName } from './event-names';
@@ -81,23 +81,28 @@ export class WebhookSettings {
   async mutate(
     change: (current: GlobalWebhookSetting) => GlobalWebhookSetting | null,
   ): Promise<GlobalWebhookSetting> {
-    const value = await this.prisma.$transaction(async (tx) => {
-      await tx.setting.upsert({
-        where: { key: WEBHOOK_SETTING_KEY },
-        create: { key: WEBHOOK_SETTING_KEY, value: {} },
-        update: {},
-      });
-      await tx.$queryRaw`SELECT \`key\` FROM settings WHERE \`key\` = ${WEBHOOK_SETTING_KEY} FOR UPDATE`;
-      const row = await tx.setting.findUniqueOrThrow({ where: { key: WEBHOOK_SETTING_KEY } });
-      const current = isObject(row.value) ? (row.value as GlobalWebhookSetting) : {};
-      const next = change(current);
-      if (!next) return current;
-      await tx.setting.update({
-        where: { key: WEBHOOK_SETTING_KEY },
-        data: { value: next as Prisma.InputJsonObject },
-      });
-      return next;
-    });
+    // READ COMMITTED: the read after the lock sees what another process committed before it, not
+    // the snapshot this transaction's first read took.
+    const value = await this.prisma.$transaction(
+      async (tx) => {
+        await tx.setting.upsert({
+          where: { key: WEBHOOK_SETTING_KEY },
+          create: { key: WEBHOOK_SETTING_KEY, value: {} },
+          update: {},
+        });
+        await tx.$queryRaw`SELECT \`key\` FROM settings WHERE \`key\` = ${WEBHOOK_SETTING_KEY} FOR UPDATE`;
+        const row = await tx.setting.findUniqueOrThrow({ where: { key: WEBHOOK_SETTING_KEY } });
+        const current = isObject(row.value) ? (row.value as GlobalWebhookSetting) : {};
+        const next = change(current);
+        if (!next) return current;
+        await tx.setting.update({
+          where: { key: WEBHOOK_SETTING_KEY },
+          data: { value: next as Prisma.InputJsonObject },
+        });
+        return next;
+      },
+      { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted },
+    );
     this.cache.set('global', value);
     return value;
   }

@@ -99,10 +99,10 @@ export class SessionRepository {
   async setStatus(sessionId: string, change: StatusChange): Promise<void> {
     const at = new Date();
     const result = await this.prisma.$transaction(async (tx) => {
-      const before = await tx.whatsappSession.findUnique({
-        where: { id: sessionId },
-        select: { status: true, phoneNumber: true },
-      });
+      // Locked: overlapping changes of one session (a close right after an open) must each compare
+      // with the status the one before them left, or a change goes unreported.
+      const [before] = await tx.$queryRaw<{ status: SessionStatusValue }[]>`
+        SELECT status FROM whatsapp_sessions WHERE id = ${sessionId} FOR UPDATE`;
       if (!before) return null;
       const connected = change.status === 'connected';
       const after = await tx.whatsappSession.update({

@@ -26,7 +26,9 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
   const list = async (recipients: { phone: string; name?: string; variables?: Record<string, string> }[]) => {
     const created = await prisma.recipientList.create({ data: { name: `list ${++serial}` } });
     for (const r of recipients) {
-      await prisma.recipient.create({ data: { listId: created.id, phone: r.phone, name: r.name ?? null, variables: r.variables } });
+      await prisma.recipient.create({
+        data: { listId: created.id, phone: r.phone, name: r.name ?? null, variables: r.variables },
+      });
     }
     return created.id;
   };
@@ -41,7 +43,10 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
   const started = async (phones: string[], sessionId = SESSION) => {
     const id = await campaign([await list(phones.map((phone) => ({ phone })))], sessionId);
     await database.transaction((tx) => store.snapshot(tx, id));
-    const rows = await prisma.campaignRecipient.findMany({ where: { campaignId: id }, orderBy: { id: 'asc' } });
+    const rows = await prisma.campaignRecipient.findMany({
+      where: { campaignId: id },
+      orderBy: { id: 'asc' },
+    });
     return { id, ids: rows.map((r) => r.id) };
   };
 
@@ -69,7 +74,7 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
   });
 
   describe('snapshot', () => {
-    it("copies the campaign's lists once per phone, the lowest list id winning, and counts them", async () => {
+    it("copies the campaign's lists once per phone, the lowest list id winning", async () => {
       const low = await list([]);
       const high = await list([]);
       const unused = await list([{ phone: '+6281100000009', name: 'Not in the campaign' }]);
@@ -90,7 +95,10 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
 
       const copied = await database.transaction((tx) => store.snapshot(tx, id));
 
-      const rows = await prisma.campaignRecipient.findMany({ where: { campaignId: id }, orderBy: { id: 'asc' } });
+      const rows = await prisma.campaignRecipient.findMany({
+        where: { campaignId: id },
+        orderBy: { id: 'asc' },
+      });
       expect(rows.map((r) => [r.phone, r.name, r.variables, r.status, r.attempts, r.waMessageId])).toEqual([
         ['+6281100000001', 'Ann', { city: 'Bandung' }, 'pending', 0, null],
         ['+6281100000002', 'Bob (low list)', { city: 'Jakarta' }, 'pending', 0, null],
@@ -104,10 +112,23 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
       // Later list edits do not change the campaign's copy.
       await prisma.recipient.create({ data: { listId: low, phone: '+6281100000005' } });
       await prisma.recipient.update({ where: { id: bobLow.id }, data: { name: 'Robert' } });
-      expect((await prisma.campaignRecipient.findMany({ where: { campaignId: id } })).map((r) => r.name)).not.toContain(
-        'Robert',
-      );
+      expect(
+        (await prisma.campaignRecipient.findMany({ where: { campaignId: id } })).map((r) => r.name),
+      ).not.toContain('Robert');
       expect(await prisma.campaignRecipient.count({ where: { campaignId: id } })).toBe(4);
+    });
+
+    // The driver counts found rows (CLIENT_FOUND_ROWS), so the INSERT's own count would include each
+    // phone found again in another list (left alone by ON DUPLICATE KEY UPDATE id = id).
+    it('returns the number of recipients copied, not counting a phone found again in another list', async () => {
+      const first = await list([{ phone: '+6281150000001' }, { phone: '+6281150000002' }]);
+      const second = await list([{ phone: '+6281150000002' }, { phone: '+6281150000003' }]);
+      const id = await campaign([first, second]);
+
+      const copied = await database.transaction((tx) => store.snapshot(tx, id));
+
+      expect(await prisma.campaignRecipient.count({ where: { campaignId: id } })).toBe(3);
+      expect(copied).toBe(3);
     });
 
     it('is per campaign: the same list in two campaigns gives each its own rows', async () => {
@@ -131,8 +152,14 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
     it('nextDue: the pending recipient due first (by time, then id); none when nothing pending is due', async () => {
       const { id, ids } = await started(['+6281300000001', '+6281300000002', '+6281300000003']);
       expect((await store.nextDue(id))?.id).toBe(ids[0]);
-      await prisma.campaignRecipient.update({ where: { id: ids[0] }, data: { nextAttemptAt: new Date(Date.now() + MINUTE) } });
-      await prisma.campaignRecipient.update({ where: { id: ids[2] }, data: { nextAttemptAt: new Date(Date.now() - MINUTE) } });
+      await prisma.campaignRecipient.update({
+        where: { id: ids[0] },
+        data: { nextAttemptAt: new Date(Date.now() + MINUTE) },
+      });
+      await prisma.campaignRecipient.update({
+        where: { id: ids[2] },
+        data: { nextAttemptAt: new Date(Date.now() - MINUTE) },
+      });
       expect(await store.nextDue(id)).toMatchObject({ id: ids[2], phone: '+6281300000003', attempts: 0 });
       expect(await store.markSending(ids[2], 'WA-ND-3')).toBe(true);
       expect((await store.nextDue(id))?.id).toBe(ids[1]);
@@ -161,16 +188,25 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
     });
 
     it('two processes claiming the same pending recipients at once: exactly one wins each', async () => {
-      const { ids } = await started(Array.from({ length: 10 }, (_, i) => `+62815000000${String(i).padStart(2, '0')}`));
+      const { ids } = await started(
+        Array.from({ length: 10 }, (_, i) => `+62815000000${String(i).padStart(2, '0')}`),
+      );
       const outcomes = await Promise.all(
         ids.map(async (id) => {
-          const [a, b] = await Promise.all([store.markSending(id, `WA-A-${id}`), storeB.markSending(id, `WA-B-${id}`)]);
+          const [a, b] = await Promise.all([
+            store.markSending(id, `WA-A-${id}`),
+            storeB.markSending(id, `WA-B-${id}`),
+          ]);
           return { id, a, b };
         }),
       );
       for (const { id, a, b } of outcomes) {
         expect([a, b].filter(Boolean)).toHaveLength(1);
-        expect(await row(id)).toMatchObject({ status: 'sending', attempts: 1, waMessageId: a ? `WA-A-${id}` : `WA-B-${id}` });
+        expect(await row(id)).toMatchObject({
+          status: 'sending',
+          attempts: 1,
+          waMessageId: a ? `WA-A-${id}` : `WA-B-${id}`,
+        });
       }
     });
 
@@ -189,7 +225,12 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
       const readAt = new Date('2026-11-30T10:00:05.000Z');
       expect(await store.applyReceipt(receipted, { status: 'read', at: readAt })).toBe(true);
       await store.markSent(receipted, 'WA-SENT-2', new Date('2026-11-30T10:00:09.000Z'));
-      expect(await row(receipted)).toMatchObject({ status: 'read', sentAt: readAt, deliveredAt: readAt, readAt });
+      expect(await row(receipted)).toMatchObject({
+        status: 'read',
+        sentAt: readAt,
+        deliveredAt: readAt,
+        readAt,
+      });
     });
 
     it('release and settle do nothing with a wrong WhatsApp id or when not sending; with the right one they do', async () => {
@@ -204,7 +245,11 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
       expect(await Promise.all(ids.map(row))).toEqual(before);
 
       const retryAt = new Date(Date.now() + 5 * MINUTE);
-      await store.release(released, 'WA-RS-0', { undoAttempt: true, nextAttemptAt: retryAt, error: 'socket closed' });
+      await store.release(released, 'WA-RS-0', {
+        undoAttempt: true,
+        nextAttemptAt: retryAt,
+        error: 'socket closed',
+      });
       expect(await row(released)).toMatchObject({
         status: 'pending',
         waMessageId: null,
@@ -245,7 +290,12 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
 
       const later = new Date(Date.now() + MINUTE);
       await store.defer(deferred, later, 'lookup timed out', false);
-      expect(await row(deferred)).toMatchObject({ status: 'pending', attempts: 1, nextAttemptAt: later, error: 'lookup timed out' });
+      expect(await row(deferred)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        nextAttemptAt: later,
+        error: 'lookup timed out',
+      });
       await store.defer(givenUp, later, 'lookup timed out', true);
       expect(await row(givenUp)).toMatchObject({ status: 'failed', attempts: 1, error: 'lookup timed out' });
       await store.defer(sending, later, 'x', true);
@@ -285,7 +335,13 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
       ] as const) {
         expect(await store.applyReceipt(r, late)).toBe(false);
       }
-      expect(await row(r)).toMatchObject({ status: 'read', sentAt: t2, deliveredAt: t2, readAt: t3, error: null });
+      expect(await row(r)).toMatchObject({
+        status: 'read',
+        sentAt: t2,
+        deliveredAt: t2,
+        readAt: t3,
+        error: null,
+      });
 
       // Failed from sent; and then nothing moves it.
       await store.markSending(failing, 'WA-RC-2');
@@ -338,7 +394,9 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
 
       // A receipt got there first: the recovery does not overwrite it.
       expect(await store.applyReceipt(b, { status: 'read', at: sentAt })).toBe(true);
-      expect(await store.settleInFlight(rowB, { status: 'review', sentAt: null, error: 'unknown' })).toBe(false);
+      expect(await store.settleInFlight(rowB, { status: 'review', sentAt: null, error: 'unknown' })).toBe(
+        false,
+      );
       expect((await row(b)).status).toBe('read');
 
       // Released and claimed again with another id meanwhile: the old in-flight row settles nothing.
@@ -347,7 +405,10 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
       expect(await store.settleInFlight(rowC, { status: 'failed', sentAt: null, error: 'old' })).toBe(false);
       expect(await row(c)).toMatchObject({ status: 'sending', waMessageId: 'WA-IF-C2', attempts: 2 });
       expect(
-        await store.settleInFlight({ ...rowC, waMessageId: 'WA-IF-C2' }, { status: 'review', sentAt: null, error: 'unsure' }),
+        await store.settleInFlight(
+          { ...rowC, waMessageId: 'WA-IF-C2' },
+          { status: 'review', sentAt: null, error: 'unsure' },
+        ),
       ).toBe(true);
       expect(await row(c)).toMatchObject({ status: 'review', error: 'unsure' });
 
@@ -357,7 +418,13 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
 
   describe("people's moves and reports", () => {
     it('requeue resets the chosen statuses (attempts, ids, times, errors) and leaves the others; countsByStatus follows', async () => {
-      const { id, ids } = await started(['+6282300000001', '+6282300000002', '+6282300000003', '+6282300000004', '+6282300000005']);
+      const { id, ids } = await started([
+        '+6282300000001',
+        '+6282300000002',
+        '+6282300000003',
+        '+6282300000004',
+        '+6282300000005',
+      ]);
       const [failed, review, sent, skipped] = ids;
       await store.markSending(failed, 'WA-RQ-1');
       await store.settle(failed, 'WA-RQ-1', 'failed', 'refused');
@@ -366,13 +433,25 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
       await store.markSending(sent, 'WA-RQ-3');
       await store.markSent(sent, 'WA-RQ-3');
       await store.skipOne(skipped, 'not on WhatsApp');
-      expect(await store.countsByStatus(id)).toEqual({ failed: 1, review: 1, sent: 1, skipped: 1, pending: 1 });
+      expect(await store.countsByStatus(id)).toEqual({
+        failed: 1,
+        review: 1,
+        sent: 1,
+        skipped: 1,
+        pending: 1,
+      });
 
       const before = Date.now();
       expect(await database.transaction((tx) => store.requeue(tx, id, ['failed', 'review']))).toBe(2);
       for (const r of [failed, review]) {
         const requeued = await row(r);
-        expect(requeued).toMatchObject({ status: 'pending', attempts: 0, waMessageId: null, error: null, sentAt: null });
+        expect(requeued).toMatchObject({
+          status: 'pending',
+          attempts: 0,
+          waMessageId: null,
+          error: null,
+          sentAt: null,
+        });
         expect(requeued.nextAttemptAt.getTime()).toBeGreaterThanOrEqual(before - 5);
       }
       expect(await row(sent)).toMatchObject({ status: 'sent', waMessageId: 'WA-RQ-3', attempts: 1 });
@@ -385,7 +464,9 @@ describe('campaign recipients owner (CampaignRecipientStore)', () => {
     it('skipPending skips only what was not sent yet; skip(tx, ids) only pending ones', async () => {
       const { id, ids } = await started(['+6282400000001', '+6282400000002', '+6282400000003']);
       await store.markSending(ids[0], 'WA-SP-1');
-      expect(await database.transaction((tx) => store.skip(tx, [ids[0], ids[1]], 'missing variable: name'))).toBe(1);
+      expect(
+        await database.transaction((tx) => store.skip(tx, [ids[0], ids[1]], 'missing variable: name')),
+      ).toBe(1);
       await database.transaction((tx) => store.skipPending(tx, id, 'cancelled'));
       expect((await Promise.all(ids.map(row))).map((r) => [r.status, r.error])).toEqual([
         ['sending', null],

@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
+import { Prisma } from '../../src/generated/prisma/client';
 import type { OutboxEvent } from '../../src/outbox/event-names';
 import { OutboxClaims, type Lane } from '../../src/outbox/outbox-claims';
 import { OutboxResults, type LaneResult } from '../../src/outbox/outbox-results';
 import { OutboxWriter } from '../../src/outbox/outbox-writer';
 import { SessionWebhooks } from '../../src/outbox/session-webhooks';
 import { WebhookDeliveries } from '../../src/outbox/webhook-deliveries';
-import { WebhookSettings } from '../../src/outbox/webhook-settings';
+import {
+  WEBHOOK_SETTING_KEY,
+  WebhookSettings,
+  type GlobalWebhookSetting,
+} from '../../src/outbox/webhook-settings';
 import { Database } from '../../src/prisma/database';
 import type { PrismaService } from '../../src/prisma/prisma.service';
-import { OwnerFixture, domainErrorOf, prismaOf, sleep } from './owner-fixture';
+import { OwnerFixture, domainErrorOf, overlapOnRowLock, prismaOf, sleep } from './owner-fixture';
 
 const GLOBAL_URL = 'http://global.test/hooks';
 const MINUTE = 60_000;
@@ -111,7 +116,11 @@ describe('outbox owner', () => {
   });
 
   describe('OutboxWriter: which rows, to which URL', () => {
-    const message = (event: OutboxEvent['event'], sessionId: string | null, messageId = 'WAMID-1'): OutboxEvent => ({
+    const message = (
+      event: OutboxEvent['event'],
+      sessionId: string | null,
+      messageId = 'WAMID-1',
+    ): OutboxEvent => ({
       event,
       sessionId,
       payload: { messageId, text: 'hello' },
@@ -121,7 +130,10 @@ describe('outbox owner', () => {
 
     it("a session's own URL and its events filter win over the global webhook (filtered events go nowhere)", async () => {
       const id = await session('own');
-      await sessionWebhooks.setTarget(id, { url: 'http://own.test/x', events: ['message.inbound', 'session.status'] });
+      await sessionWebhooks.setTarget(id, {
+        url: 'http://own.test/x',
+        events: ['message.inbound', 'session.status'],
+      });
 
       const written = await database.transaction((tx) =>
         writer.write(tx, [
@@ -152,7 +164,13 @@ describe('outbox owner', () => {
       const plain = await session('plain');
       const secretOnly = await session('secret-only');
       await sessionWebhooks.secretOrSet(secretOnly, 'sealed-secret');
-      const everyEvent = ['message.inbound', 'message.outbound', 'message.status', 'session.status', 'session.qr'] as const;
+      const everyEvent = [
+        'message.inbound',
+        'message.outbound',
+        'message.status',
+        'session.status',
+        'session.qr',
+      ] as const;
 
       const written = await database.transaction((tx) =>
         writer.write(tx, [
@@ -163,17 +181,24 @@ describe('outbox owner', () => {
       );
 
       expect(written).toBe(everyEvent.length + 2);
-      expect((await rowsOf(plain)).map((r) => [r.event, r.targetUrl])).toEqual(everyEvent.map((e) => [e, GLOBAL_URL]));
+      expect((await rowsOf(plain)).map((r) => [r.event, r.targetUrl])).toEqual(
+        everyEvent.map((e) => [e, GLOBAL_URL]),
+      );
       expect((await rowsOf(secretOnly)).map((r) => r.targetUrl)).toEqual([GLOBAL_URL]);
       const global = await rowsOf(null);
-      expect(global.map((r) => [r.event, r.targetUrl, r.sessionId])).toEqual([['campaign.progress', GLOBAL_URL, null]]);
+      expect(global.map((r) => [r.event, r.targetUrl, r.sessionId])).toEqual([
+        ['campaign.progress', GLOBAL_URL, null],
+      ]);
     });
 
     it('an own URL with no events chosen gets them all', async () => {
       const id = await session('own-all');
       await sessionWebhooks.setTarget(id, { url: 'http://own.test/all', events: [] });
       await database.transaction((tx) =>
-        writer.write(tx, [message('message.status', id), { event: 'session.qr', sessionId: id, payload: { qr: 'x' } }]),
+        writer.write(tx, [
+          message('message.status', id),
+          { event: 'session.qr', sessionId: id, payload: { qr: 'x' } },
+        ]),
       );
       expect((await rowsOf(id)).map((r) => [r.event, r.targetUrl])).toEqual([
         ['message.status', 'http://own.test/all'],
@@ -195,7 +220,9 @@ describe('outbox owner', () => {
           ]),
         );
         expect((await rowsOf(plain)).map((r) => r.event)).toEqual(['session.status']);
-        expect((await rowsOf(own)).map((r) => [r.event, r.targetUrl])).toEqual([['message.inbound', 'http://own.test/u']]);
+        expect((await rowsOf(own)).map((r) => [r.event, r.targetUrl])).toEqual([
+          ['message.inbound', 'http://own.test/u'],
+        ]);
 
         // url: null turns the global webhook off even though WEBHOOK_URL is set.
         await settingsA.mutate(() => ({ url: null }));
@@ -240,7 +267,9 @@ describe('outbox owner', () => {
       }
       const ids = await insertRows(specs);
       const rowsBySession = new Map<string, bigint[]>();
-      specs.forEach((spec, i) => rowsBySession.set(spec.sessionId!, [...(rowsBySession.get(spec.sessionId!) ?? []), ids[i]]));
+      specs.forEach((spec, i) =>
+        rowsBySession.set(spec.sessionId!, [...(rowsBySession.get(spec.sessionId!) ?? []), ids[i]]),
+      );
 
       const claimedBy = new Map<bigint, string>();
       const laneOf = new Map<string, Lane>();
@@ -279,7 +308,11 @@ describe('outbox owner', () => {
       for (const [sessionId, lane] of laneOf) {
         const [first, second, third, fourth] = rowsBySession.get(sessionId)!;
         for (const id of [first, second, third]) {
-          expect(await stored(id)).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: lane.leaseUntil });
+          expect(await stored(id)).toMatchObject({
+            status: 'pending',
+            attempts: 0,
+            nextAttemptAt: lane.leaseUntil,
+          });
         }
         expect((await stored(fourth)).nextAttemptAt.getTime()).toBeLessThan(Date.now());
       }
@@ -295,13 +328,28 @@ describe('outbox owner', () => {
       expect(await claimsA.claim(10, 5, MINUTE)).toEqual([]);
 
       const before = Date.now();
-      expect(await resultsA.record(lane, result({ delivered: [{ id: r1, statusCode: 200 }, { id: r2, statusCode: 204 }] }))).toBeNull();
+      expect(
+        await resultsA.record(
+          lane,
+          result({
+            delivered: [
+              { id: r1, statusCode: 200 },
+              { id: r2, statusCode: 204 },
+            ],
+          }),
+        ),
+      ).toBeNull();
       for (const [id, code] of [
         [r1, 200],
         [r2, 204],
       ] as const) {
         const row = await stored(id);
-        expect(row).toMatchObject({ status: 'delivered', attempts: 1, lastStatusCode: code, lastError: null });
+        expect(row).toMatchObject({
+          status: 'delivered',
+          attempts: 1,
+          lastStatusCode: code,
+          lastError: null,
+        });
         expect(row.deliveredAt!.getTime()).toBeGreaterThanOrEqual(before - 5);
       }
 
@@ -350,7 +398,11 @@ describe('outbox owner', () => {
     });
 
     it('results of a lane whose lease was taken over change nothing; the new holder records', async () => {
-      const [r1, r2, r3] = await insertRows([{ sessionId: 'stale' }, { sessionId: 'stale' }, { sessionId: 'stale' }]);
+      const [r1, r2, r3] = await insertRows([
+        { sessionId: 'stale' },
+        { sessionId: 'stale' },
+        { sessionId: 'stale' },
+      ]);
       const [stale] = await claimsA.claim(10, 3, 150);
       await sleep(300);
       const [fresh] = await claimsB.claim(10, 3, MINUTE);
@@ -371,7 +423,11 @@ describe('outbox owner', () => {
       expect(
         await resultsA.record(
           stale,
-          result({ delivered: [{ id: r1, statusCode: 200 }], dead: [{ id: r2, statusCode: 410, error: 'gone' }], released: [r3] }),
+          result({
+            delivered: [{ id: r1, statusCode: 200 }],
+            dead: [{ id: r2, statusCode: 410, error: 'gone' }],
+            released: [r3],
+          }),
           { laneSize: 3, leaseMs: MINUTE },
         ),
       ).toBeNull();
@@ -379,13 +435,20 @@ describe('outbox owner', () => {
       expect(
         await resultsA.record(
           stale,
-          result({ retry: { id: r1, statusCode: 500, error: 'boom', nextAttemptAt: new Date(Date.now() + MINUTE) }, released: [r2, r3] }),
+          result({
+            retry: { id: r1, statusCode: 500, error: 'boom', nextAttemptAt: new Date(Date.now() + MINUTE) },
+            released: [r2, r3],
+          }),
         ),
       ).toBeNull();
       await untouched();
 
-      await resultsB.record(fresh, result({ delivered: [r1, r2, r3].map((id) => ({ id, statusCode: 200 })) }));
-      for (const id of [r1, r2, r3]) expect(await stored(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+      await resultsB.record(
+        fresh,
+        result({ delivered: [r1, r2, r3].map((id) => ({ id, statusCode: 200 })) }),
+      );
+      for (const id of [r1, r2, r3])
+        expect(await stored(id)).toMatchObject({ status: 'delivered', attempts: 1 });
     });
 
     it('a lane whose lease ran out but that nobody claimed again still records (the fence is the lease value)', async () => {
@@ -397,14 +460,21 @@ describe('outbox owner', () => {
     });
 
     it("a retry keeps the session's later rows waiting (even when the lane asks to go on) until the retry is due", async () => {
-      const [r1, r2, r3] = await insertRows([{ sessionId: 'retry' }, { sessionId: 'retry' }, { sessionId: 'retry' }]);
+      const [r1, r2, r3] = await insertRows([
+        { sessionId: 'retry' },
+        { sessionId: 'retry' },
+        { sessionId: 'retry' },
+      ]);
       const [lane] = await claimsA.claim(10, 3, MINUTE);
       const retryAt = new Date(Date.now() + 10 * MINUTE);
       const before = Date.now();
 
       const next = await resultsA.record(
         lane,
-        result({ retry: { id: r1, statusCode: 503, error: 'Service Unavailable', nextAttemptAt: retryAt }, released: [r2, r3] }),
+        result({
+          retry: { id: r1, statusCode: 503, error: 'Service Unavailable', nextAttemptAt: retryAt },
+          released: [r2, r3],
+        }),
         { laneSize: 3, leaseMs: MINUTE },
       );
 
@@ -428,7 +498,10 @@ describe('outbox owner', () => {
       expect(await deliveries.backlog()).toMatchObject({ pending: 3, due: 2, dead: 0 });
 
       // The retry's time comes: the session goes on from the retried row, which remembers its attempt.
-      await prisma.webhookOutbox.update({ where: { id: r1 }, data: { nextAttemptAt: new Date(Date.now() - 1000) } });
+      await prisma.webhookOutbox.update({
+        where: { id: r1 },
+        data: { nextAttemptAt: new Date(Date.now() - 1000) },
+      });
       const [again] = await claimsB.claim(10, 3, MINUTE);
       expect(idsOf(again)).toEqual([r1, r2, r3]);
       expect(again.rows.map((r) => r.attempts)).toEqual([1, 0, 0]);
@@ -441,10 +514,18 @@ describe('outbox owner', () => {
 
       const second = await resultsA.record(
         lane,
-        result({ delivered: [{ id: ids[0], statusCode: 200 }], dead: [{ id: ids[1], statusCode: 410, error: 'Gone' }] }),
+        result({
+          delivered: [{ id: ids[0], statusCode: 200 }],
+          dead: [{ id: ids[1], statusCode: 410, error: 'Gone' }],
+        }),
         { laneSize: 2, leaseMs: MINUTE },
       );
-      expect(await stored(ids[1])).toMatchObject({ status: 'dead', attempts: 1, lastStatusCode: 410, lastError: 'Gone' });
+      expect(await stored(ids[1])).toMatchObject({
+        status: 'dead',
+        attempts: 1,
+        lastStatusCode: 410,
+        lastError: 'Gone',
+      });
       expect(second).not.toBeNull();
       expect(second!.sessionId).toBe('goes-on');
       expect(idsOf(second!)).toEqual(ids.slice(2, 4));
@@ -458,7 +539,12 @@ describe('outbox owner', () => {
         { laneSize: 2, leaseMs: MINUTE },
       );
       expect(idsOf(third!)).toEqual([ids[4]]);
-      expect(await resultsA.record(third!, result({ delivered: [{ id: ids[4], statusCode: 200 }] }), { laneSize: 2, leaseMs: MINUTE })).toBeNull();
+      expect(
+        await resultsA.record(third!, result({ delivered: [{ id: ids[4], statusCode: 200 }] }), {
+          laneSize: 2,
+          leaseMs: MINUTE,
+        }),
+      ).toBeNull();
       expect(await deliveries.summary()).toEqual({ pending: 0, delivered: 4, dead: 1, successRate: 0.8 });
     });
 
@@ -478,7 +564,10 @@ describe('outbox owner', () => {
 
       const [next1, next2] = await Promise.all(
         lanes.map((lane) =>
-          resultsA.record(lane, result({ delivered: [{ id: lane.rows[0].id, statusCode: 200 }] }), { laneSize: 5, leaseMs: MINUTE }),
+          resultsA.record(lane, result({ delivered: [{ id: lane.rows[0].id, statusCode: 200 }] }), {
+            laneSize: 5,
+            leaseMs: MINUTE,
+          }),
         ),
       );
 
@@ -505,9 +594,17 @@ describe('outbox owner', () => {
       await sessionWebhooks.setTarget(id, { url: 'http://own.test/1' });
       expect(await sessionWebhooks.find(id)).toEqual({ url: 'http://own.test/1', events: [], secret: null });
       await sessionWebhooks.setTarget(id, { events: ['message.inbound'] });
-      expect(await sessionWebhooks.find(id)).toEqual({ url: 'http://own.test/1', events: ['message.inbound'], secret: null });
+      expect(await sessionWebhooks.find(id)).toEqual({
+        url: 'http://own.test/1',
+        events: ['message.inbound'],
+        secret: null,
+      });
       await sessionWebhooks.setTarget(id, { url: null });
-      expect(await sessionWebhooks.find(id)).toEqual({ url: null, events: ['message.inbound'], secret: null });
+      expect(await sessionWebhooks.find(id)).toEqual({
+        url: null,
+        events: ['message.inbound'],
+        secret: null,
+      });
     });
 
     it('secretOrSet keeps the first secret (also between concurrent first writers); setSecret replaces it', async () => {
@@ -515,7 +612,11 @@ describe('outbox owner', () => {
       await sessionWebhooks.setTarget(id, { url: 'http://own.test/s' });
       expect(await sessionWebhooks.secretOrSet(id, 'sealed-1')).toBe('sealed-1');
       expect(await sessionWebhooks.secretOrSet(id, 'sealed-2')).toBe('sealed-1');
-      expect(await sessionWebhooks.find(id)).toEqual({ url: 'http://own.test/s', events: [], secret: 'sealed-1' });
+      expect(await sessionWebhooks.find(id)).toEqual({
+        url: 'http://own.test/s',
+        events: [],
+        secret: 'sealed-1',
+      });
 
       await sessionWebhooks.setSecret(id, 'sealed-3');
       expect((await sessionWebhooks.find(id))?.secret).toBe('sealed-3');
@@ -544,23 +645,76 @@ describe('outbox owner', () => {
   });
 
   describe('WebhookSettings', () => {
-    it('mutate is a read-modify-write under a row lock: concurrent changes from two processes are all kept', async () => {
+    const firstWriterWins =
+      (secret: string) =>
+      (current: GlobalWebhookSetting): GlobalWebhookSetting | null =>
+        current.secret ? null : { ...current, secret };
+    const storedSetting = async () =>
+      (await prisma.setting.findUniqueOrThrow({ where: { key: WEBHOOK_SETTING_KEY } }))
+        .value as GlobalWebhookSetting;
+
+    it('mutate reads what the other process stored and keeps what it does not change; null leaves it as it is', async () => {
       try {
-        await settingsA.mutate(() => ({ maxRetries: 0 }));
-        await Promise.all(
-          Array.from({ length: 10 }, (_, i) =>
-            (i % 2 ? settingsA : settingsB).mutate((current) => ({ ...current, maxRetries: (current.maxRetries ?? 0) + 1 })),
-          ),
-        );
-        settingsA.invalidate();
-        expect(await settingsA.stored()).toEqual({ maxRetries: 10 });
-        expect((await settingsA.config()).maxRetries).toBe(10);
-        // A change that returns null leaves the stored value as it is.
-        expect(await settingsA.mutate(() => null)).toEqual({ maxRetries: 10 });
-        const row = await prisma.setting.findUniqueOrThrow({ where: { key: 'webhook' } });
-        expect(row.value).toEqual({ maxRetries: 10 });
+        await settingsA.mutate(() => ({ maxRetries: 1, timeout: 2000 }));
+        await settingsB.mutate((current) => ({ ...current, maxRetries: (current.maxRetries ?? 0) + 1 }));
+        expect(await storedSetting()).toEqual({ maxRetries: 2, timeout: 2000 });
+
+        // The global secret, made on first use: the second process finds the first one's and keeps it.
+        expect((await settingsA.mutate(firstWriterWins('sealed-a'))).secret).toBe('sealed-a');
+        expect(await settingsB.mutate(firstWriterWins('sealed-b'))).toEqual({
+          maxRetries: 2,
+          timeout: 2000,
+          secret: 'sealed-a',
+        });
+        expect(await storedSetting()).toEqual({ maxRetries: 2, timeout: 2000, secret: 'sealed-a' });
+        // This process sees its own change at once (no cache delay).
+        expect((await settingsA.config()).maxRetries).toBe(2);
       } finally {
         await settingsA.mutate(() => ({}));
+        settingsB.invalidate();
+      }
+    });
+
+    // Overlapping mutates from two processes: under REPEATABLE READ, the read after the lock returned
+    // the snapshot the upsert took before it, so the first writer did not win and changes were lost.
+    it('two processes making the global secret at once both sign with the one that is stored (first writer wins)', async () => {
+      try {
+        await settingsA.mutate(() => ({}));
+        const [a, b] = await overlapOnRowLock(
+          prisma,
+          Prisma.sql`SELECT \`key\` FROM settings WHERE \`key\` = ${WEBHOOK_SETTING_KEY} FOR UPDATE`,
+          [
+            () => settingsA.mutate(firstWriterWins('sealed-a')),
+            () => settingsB.mutate(firstWriterWins('sealed-b')),
+          ],
+        );
+        const stored = await storedSetting();
+        // First writer wins: both processes sign with the one secret that is stored.
+        expect(stored.secret).toBe('sealed-a');
+        expect(a.secret).toBe(stored.secret);
+        expect(b.secret).toBe(stored.secret);
+      } finally {
+        await settingsA.mutate(() => ({}));
+        settingsB.invalidate();
+      }
+    });
+
+    it('overlapping mutates lose no change (ten increments from two processes)', async () => {
+      try {
+        await settingsA.mutate(() => ({ maxRetries: 0 }));
+        const increment = (current: GlobalWebhookSetting) => ({
+          ...current,
+          maxRetries: (current.maxRetries ?? 0) + 1,
+        });
+        await overlapOnRowLock(
+          prisma,
+          Prisma.sql`SELECT \`key\` FROM settings WHERE \`key\` = ${WEBHOOK_SETTING_KEY} FOR UPDATE`,
+          Array.from({ length: 10 }, (_, i) => () => (i % 2 ? settingsA : settingsB).mutate(increment)),
+        );
+        expect(await storedSetting()).toEqual({ maxRetries: 10 });
+      } finally {
+        await settingsA.mutate(() => ({}));
+        settingsB.invalidate();
       }
     });
 
@@ -596,14 +750,19 @@ describe('outbox owner', () => {
 
       const deadRow = await stored(dead);
       const view = await deliveries.retryOne(deadRow.deliveryId);
-      expect(view).toMatchObject({ id: Number(dead), status: 'pending', attempts: 0, deliveryId: deadRow.deliveryId });
+      expect(view).toMatchObject({
+        id: Number(dead),
+        status: 'pending',
+        attempts: 0,
+        deliveryId: deadRow.deliveryId,
+      });
       expect(view.payload).toEqual({ n: 2 });
       expect(await stored(dead)).toMatchObject({ status: 'pending', attempts: 0 });
       const [lane] = await claimsA.claim(10, 5, MINUTE);
       expect(idsOf(lane)).toEqual([pending, dead]);
     });
 
-    it("retryDead sends back every dead row of one session (or event), and only those", async () => {
+    it('retryDead sends back every dead row of one session (or event), and only those', async () => {
       const ids = await insertRows([
         { sessionId: 'dead-1', status: 'dead', attempts: 4 },
         { sessionId: 'dead-1', status: 'dead', event: 'session.status', attempts: 4 },
@@ -634,7 +793,8 @@ describe('outbox owner', () => {
         { sessionId: 'p', status: 'dead', createdAt: new Date(now - day) },
       ]);
       const cutoff = new Date(now - 7 * day);
-      const left = async () => (await prisma.webhookOutbox.findMany({ orderBy: { id: 'asc' } })).map((r) => r.id);
+      const left = async () =>
+        (await prisma.webhookOutbox.findMany({ orderBy: { id: 'asc' } })).map((r) => r.id);
 
       expect(await deliveries.pruneFinished(cutoff, 2)).toBe(2);
       expect(await left()).toEqual([ids[2], ids[3], ids[4], ids[5]]);
@@ -663,13 +823,20 @@ describe('outbox owner', () => {
       expect(dead.deliveries.map((d) => d.id)).toEqual([Number(ids[1])]);
 
       const one = await deliveries.get(String(ids[3]));
-      expect(one).toMatchObject({ id: Number(ids[3]), status: 'pending', messageId: 'M3', payload: { n: 3 } });
+      expect(one).toMatchObject({
+        id: Number(ids[3]),
+        status: 'pending',
+        messageId: 'M3',
+        payload: { n: 3 },
+      });
       expect(one.nextAttemptAt).toBeInstanceOf(Date);
 
       expect(await deliveries.backlog()).toMatchObject({ pending: 2, due: 1, dead: 1 });
       expect(await deliveries.summary()).toEqual({ pending: 2, delivered: 3, dead: 1, successRate: 0.75 });
       expect(await deliveries.deliveredMessageIds('read-1', [])).toEqual(new Set());
-      expect(await deliveries.deliveredMessageIds('read-1', ['M1', 'M2', 'M3', 'M9'])).toEqual(new Set(['M1']));
+      expect(await deliveries.deliveredMessageIds('read-1', ['M1', 'M2', 'M3', 'M9'])).toEqual(
+        new Set(['M1']),
+      );
     });
   });
 });

@@ -4,6 +4,7 @@ import { CommonModule } from '../../src/common/common.module';
 import { DomainError, type ErrorCode } from '../../src/common/errors';
 import type { AppConfig } from '../../src/config/app-config';
 import { ConfigModule } from '../../src/config/config.module';
+import type { Prisma } from '../../src/generated/prisma/client';
 import { OutboxModule } from '../../src/outbox/outbox.module';
 import { PrismaModule } from '../../src/prisma/prisma.module';
 import { PrismaService } from '../../src/prisma/prisma.service';
@@ -64,3 +65,62 @@ export async function domainErrorOf(promise: Promise<unknown>, code: ErrorCode):
 
 /** Waits `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** How many transactions on this test's database are waiting for a row lock now. */
+export async function lockWaits(prisma: PrismaService): Promise<number> {
+  const [row] = await prisma.$queryRaw<{ n: bigint }[]>`
+    SELECT COUNT(*) AS n FROM information_schema.innodb_trx t
+    JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+    WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()`;
+  return Number(row.n);
+}
+
+/**
+ * Makes calls overlap deterministically: another transaction takes the row lock of `lock` (a
+ * SELECT ... FOR UPDATE); the calls start one after the other, each once the previous one waits
+ * for that lock (so everything a call reads before its first locking statement is read while the
+ * others are in flight, and the lock is granted in this order); then the lock is let go. A call
+ * that ends without waiting (it took no lock) does not hold up the others.
+ */
+export async function overlapOnRowLock<T>(
+  prisma: PrismaService,
+  lock: Prisma.Sql,
+  calls: (() => Promise<T>)[],
+): Promise<T[]> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const holder = prisma.$transaction(
+    async (tx) => {
+      await tx.$queryRaw(lock);
+      holding();
+      await released;
+    },
+    { timeout: 30_000 },
+  );
+  await Promise.race([held, holder]);
+  const running: Promise<T>[] = [];
+  try {
+    for (const call of calls) {
+      let settled = false;
+      const started = call();
+      // Awaited below; meanwhile neither an unhandled rejection nor a wait for a call that is done.
+      started.then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      running.push(started);
+      const deadline = Date.now() + 10_000;
+      while (!settled && (await lockWaits(prisma)) < running.length) {
+        if (Date.now() > deadline) throw new Error(`call ${running.length} never waited for the row lock`);
+        // INNODB_TRX is a cache that InnoDB refreshes only when it was not read for 0.1 s.
+        await sleep(150);
+      }
+    }
+  } finally {
+    release();
+    await holder;
+  }
+  return Promise.all(running);
+}

@@ -1,10 +1,11 @@
 import { DomainEvents, type SessionStatusEvent } from '../../src/common/domain-events';
+import { Prisma } from '../../src/generated/prisma/client';
 import { Database } from '../../src/prisma/database';
 import type { PrismaService } from '../../src/prisma/prisma.service';
 import { SessionWebhooks } from '../../src/outbox/session-webhooks';
 import { SessionLeases } from '../../src/whatsapp/session-leases';
 import { SessionRepository } from '../../src/whatsapp/session.repository';
-import { OwnerFixture, prismaOf } from './owner-fixture';
+import { OwnerFixture, overlapOnRowLock, prismaOf } from './owner-fixture';
 
 const GLOBAL_URL = 'http://global.test/hooks';
 
@@ -73,7 +74,12 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
       await database.transaction((tx) => repoA.createHeld({ id, name: 'Held', createdById: null }, tx));
 
       const stored = await row(id);
-      expect(stored).toMatchObject({ name: 'Held', shouldConnect: true, leaseOwner: 'proc-a', status: 'disconnected' });
+      expect(stored).toMatchObject({
+        name: 'Held',
+        shouldConnect: true,
+        leaseOwner: 'proc-a',
+        status: 'disconnected',
+      });
       const expires = stored.leaseExpiresAt!.getTime();
       // NOW(3) + SESSION_LEASE_SECONDS (30 s by default), by the database's clock.
       expect(expires).toBeGreaterThan(before + 25_000);
@@ -279,9 +285,18 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
           phoneNumber: '6281234567890',
         });
         expect(seen).toHaveLength(2);
-        expect(seen[1]).toMatchObject({ status: 'connected', previous: 'connecting', phoneNumber: '6281234567890' });
+        expect(seen[1]).toMatchObject({
+          status: 'connected',
+          previous: 'connecting',
+          phoneNumber: '6281234567890',
+        });
 
-        await repoA.setStatus(id, { status: 'disconnected', reason: 'stopped', code: null, shouldConnect: false });
+        await repoA.setStatus(id, {
+          status: 'disconnected',
+          reason: 'stopped',
+          code: null,
+          shouldConnect: false,
+        });
         expect(await row(id)).toMatchObject({
           status: 'disconnected',
           shouldConnect: false,
@@ -308,7 +323,9 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
         await repoB.setStatus(id, { status: 'qr_pending' });
         expect((await row(id)).status).toBe('qr_pending');
         expect(await outboxOf(id)).toHaveLength(0);
-        expect(seen).toEqual([expect.objectContaining({ sessionId: id, status: 'qr_pending', previous: 'disconnected' })]);
+        expect(seen).toEqual([
+          expect.objectContaining({ sessionId: id, status: 'qr_pending', previous: 'disconnected' }),
+        ]);
       } finally {
         off();
       }
@@ -327,6 +344,61 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
       }
     });
 
+    // Overlapping calls for one session: each must compare with the status the one before it left
+    // (a plain, snapshot read of `before` made both compare with the same old status).
+    it('two overlapping setStatus calls with the same new status report the change once', async () => {
+      const id = newId('overlap-same');
+      await plainSession(id);
+      const { seen, off } = recordEvents(eventsA);
+      try {
+        await overlapOnRowLock(
+          prisma,
+          Prisma.sql`SELECT id FROM whatsapp_sessions WHERE id = ${id} FOR UPDATE`,
+          [
+            () => repoA.setStatus(id, { status: 'connected' }),
+            () => repoA.setStatus(id, { status: 'connected' }),
+          ],
+        );
+        expect((await row(id)).status).toBe('connected');
+        // One change (disconnected -> connected): one outbox row, one event.
+        expect(await outboxOf(id)).toHaveLength(1);
+        expect(seen).toHaveLength(1);
+      } finally {
+        off();
+      }
+    });
+
+    it('overlapping setStatus calls (connected, then connecting) report both changes, in order, and end where the row is', async () => {
+      const id = newId('overlap-lost');
+      await plainSession(id);
+      await repoA.setStatus(id, { status: 'connecting' });
+      const { seen, off } = recordEvents(eventsA);
+      try {
+        // onOpen's `void setStatus(connected)`, and a close right after it (handleClose: connecting).
+        await overlapOnRowLock(
+          prisma,
+          Prisma.sql`SELECT id FROM whatsapp_sessions WHERE id = ${id} FOR UPDATE`,
+          [
+            () => repoA.setStatus(id, { status: 'connected' }),
+            () => repoA.setStatus(id, { status: 'connecting', code: 428, reason: 'connection closed' }),
+          ],
+        );
+        // The lock was granted in call order: the close's change is the one stored.
+        const stored = await row(id);
+        expect(stored).toMatchObject({ status: 'connecting', lastDisconnectCode: 428 });
+        // The last report (event and webhook) is the stored status, and every change is reported in order.
+        const outbox = (await outboxOf(id)).map((o) => JSON.parse(o.payload) as { status: string });
+        expect(seen.at(-1)?.status).toBe(stored.status);
+        expect(outbox.at(-1)?.status).toBe(stored.status);
+        expect(seen.map((e) => `${e.previous}->${e.status}`)).toEqual([
+          'connecting->connected',
+          'connected->connecting',
+        ]);
+      } finally {
+        off();
+      }
+    });
+
     it('recordQr writes a session.qr outbox row and emits the QR', async () => {
       const id = newId('qr');
       await plainSession(id);
@@ -337,7 +409,11 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
         const outbox = await outboxOf(id);
         expect(outbox).toHaveLength(1);
         expect(outbox[0]).toMatchObject({ event: 'session.qr', targetUrl: GLOBAL_URL });
-        expect(JSON.parse(outbox[0].payload)).toMatchObject({ qr: 'qr-code-1', sessionId: id, event: 'session.qr' });
+        expect(JSON.parse(outbox[0].payload)).toMatchObject({
+          qr: 'qr-code-1',
+          sessionId: id,
+          event: 'session.qr',
+        });
         expect(qrs).toEqual([`${id}:qr-code-1`]);
       } finally {
         off();
@@ -365,7 +441,14 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
     it('statusCounts, statuses, count and list', async () => {
       expect(await repo.statusCounts()).toEqual({ total: 0 });
       expect(await repo.count()).toBe(0);
-      const statuses = ['connected', 'connected', 'connected', 'disconnected', 'qr_pending', 'logged_out'] as const;
+      const statuses = [
+        'connected',
+        'connected',
+        'connected',
+        'disconnected',
+        'qr_pending',
+        'logged_out',
+      ] as const;
       for (const [i, status] of statuses.entries()) {
         await db.whatsappSession.create({
           data: { id: `count-${i}`, name: `n${i}`, status, createdAt: new Date(Date.UTC(2026, 0, 10 - i)) },
@@ -438,7 +521,11 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
         data: { sessionId: id, name: 't', tokenHash: 'a'.repeat(64), prefix: 'wag_abc' },
       });
       await prisma.campaign.create({ data: { name: 'c', sessionId: id, template: 'hi' } });
-      expect(await webhooks.find(id)).toEqual({ url: 'http://own.test/hook', events: ['message.inbound'], secret: null });
+      expect(await webhooks.find(id)).toEqual({
+        url: 'http://own.test/hook',
+        events: ['message.inbound'],
+        secret: null,
+      });
 
       await repoA.delete(id);
 
