@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
+import { logFormat } from './log-format';
 
 const REQUEST_ID = /^[\w-]{8,64}$/;
 
@@ -44,9 +45,7 @@ export function requestIdFor(req: IncomingMessage): string {
             res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           },
           autoLogging: { ignore: (req) => req.url === '/health' },
-          ...(config.NODE_ENV === 'development' && process.stdout.isTTY
-            ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
-            : {}),
+          ...logFormat(config),
         },
       }),
     }),

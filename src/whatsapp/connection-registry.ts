@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
+import { logFormat } from '../logging/log-format';
 import { AuthStateStore } from './auth-state.store';
 import { generateMessageIDV2, type WASocket } from './baileys';
 import { OutboundMessages } from './outbound-messages';
@@ -67,7 +68,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     super();
     // Baileys is chatty at info; its warnings and errors are what an operator needs.
     const level = config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? config.LOG_LEVEL : 'error';
-    this.baileysLogger = pino({ level, base: { component: 'baileys' } });
+    this.baileysLogger = pino({ level, base: { component: 'baileys' }, ...logFormat(config) });
   }
 
   heldSessionIds(): string[] {
