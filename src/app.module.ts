@@ -15,6 +15,7 @@ import { ConfigModule } from './config/config.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { LoginModule } from './login/login.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RecipientsModule } from './recipients/recipients.module';
@@ -50,6 +51,7 @@ export class AppModule {
         HealthModule,
         ActivityModule,
         AuthModule,
+        LoginModule,
         UsersModule,
         WebhooksModule,
         SessionsModule,

@@ -1,8 +1,8 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { parse } from 'csv-parse/sync';
 import request from 'supertest';
-import { ActivityService } from '../src/activity/activity.service';
-import { audited, SYSTEM_ACTOR } from '../src/auth/actor';
+import { ActivityService, audited } from '../src/activity/activity.service';
+import { SYSTEM_ACTOR } from '../src/auth/actor';
 import { PrismaService } from '../src/prisma/prisma.service';
 import {
   authTestConfig,

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import type { Actor } from '../auth/actor';
+import { principalLabel } from '../auth/principal';
 import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { sanitizeMetadata } from './metadata-sanitizer';
 
-/** Who acted, as the audit log keeps it (auth's `audited(actor)` makes it from an Actor). */
+/** Who acted, as the audit log keeps it (`audited(actor)` makes it from an Actor). */
 export interface AuditActor {
   /** The user's id when a user acted. */
   actorId?: number | null;
@@ -20,6 +22,17 @@ export interface ActivityEntry extends AuditActor {
   targetId?: string | number;
   /** Never put a credential here; keys and values that look like one are dropped anyway. */
   metadata?: Record<string, unknown>;
+}
+
+/** How the activity log records an actor: a user's id and email, the kind of credential, or 'system'. */
+export function audited(actor: Actor): AuditActor {
+  const { principal } = actor;
+  return {
+    actorId: principal?.kind === 'user' ? principal.userId : null,
+    actorLabel: principal ? principalLabel(principal) : 'system',
+    ip: actor.ip,
+    userAgent: actor.userAgent,
+  };
 }
 
 const clip = (value: string | null | undefined, max: number): string | null =>

@@ -1,6 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { AuditActor } from '../activity/activity.service';
-import { principalLabel, type AuthenticatedRequest, type Principal } from './principal';
+import type { AuthenticatedRequest, Principal } from './principal';
 
 const USER_AGENT_MAX = 512;
 
@@ -34,17 +33,6 @@ export function actorOf(req: AuthenticatedRequest): Actor {
 export const RequestActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor =>
   actorOf(context.switchToHttp().getRequest<AuthenticatedRequest>()),
 );
-
-/** How the activity log records an actor. */
-export function audited(actor: Actor): AuditActor {
-  const { principal } = actor;
-  return {
-    actorId: principal?.kind === 'user' ? principal.userId : null,
-    actorLabel: principal ? principalLabel(principal) : 'system',
-    ip: actor.ip,
-    userAgent: actor.userAgent,
-  };
-}
 
 /** The user id of an actor, when a user acted (for `created_by_id` columns). */
 export const userIdOf = (actor: Actor): number | null =>

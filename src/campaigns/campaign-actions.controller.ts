@@ -13,8 +13,8 @@ import {
 } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { stringify } from 'csv-stringify';
-import { ActivityService } from '../activity/activity.service';
-import { audited, RequestActor, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
 import { CampaignLifecycle } from './campaign-lifecycle.service';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ActivityService } from '../activity/activity.service';
-import { audited, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { type Actor } from '../auth/actor';
 import { principalLabel } from '../auth/principal';
 import { DomainError, validationFailed } from '../common/errors';
 import { Database } from '../prisma/database';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ActivityService } from '../activity/activity.service';
-import { audited, userIdOf, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { userIdOf, type Actor } from '../auth/actor';
 import type { FieldError } from '../common/api-envelope';
 import { validationFailed } from '../common/errors';
 import { MediaStore } from '../media/media-store';

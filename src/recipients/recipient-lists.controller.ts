@@ -16,8 +16,8 @@ import {
 import { ApiBody, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { stringify } from 'csv-stringify';
-import { ActivityService } from '../activity/activity.service';
-import { audited, RequestActor, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
 import { CsvUploadInterceptor } from './csv-upload.interceptor';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ActivityService } from '../activity/activity.service';
-import { audited, userIdOf, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { userIdOf, type Actor } from '../auth/actor';
 import { DomainError } from '../common/errors';
 import { PrismaService } from '../prisma/prisma.service';
 import type { CreateRecipientListDto, UpdateRecipientListDto } from './dto/recipient-list.dto';

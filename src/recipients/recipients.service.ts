@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ActivityService } from '../activity/activity.service';
-import { audited, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { type Actor } from '../auth/actor';
 import { csvSafe } from '../common/csv-cell';
 import { DomainError, validationFailed } from '../common/errors';
 import { InvalidPhoneNumberError, toE164 } from '../common/phone';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { toDataURL } from 'qrcode';
-import { ActivityService } from '../activity/activity.service';
-import { audited, userIdOf, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { userIdOf, type Actor } from '../auth/actor';
 import { SessionTokensService } from '../auth/session-tokens.service';
 import { DomainError, isDomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';

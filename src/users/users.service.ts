@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ActivityService } from '../activity/activity.service';
-import { audited, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { type Actor } from '../auth/actor';
 import { generatePassword, PasswordHasher } from '../auth/password-hasher';
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
 import { mapUser, normaliseEmail, type UserView } from '../auth/user-view';

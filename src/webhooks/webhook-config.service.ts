@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ActivityService } from '../activity/activity.service';
-import { audited, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { type Actor } from '../auth/actor';
 import { AppConfig } from '../config/app-config';
 import type { WebhookEventName } from '../outbox/event-names';
 import { WebhookSettings, type GlobalWebhookSetting } from '../outbox/webhook-settings';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ActivityService } from '../activity/activity.service';
-import { audited, RequestActor, type Actor } from '../auth/actor';
+import { ActivityService, audited } from '../activity/activity.service';
+import { RequestActor, type Actor } from '../auth/actor';
 import { OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
 import { WebhookDeliveries } from '../outbox/webhook-deliveries';

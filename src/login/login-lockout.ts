@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import type { User } from '../generated/prisma/client';
-import { Clock } from './clock';
-import { UsersRepository } from './users.repository';
+import { Clock } from '../auth/clock';
+import { UsersRepository } from '../auth/users.repository';
 
 /** Per-account lockout: LOGIN_MAX_FAILURES wrong passwords in a row lock it for LOGIN_LOCKOUT_MINUTES. */
 @Injectable()

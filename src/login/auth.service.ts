@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { ActivityService } from '../activity/activity.service';
+import { ActivityService, audited } from '../activity/activity.service';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { safeEqual } from '../crypto/secret-box';
 import type { User } from '../generated/prisma/client';
 import { Database } from '../prisma/database';
-import { audited, type Actor } from './actor';
+import { type Actor } from '../auth/actor';
 import { AuthTokensIssuer, type AuthTokens } from './auth-tokens';
-import { Clock } from './clock';
+import { Clock } from '../auth/clock';
 import { LoginLockout } from './login-lockout';
-import { PasswordHasher } from './password-hasher';
-import type { UserPrincipal } from './principal';
-import { RefreshTokensService } from './refresh-tokens.service';
-import { mapUser, normaliseEmail, type UserView } from './user-view';
-import { UsersRepository } from './users.repository';
+import { PasswordHasher } from '../auth/password-hasher';
+import type { UserPrincipal } from '../auth/principal';
+import { RefreshTokensService } from '../auth/refresh-tokens.service';
+import { mapUser, normaliseEmail, type UserView } from '../auth/user-view';
+import { UsersRepository } from '../auth/users.repository';
 
 /** One answer for every failed login, so it never tells whether the email exists. */
 const invalidCredentials = () => new DomainError('INVALID_CREDENTIALS', 'Invalid email or password');

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { AppConfig } from '../config/app-config';
 import type { Prisma, User } from '../generated/prisma/client';
-import { mapUser, type UserView } from './user-view';
-import { API_AUDIENCE } from './jwt-settings';
-import { userPrincipal, type UserPrincipal } from './principal';
-import { RefreshTokensService, type IssuedRefreshToken } from './refresh-tokens.service';
+import { mapUser, type UserView } from '../auth/user-view';
+import { API_AUDIENCE } from '../auth/jwt-settings';
+import { userPrincipal, type UserPrincipal } from '../auth/principal';
+import { RefreshTokensService, type IssuedRefreshToken } from '../auth/refresh-tokens.service';
 
 /** What login, refresh and a password change answer. */
 export interface AuthTokens {

@@ -8,15 +8,15 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ResponseMessage } from '../common/response.decorators';
-import type { UserView } from './user-view';
-import { RequestActor, type Actor } from './actor';
+import type { UserView } from '../auth/user-view';
+import { RequestActor, type Actor } from '../auth/actor';
 import type { AuthTokens } from './auth-tokens';
 import { AuthService } from './auth.service';
-import { AllowPendingPasswordChange, ANY_ROLE, CurrentUser, Public, Roles } from './decorators';
+import { AllowPendingPasswordChange, ANY_ROLE, CurrentUser, Public, Roles } from '../auth/decorators';
 import { ChangePasswordDto, DashboardLoginDto, LoginDto, RefreshDto } from './dto/auth.dto';
 import { LoginThrottlerGuard } from './login-throttler.guard';
-import type { UserPrincipal } from './principal';
-import { WsTokenService, type WsToken } from './ws-token.service';
+import type { UserPrincipal } from '../auth/principal';
+import { WsTokenService, type WsToken } from '../auth/ws-token.service';
 
 const tooMany = ApiTooManyRequestsResponse({ description: 'Too many attempts from this address' });
 
