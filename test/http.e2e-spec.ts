@@ -130,6 +130,28 @@ describe('HTTP foundation', () => {
     expect(json.body.openapi).toMatch(/^3\./);
     expect(Object.keys(json.body.paths)).toContain('/health');
   });
+
+  it('the OpenAPI description declares every path parameter of every route, with its type', async () => {
+    const json = await request(app.getHttpServer()).get('/api-documentation/json').expect(200);
+    const paths = json.body.paths as Record<
+      string,
+      Record<string, { parameters?: { name: string; in: string; schema?: { type?: string } }[] }>
+    >;
+    const undeclared: string[] = [];
+    for (const [path, operations] of Object.entries(paths)) {
+      const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      for (const [method, operation] of Object.entries(operations)) {
+        const declared = (operation.parameters ?? []).filter(
+          (p) => p.in === 'path' && ['string', 'number'].includes(p.schema?.type ?? ''),
+        );
+        for (const name of names)
+          if (!declared.some((p) => p.name === name))
+            undeclared.push(`${method.toUpperCase()} ${path}: ${name}`);
+      }
+    }
+    expect(Object.keys(paths)).toContain('/api/v1/sessions/{id}/messages/text');
+    expect(undeclared).toEqual([]);
+  });
 });
 
 describe('HTTP foundation with the database down', () => {

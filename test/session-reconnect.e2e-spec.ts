@@ -75,7 +75,7 @@ describe('reconnection by close code (real Baileys against the simulator)', () =
       lastDisconnectCode: 440,
       lastDisconnectReason: 'replaced by another client',
     });
-    await registry.start('rc');
+    await registry.connect('rc');
     await connectedAgain();
   });
 
@@ -85,14 +85,14 @@ describe('reconnection by close code (real Baileys against the simulator)', () =
     await new Promise((r) => setTimeout(r, 2500));
     expect(statuses.map((s) => s.status)).toEqual(['disconnected']);
     expect(await row()).toMatchObject({ lastDisconnectCode: 500, lastDisconnectReason: 'bad session data' });
-    await registry.start('rc');
+    await registry.connect('rc');
     await connectedAgain();
   });
 
   it('two starts at once (the connect route and the supervisor) open one socket, not two that replace each other', async () => {
-    await registry.stop('rc', 'test');
+    await registry.disconnect('rc', 'test');
     statuses.length = 0;
-    await Promise.all([registry.start('rc'), registry.start('rc')]);
+    await Promise.all([registry.connect('rc'), registry.connect('rc')]);
     await connectedAgain();
     await new Promise((r) => setTimeout(r, 1500));
     expect(statuses.map((s) => s.status)).toEqual(['connecting', 'connected']);

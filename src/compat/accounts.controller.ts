@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, MasterKey, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
-import { SessionPipe } from '../sessions/session.pipe';
+import { SessionParam } from '../sessions/session.pipe';
 import type { SessionRecord } from '../whatsapp/session.repository';
 import { CompatAccounts } from './compat-accounts.service';
 import { AccountMessagesQuery, CreateAccountDto } from './dto/compat.dto';
@@ -43,7 +43,7 @@ export class AccountsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Account deleted successfully')
   @ApiOperation({ summary: 'Log out and delete the account with its messages' })
-  async remove(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+  async remove(@SessionParam() session: SessionRecord, @RequestActor() actor: Actor) {
     await this.accounts.remove(session, actor);
     return null;
   }
@@ -53,7 +53,7 @@ export class AccountsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Account connection initiated')
   @ApiOperation({ summary: 'Connect (restores a linked account, or starts a new QR)' })
-  connect(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+  connect(@SessionParam() session: SessionRecord, @RequestActor() actor: Actor) {
     return this.accounts.connect(session, actor);
   }
 
@@ -62,7 +62,7 @@ export class AccountsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Account disconnected successfully')
   @ApiOperation({ summary: 'Close the connection; the device stays linked' })
-  disconnect(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+  disconnect(@SessionParam() session: SessionRecord, @RequestActor() actor: Actor) {
     return this.accounts.disconnect(session, actor);
   }
 
@@ -70,7 +70,7 @@ export class AccountsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('QR code retrieved successfully')
   @ApiOperation({ summary: 'The current QR as a PNG data URL (404 when none)' })
-  qr(@Param('id', SessionPipe) session: SessionRecord) {
+  qr(@SessionParam() session: SessionRecord) {
     return this.accounts.qr(session);
   }
 
@@ -78,7 +78,7 @@ export class AccountsController {
   @Roles(...ANY_ROLE)
   @ResponseMessage('Messages retrieved successfully')
   @ApiOperation({ summary: 'Stored messages, newest first, in the seed shape (limit/offset)' })
-  messages(@Param('id', SessionPipe) session: SessionRecord, @Query() query: AccountMessagesQuery) {
+  messages(@SessionParam() session: SessionRecord, @Query() query: AccountMessagesQuery) {
     return this.accounts.messagesOf(session, query);
   }
 }

@@ -31,7 +31,7 @@ import {
   SendTextDto,
 } from './dto/send-message.dto';
 import { MessageSender } from './message-sender.service';
-import { SessionPipe } from './session.pipe';
+import { SessionParam } from './session.pipe';
 
 const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'] as const;
 
@@ -50,7 +50,7 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Message sent')
   @ApiOperation({ summary: 'Send a text (optionally as a reply: quotedMessageId)' })
-  sendText(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: SendTextDto) {
+  sendText(@SessionParam() session: SessionRecord, @Body() dto: SendTextDto) {
     return this.sender.sendText(session.id, dto);
   }
 
@@ -65,7 +65,7 @@ export class SessionMessagesController {
   })
   @UseInterceptors(FileInterceptor('file'))
   sendMedia(
-    @Param('id', SessionPipe) session: SessionRecord,
+    @SessionParam() session: SessionRecord,
     @Param('kind', new ParseEnumPipe(MEDIA_KINDS)) kind: MediaKind,
     @Body() dto: SendMediaDto,
     @UploadedFile() file?: Express.Multer.File,
@@ -78,7 +78,7 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Message sent')
   @ApiOperation({ summary: 'Send a location' })
-  sendLocation(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: SendLocationDto) {
+  sendLocation(@SessionParam() session: SessionRecord, @Body() dto: SendLocationDto) {
     return this.sender.sendLocation(session.id, dto);
   }
 
@@ -87,7 +87,7 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Message sent')
   @ApiOperation({ summary: 'Send a contact card' })
-  sendContact(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: SendContactDto) {
+  sendContact(@SessionParam() session: SessionRecord, @Body() dto: SendContactDto) {
     return this.sender.sendContact(session.id, dto);
   }
 
@@ -96,7 +96,7 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Reaction sent')
   @ApiOperation({ summary: 'React to a stored message with an emoji' })
-  sendReaction(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: SendReactionDto) {
+  sendReaction(@SessionParam() session: SessionRecord, @Body() dto: SendReactionDto) {
     return this.sender.sendReaction(session.id, dto);
   }
 
@@ -106,7 +106,7 @@ export class SessionMessagesController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Numbers checked')
   @ApiOperation({ summary: 'Which numbers are on WhatsApp' })
-  checkNumbers(@Param('id', SessionPipe) session: SessionRecord, @Body() dto: CheckNumbersDto) {
+  checkNumbers(@SessionParam() session: SessionRecord, @Body() dto: CheckNumbersDto) {
     return this.sender.checkNumbers(session.id, dto.numbers);
   }
 
@@ -117,7 +117,7 @@ export class SessionMessagesController {
   @ApiOperation({
     summary: 'Stored messages, newest first: filters, keyset `cursor`, or the seed’s limit/offset',
   })
-  list(@Param('id', SessionPipe) session: SessionRecord, @Query() query: ListMessagesQuery) {
+  list(@SessionParam() session: SessionRecord, @Query() query: ListMessagesQuery) {
     const chatJid = query.chat
       ? query.chat.includes('@')
         ? query.chat

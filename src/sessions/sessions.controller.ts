@@ -8,7 +8,7 @@ import { RawResponse, ResponseMessage } from '../common/response.decorators';
 import type { SessionRecord } from '../whatsapp/session.repository';
 import { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { CreateTokenDto } from './dto/create-token.dto';
-import { SessionPipe } from './session.pipe';
+import { SessionParam } from './session.pipe';
 import { SessionsService } from './sessions.service';
 
 @ApiTags('sessions')
@@ -50,7 +50,7 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session deleted successfully')
   @ApiOperation({ summary: 'Log the device out and delete the session with its tokens and messages' })
-  async remove(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+  async remove(@SessionParam() session: SessionRecord, @RequestActor() actor: Actor) {
     await this.sessions.remove(session, actor);
     return null;
   }
@@ -60,7 +60,7 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session connecting')
   @ApiOperation({ summary: 'Connect (restores a linked session, or starts a new QR)' })
-  connect(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+  connect(@SessionParam() session: SessionRecord, @RequestActor() actor: Actor) {
     return this.sessions.connect(session, actor);
   }
 
@@ -69,7 +69,7 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session disconnected')
   @ApiOperation({ summary: 'Close the connection; the device stays linked' })
-  disconnect(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+  disconnect(@SessionParam() session: SessionRecord, @RequestActor() actor: Actor) {
     return this.sessions.disconnect(session, actor);
   }
 
@@ -78,7 +78,7 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session logged out')
   @ApiOperation({ summary: 'Unlink the device from WhatsApp and forget its credentials' })
-  logout(@Param('id', SessionPipe) session: SessionRecord, @RequestActor() actor: Actor) {
+  logout(@SessionParam() session: SessionRecord, @RequestActor() actor: Actor) {
     return this.sessions.logout(session, actor);
   }
 
@@ -88,7 +88,7 @@ export class SessionsController {
   @ApiOperation({
     summary: 'The current QR: `qrCode` as a PNG data URL and `qr` as the raw string (404 when none)',
   })
-  qr(@Param('id', SessionPipe) session: SessionRecord) {
+  qr(@SessionParam() session: SessionRecord) {
     return this.sessions.qr(session);
   }
 
@@ -97,7 +97,7 @@ export class SessionsController {
   @RawResponse()
   @ApiProduces('image/png')
   @ApiOperation({ summary: 'The current QR as a PNG image (404 when none)' })
-  async qrPng(@Param('id', SessionPipe) session: SessionRecord, @Res() res: Response) {
+  async qrPng(@SessionParam() session: SessionRecord, @Res() res: Response) {
     const { qrCode } = await this.sessions.qr(session);
     res.type('png').send(Buffer.from(qrCode.split(',')[1], 'base64'));
   }
@@ -107,7 +107,7 @@ export class SessionsController {
   @ResponseMessage('Session webhook updated')
   @ApiOperation({ summary: "Override the global webhook for this session's events (null URL removes it)" })
   updateWebhook(
-    @Param('id', SessionPipe) session: SessionRecord,
+    @SessionParam() session: SessionRecord,
     @Body() dto: UpdateSessionWebhookDto,
     @RequestActor() actor: Actor,
   ) {
@@ -118,7 +118,7 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Tokens retrieved successfully')
   @ApiOperation({ summary: "The session's API tokens (never the token itself)" })
-  listTokens(@Param('id', SessionPipe) session: SessionRecord) {
+  listTokens(@SessionParam() session: SessionRecord) {
     return this.tokens.list(session.id);
   }
 
@@ -127,7 +127,7 @@ export class SessionsController {
   @ResponseMessage('Token created: copy it now, it is not shown again')
   @ApiOperation({ summary: 'Create an API token for this session (shown once)' })
   async createToken(
-    @Param('id', SessionPipe) session: SessionRecord,
+    @SessionParam() session: SessionRecord,
     @Body() dto: CreateTokenDto,
     @RequestActor() actor: Actor,
   ) {
@@ -145,7 +145,7 @@ export class SessionsController {
   @ResponseMessage('Token rotated: copy the new one now, it is not shown again')
   @ApiOperation({ summary: 'Revoke a token and issue a new one with the same name' })
   async rotateToken(
-    @Param('id', SessionPipe) session: SessionRecord,
+    @SessionParam() session: SessionRecord,
     @Param('tokenId') tokenId: string,
     @RequestActor() actor: Actor,
   ) {
@@ -159,7 +159,7 @@ export class SessionsController {
   @ResponseMessage('Token revoked')
   @ApiOperation({ summary: 'Revoke a token; it stops working at once' })
   async revokeToken(
-    @Param('id', SessionPipe) session: SessionRecord,
+    @SessionParam() session: SessionRecord,
     @Param('tokenId') tokenId: string,
     @RequestActor() actor: Actor,
   ) {

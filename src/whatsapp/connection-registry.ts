@@ -87,14 +87,6 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     return this.runtimes.get(sessionId)?.qr ?? null;
   }
 
-  connect(sessionId: string): Promise<void> {
-    return this.start(sessionId);
-  }
-
-  disconnect(sessionId: string, reason: string, options: { keepWanted?: boolean } = {}): Promise<void> {
-    return this.stop(sessionId, reason, options);
-  }
-
   /**
    * Opens the session's socket in this process, taking its lease and marking it wanted (a connect
    * request). With `ifWanted` (the supervisor) it opens only a session that still wants to be
@@ -102,13 +94,13 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
    * while a start is under way joins it, so one session never gets two sockets, which WhatsApp
    * would answer with 440 (replaced).
    */
-  start(sessionId: string, options: { ifWanted?: boolean } = {}): Promise<void> {
+  connect(sessionId: string, options: { ifWanted?: boolean } = {}): Promise<void> {
     if (this.runtimes.has(sessionId) || this.shuttingDown) return Promise.resolve();
     const stopping = this.stopping.get(sessionId);
-    if (stopping) return stopping.catch(() => undefined).then(() => this.start(sessionId, options));
+    if (stopping) return stopping.catch(() => undefined).then(() => this.connect(sessionId, options));
     const inFlight = this.starting.get(sessionId);
     // A supervisor's start may end without opening anything; a connect request then tries itself.
-    if (inFlight) return options.ifWanted ? inFlight : inFlight.then(() => this.start(sessionId));
+    if (inFlight) return options.ifWanted ? inFlight : inFlight.then(() => this.connect(sessionId));
     const starting = this.open(sessionId, options.ifWanted ?? false).finally(() =>
       this.starting.delete(sessionId),
     );
@@ -135,7 +127,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   }
 
   /** Closes the socket (credentials kept), releases the lease and marks the session disconnected. */
-  async stop(sessionId: string, reason: string, options: { keepWanted?: boolean } = {}): Promise<void> {
+  async disconnect(sessionId: string, reason: string, options: { keepWanted?: boolean } = {}): Promise<void> {
     const runtime = await this.runtimeAfterStart(sessionId);
     if (runtime)
       await this.teardown(
@@ -221,7 +213,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
             runtime.status = 'qr_pending';
             this.later(runtime, this.config.QR_TIMEOUT_SECONDS * 1000, () => {
               if (runtime.status === 'qr_pending')
-                void this.stop(sessionId, 'QR code was not scanned in time');
+                void this.disconnect(sessionId, 'QR code was not scanned in time');
             });
             void this.state.setStatus(sessionId, { status: 'qr_pending' });
           }

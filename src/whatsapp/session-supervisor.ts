@@ -62,7 +62,7 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
 
   private async startQuietly(sessionId: string): Promise<void> {
     try {
-      await this.registry.start(sessionId, { ifWanted: true });
+      await this.registry.connect(sessionId, { ifWanted: true });
     } catch (error) {
       this.logger.error({ err: error, sessionId }, 'Could not start session');
     }
@@ -75,7 +75,7 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
     const idle = await this.sessions.idleSince(held, new Date(Date.now() - hours * 3_600_000));
     for (const id of idle) {
       this.logger.log(`Session ${id} had no WhatsApp traffic for ${hours} h; restarting its connection`);
-      await this.registry.stop(id, 'idle timeout: restarting', { keepWanted: true });
+      await this.registry.disconnect(id, 'idle timeout: restarting', { keepWanted: true });
       await this.startQuietly(id);
     }
   }
