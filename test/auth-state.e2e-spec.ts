@@ -106,4 +106,31 @@ describe('auth state in MariaDB: sealed rows, cached reads, write-behind', () =>
     ]);
     expect(order).toEqual(['database read', 'memory read']);
   });
+
+  it('reopens with credentials whose write failed and waits for its retry, not the older stored ones', async () => {
+    // The paired credentials are queued when WhatsApp restarts the socket (515); a write that fails
+    // then (a deadlock, a blip) puts them back in the queue, and the reopened socket must use them.
+    const paired = await first.store.load('keys');
+    await paired.saveCreds();
+    await first.writer.flush();
+    paired.creds.me = { id: '15550009:1@s.whatsapp.net', name: 'paired' };
+    paired.creds.registered = true;
+    const write = jest.spyOn(first.prisma, '$transaction').mockRejectedValue(new Error('Deadlock found'));
+    try {
+      await paired.saveCreds();
+      const reopened = await first.store.load('keys');
+      expect(write).toHaveBeenCalled();
+      expect(reopened.restored).toBe(true);
+      expect(reopened.creds.me?.id).toBe('15550009:1@s.whatsapp.net');
+    } finally {
+      write.mockRestore();
+    }
+    await first.writer.flush();
+    const second = processView(db.url);
+    try {
+      expect((await second.store.load('keys')).creds.me?.id).toBe('15550009:1@s.whatsapp.net');
+    } finally {
+      await second.close();
+    }
+  });
 });

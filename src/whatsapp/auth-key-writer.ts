@@ -6,6 +6,11 @@ const FLUSH_EVERY_MS = 100;
 
 type Pending = Map<string, { category: string; keyId: string; value: unknown }>;
 
+const compare = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+/** Rows in the order of the table's primary key: session, category, key id. */
+const inKeyOrder = (a: string[], b: string[]): number =>
+  compare(a[0], b[0]) || compare(a[1], b[1]) || compare(a[2], b[2]);
+
 /** One key of a session, as a map key (here and in the store's cache). */
 export const keyOf = (category: string, keyId: string): string => `${category}\u0000${keyId}`;
 
@@ -74,6 +79,9 @@ export class AuthKeyWriter implements BeforeApplicationShutdown {
         else rows.push([sessionId, category, keyId, this.seal(value).toString('base64')]);
       }
     }
+    // In primary-key order, as lease renewals lock the sessions' rows: two statements that lock the
+    // same rows in the same order cannot deadlock (each key's insert share-locks its session's row).
+    rows.sort(inKeyOrder);
     const statements: Prisma.PrismaPromise<unknown>[] = [];
     if (rows.length > 0) {
       // The whole batch as ONE JSON parameter (Prisma's cost is per parameter; see MessageCapture).

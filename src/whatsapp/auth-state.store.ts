@@ -54,10 +54,15 @@ export class AuthStateStore {
 
   async load(sessionId: string): Promise<SessionAuthState> {
     await this.writer.flush();
-    const row = await this.prisma.sessionAuthKey.findUnique({
-      where: { sessionId_category_keyId: { sessionId, ...CREDS } },
-    });
-    const creds = row ? this.open<AuthenticationCreds>(row.value) : initAuthCreds();
+    // Credentials whose write failed (and waits for its retry) are newer than the stored ones: a
+    // session reopening right after pairing (WhatsApp's 515 restart) must not fall back to a new QR.
+    const queued = this.writer.peek(sessionId, CREDS.category, CREDS.keyId) as AuthenticationCreds | null;
+    const row = queued
+      ? null
+      : await this.prisma.sessionAuthKey.findUnique({
+          where: { sessionId_category_keyId: { sessionId, ...CREDS } },
+        });
+    const creds = queued ?? (row ? this.open<AuthenticationCreds>(row.value) : initAuthCreds());
     const cache = new LRUCache<string, Cached>({ max: CACHED_KEYS_PER_SESSION });
     // Reads answer in the order they were asked, as an in-memory store would: Baileys looks keys up
     // for each incoming message before its own per-message lock, so a slow database read must not let
@@ -85,7 +90,7 @@ export class AuthStateStore {
     return {
       creds,
       keys,
-      restored: row !== null,
+      restored: Boolean(queued) || row !== null,
       saveCreds: async () => this.writer.queue(sessionId, [{ ...CREDS, value: creds }]),
     };
   }
