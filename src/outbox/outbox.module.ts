@@ -7,29 +7,20 @@ import { WebhookDeliveries } from './webhook-deliveries';
 import { WebhookSettings } from './webhook-settings';
 import { WebhookTargets } from './webhook-targets';
 
+const PROVIDERS = [
+  OutboxWriter,
+  OutboxClaims,
+  OutboxResults,
+  SessionWebhooks,
+  WebhookDeliveries,
+  WebhookSettings,
+  WebhookTargets,
+];
+
 /**
  * The transactional outbox: the rows of every event to deliver (written in the transaction of the
  * fact they report), where events go (the global webhook and each session's own), and the SQL the
  * dispatcher and people use on those rows. Below everything that emits events.
  */
-@Module({
-  providers: [
-    OutboxWriter,
-    OutboxClaims,
-    OutboxResults,
-    SessionWebhooks,
-    WebhookDeliveries,
-    WebhookSettings,
-    WebhookTargets,
-  ],
-  exports: [
-    OutboxWriter,
-    OutboxClaims,
-    OutboxResults,
-    SessionWebhooks,
-    WebhookDeliveries,
-    WebhookSettings,
-    WebhookTargets,
-  ],
-})
+@Module({ providers: PROVIDERS, exports: PROVIDERS })
 export class OutboxModule {}
