@@ -57,6 +57,18 @@ export interface CampaignProgressEvent {
   at: Date;
 }
 
+/** What ended or changed a user's access; each one closes the user's open WebSockets. */
+export type AccessChangeReason =
+  'logout' | 'refresh_reused' | 'password_changed' | 'password_reset' | 'deactivated' | 'role_changed';
+
+/** Emitted after the change has committed. */
+export interface UserAccessChangedEvent {
+  userId: number;
+  /** Set when only this login (refresh-token family) ended; absent when every login of the user is affected. */
+  loginId?: string;
+  reason: AccessChangeReason;
+}
+
 /** Every typed domain event of the gateway, by name. */
 export interface DomainEventMap {
   'session.status': SessionStatusEvent;
@@ -64,6 +76,7 @@ export interface DomainEventMap {
   'message.stored': StoredMessageEvent;
   'message.status': MessageStatusEvent;
   'campaign.progress': CampaignProgressEvent;
+  'user.access_changed': UserAccessChangedEvent;
 }
 
 export type DomainEventName = keyof DomainEventMap;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ActivityService, audited } from '../activity/activity.service';
+import { DomainEvents } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { safeEqual } from '../crypto/secret-box';
@@ -32,6 +33,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly activity: ActivityService,
     private readonly clock: Clock,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -107,6 +109,11 @@ export class AuthService {
     const result = await this.refreshTokens.rotate(refreshToken);
     if (result.outcome === 'invalid') throw invalidRefresh();
     if (result.outcome === 'reused') {
+      this.events.emit('user.access_changed', {
+        userId: result.userId,
+        loginId: result.familyId,
+        reason: 'refresh_reused',
+      });
       await this.activity.record({
         ...audited(from),
         action: 'auth.refresh_reused',
@@ -122,6 +129,11 @@ export class AuthService {
   /** Ends this login: its refresh token and its access tokens stop working. */
   async logout(principal: UserPrincipal, from: Actor): Promise<void> {
     await this.refreshTokens.revokeFamily(principal.loginId);
+    this.events.emit('user.access_changed', {
+      userId: principal.userId,
+      loginId: principal.loginId,
+      reason: 'logout',
+    });
     await this.activity.record({
       ...audited({ ...from, principal }),
       action: 'auth.logout',
@@ -152,7 +164,7 @@ export class AuthService {
       throw new DomainError('PASSWORD_UNCHANGED', 'The new password must differ from the current one');
     }
     const passwordHash = await this.hasher.hash(newPassword);
-    return this.database.transaction(async (tx) => {
+    const newLogin = await this.database.transaction(async (tx) => {
       const updated = await this.users.update(
         user.id,
         { passwordHash, mustChangePassword: false, failedLoginCount: 0, lockedUntil: null },
@@ -171,6 +183,9 @@ export class AuthService {
       );
       return tokens;
     });
+    // Every login ended, this one too: its sockets reconnect with a token of the new login.
+    this.events.emit('user.access_changed', { userId: user.id, reason: 'password_changed' });
+    return newLogin;
   }
 
   /** The user of a valid token or login: it exists (users are deactivated, never deleted). */

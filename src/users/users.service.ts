@@ -5,6 +5,7 @@ import { generatePassword, PasswordHasher } from '../auth/password-hasher';
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
 import { mapUser, normaliseEmail, type UserView } from '../auth/user-view';
 import { UsersRepository } from '../auth/users.repository';
+import { DomainEvents, type AccessChangeReason } from '../common/domain-events';
 import { DomainError } from '../common/errors';
 import { Database, type Tx } from '../prisma/database';
 import type { CreateUserDto, UpdateUserDto } from './dto/user.dto';
@@ -22,6 +23,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly refreshTokens: RefreshTokensService,
     private readonly activity: ActivityService,
+    private readonly events: DomainEvents,
   ) {}
 
   async create(dto: CreateUserDto, actor: Actor): Promise<UserView> {
@@ -59,10 +61,10 @@ export class UsersService {
   /**
    * Changes name, role or active. Demoting or deactivating the last active admin is refused (409);
    * the active admins are locked for the check so two concurrent changes cannot both pass it.
-   * Deactivation ends every login of the user.
+   * Deactivation ends every login of the user; it and a role change close the user's WebSockets.
    */
   async update(id: number, dto: UpdateUserDto, actor: Actor): Promise<UserView> {
-    return this.database.transaction(async (tx) => {
+    const { view, accessChange } = await this.database.transaction(async (tx) => {
       const admins = await this.users.lockActiveAdmins(tx);
       const user = await this.users.findById(id, tx);
       if (!user) throw userNotFound();
@@ -71,7 +73,7 @@ export class UsersService {
       if (dto.role !== undefined && dto.role !== user.role) changes.role = { from: user.role, to: dto.role };
       if (dto.active !== undefined && dto.active !== user.active)
         changes.active = { from: user.active, to: dto.active };
-      if (Object.keys(changes).length === 0) return mapUser(user);
+      if (Object.keys(changes).length === 0) return { view: mapUser(user), accessChange: null };
       const wasActiveAdmin = user.role === 'admin' && user.active;
       const staysActiveAdmin = (dto.role ?? user.role) === 'admin' && (dto.active ?? user.active);
       if (wasActiveAdmin && !staysActiveAdmin && admins.length <= 1) throw lastAdmin();
@@ -79,8 +81,15 @@ export class UsersService {
       const deactivated = changes.active?.to === false;
       if (deactivated) await this.refreshTokens.revokeAllOfUser(id, tx);
       await this.audit(deactivated ? 'user.deactivated' : 'user.updated', id, actor, { changes }, tx);
-      return mapUser(updated);
+      const accessChange: AccessChangeReason | null = deactivated
+        ? 'deactivated'
+        : changes.role
+          ? 'role_changed'
+          : null;
+      return { view: mapUser(updated), accessChange };
     });
+    if (accessChange) this.events.emit('user.access_changed', { userId: id, reason: accessChange });
+    return view;
   }
 
   deactivate(id: number, actor: Actor): Promise<UserView> {
@@ -98,7 +107,7 @@ export class UsersService {
   ): Promise<{ user: UserView; temporaryPassword?: string }> {
     const temporaryPassword = password ? undefined : generatePassword();
     const passwordHash = await this.hasher.hash(password ?? temporaryPassword ?? '');
-    return this.database.transaction(async (tx) => {
+    const reset = await this.database.transaction(async (tx) => {
       if (!(await this.users.findById(id, tx))) throw userNotFound();
       const user = await this.users.update(
         id,
@@ -109,6 +118,8 @@ export class UsersService {
       await this.audit('user.password_reset', id, actor, { generated: !password }, tx);
       return { user: mapUser(user), ...(temporaryPassword ? { temporaryPassword } : {}) };
     });
+    this.events.emit('user.access_changed', { userId: id, reason: 'password_reset' });
+    return reset;
   }
 
   private audit(
