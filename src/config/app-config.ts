@@ -161,6 +161,15 @@ export class AppConfig {
   @Min(1)
   WEBHOOK_RETENTION_DAYS = 7;
 
+  /**
+   * Webhook URLs may point at loopback and private addresses (a receiver on this host or LAN). Off
+   * in production unless set; on otherwise. Link-local and cloud metadata addresses never.
+   */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  WEBHOOK_ALLOW_PRIVATE?: boolean = undefined;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -199,6 +208,11 @@ export class AppConfig {
   @IsInt()
   @Min(1024)
   MEDIA_MAX_BYTES = 16 * 1024 * 1024;
+
+  /** Media sent by URL may be fetched from loopback and private addresses (off: an API token must not reach the LAN). */
+  @Transform(toBool)
+  @IsBoolean()
+  MEDIA_URL_ALLOW_PRIVATE = false;
 
   /** Region used to read phone numbers written without a country code (ISO 3166 alpha-2). */
   @Transform(emptyToUndefined)

@@ -51,5 +51,6 @@ export function loadConfig(env: Record<string, string | undefined>): {
     throw new ConfigError('SANDBOX cannot be enabled when NODE_ENV=production');
   }
   config.INSTANCE_ID ??= `${hostname()}-${process.pid}`;
+  config.WEBHOOK_ALLOW_PRIVATE ??= !config.isProduction;
   return { config, warnings };
 }

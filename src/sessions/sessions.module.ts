@@ -4,6 +4,7 @@ import { memoryStorage } from 'multer';
 import { ActivityModule } from '../activity/activity.module';
 import { AuthModule } from '../auth/auth.module';
 import { AppConfig } from '../config/app-config';
+import { EgressModule } from '../egress/egress.module';
 import { MediaModule } from '../media/media.module';
 import { MessagesModule } from '../messages/messages.module';
 import { OutboxModule } from '../outbox/outbox.module';
@@ -19,6 +20,7 @@ import { SessionsService } from './sessions.service';
   imports: [
     ActivityModule,
     AuthModule,
+    EgressModule,
     MediaModule,
     MessagesModule,
     OutboxModule,

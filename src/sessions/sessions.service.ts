@@ -5,6 +5,8 @@ import { userIdOf, type Actor } from '../auth/actor';
 import { SessionTokensService } from '../auth/session-tokens.service';
 import { DomainError, isDomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
+import { checkUrlField } from '../egress/egress-guard';
+import { EgressPolicies } from '../egress/egress-policies';
 import { SessionWebhooks } from '../outbox/session-webhooks';
 import { WebhookTargets } from '../outbox/webhook-targets';
 import { Database } from '../prisma/database';
@@ -35,10 +37,12 @@ export class SessionsService {
     private readonly activity: ActivityService,
     private readonly database: Database,
     private readonly config: AppConfig,
+    private readonly egress: EgressPolicies,
   ) {}
 
   /** Creates the session and its first API token, and starts connecting (a QR follows). */
   async create(dto: CreateSessionDto, actor: Actor): Promise<{ session: SessionView; token: string }> {
+    if (dto.webhookUrl) await checkUrlField(dto.webhookUrl, this.egress.webhooks, 'webhookUrl');
     const id = dto.id ?? (await this.freeIdFor(dto.name));
     // Creates are serialised in this process so that the MAX_SESSIONS count cannot be raced here.
     const insert = this.creating.then(() => this.insertSession(id, dto, actor));
@@ -142,6 +146,7 @@ export class SessionsService {
     dto: UpdateSessionWebhookDto,
     actor: Actor,
   ): Promise<SessionView> {
+    if (dto.webhookUrl) await checkUrlField(dto.webhookUrl, this.egress.webhooks, 'webhookUrl');
     await this.webhooks.setTarget(session.id, { url: dto.webhookUrl, events: dto.webhookEvents });
     this.webhookTargets.invalidate(session.id);
     await this.audit('webhook.session_config_updated', session.id, actor, {

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ActivityService, audited } from '../activity/activity.service';
 import { type Actor } from '../auth/actor';
 import { AppConfig } from '../config/app-config';
+import { checkUrlField } from '../egress/egress-guard';
+import { EgressPolicies } from '../egress/egress-policies';
 import type { WebhookEventName } from '../outbox/event-names';
 import { WebhookSettings, type GlobalWebhookSetting } from '../outbox/webhook-settings';
 import { WebhookTargets } from '../outbox/webhook-targets';
@@ -31,6 +33,7 @@ export class WebhookConfigService {
     private readonly targets: WebhookTargets,
     private readonly activity: ActivityService,
     private readonly env: AppConfig,
+    private readonly egress: EgressPolicies,
   ) {}
 
   async view(): Promise<WebhookConfigView> {
@@ -49,6 +52,7 @@ export class WebhookConfigService {
     dto: UpdateWebhookConfigDto,
     actor: Actor,
   ): Promise<WebhookConfigView & { newSecret?: string }> {
+    if (dto.url) await checkUrlField(dto.url, this.egress.webhooks, 'url');
     const changed = EDITABLE.filter((key) => dto[key] !== undefined);
     if (changed.length > 0) {
       await this.settings.mutate((current) => {

@@ -19,13 +19,13 @@ const RECORD_ATTEMPTS = 3;
 /** Lanes a session may run back to back before it goes through a claim again (fairness). */
 const MAX_ROUNDS = 10;
 const RECORD_PAUSE_MS = 200;
-const WAKING_EVENTS: DomainEventName[] = [
+const WAKING_EVENTS = [
   'message.stored',
   'message.status',
   'session.status',
   'session.qr',
   'campaign.progress',
-];
+] as const satisfies readonly DomainEventName[];
 
 /** How long a lane may keep starting POSTs: the timeout plus up to 5 s of quick ones. */
 export const laneBudgetMs = (timeoutMs: number): number => timeoutMs + Math.min(5_000, timeoutMs);

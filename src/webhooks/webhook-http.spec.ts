@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppConfig } from '../config/app-config';
+import { EgressPolicies } from '../egress/egress-policies';
 import { WebhookHttp } from './webhook-http';
 
 /** A real receiver on 127.0.0.1 that answers each POST after `delayMs` (at once when 0), then runs `after`. */
@@ -23,7 +24,8 @@ const blockFor = (ms: number) => {
 };
 
 describe('WebhookHttp', () => {
-  const http = new WebhookHttp({ WEBHOOK_CONCURRENCY: 2 } as AppConfig);
+  const config = { WEBHOOK_CONCURRENCY: 2, WEBHOOK_ALLOW_PRIVATE: true } as AppConfig;
+  const http = new WebhookHttp(config, new EgressPolicies(config));
   const servers: Server[] = [];
   afterAll(async () => {
     await http.onApplicationShutdown();

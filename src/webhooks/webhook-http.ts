@@ -1,6 +1,9 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { AppConfig } from '../config/app-config';
+import type { EgressPolicy } from '../egress/address-policy';
+import { checkUrl, EgressRefusedError, guardedAgent } from '../egress/egress-guard';
+import { EgressPolicies } from '../egress/egress-policies';
 import type { PostOutcome } from './retry-policy';
 
 /** Bodies beyond this are not kept (only a snippet is ever stored or shown). */
@@ -18,14 +21,17 @@ const TIMEOUT_ERRORS = new Set([
 
 /**
  * POSTs webhook bodies over keep-alive connections (one undici Agent for the process, up to
- * WEBHOOK_CONCURRENCY sockets per receiver). Never throws: every result is a PostOutcome.
+ * WEBHOOK_CONCURRENCY sockets per receiver), only to addresses the webhook egress policy allows, and
+ * never following a redirect. Never throws: every result is a PostOutcome.
  */
 @Injectable()
 export class WebhookHttp implements OnApplicationShutdown {
   private readonly agent: Agent;
+  private readonly policy: EgressPolicy;
 
-  constructor(config: AppConfig) {
-    this.agent = new Agent({
+  constructor(config: AppConfig, policies: EgressPolicies) {
+    this.policy = policies.webhooks;
+    this.agent = guardedAgent(this.policy, {
       connections: config.WEBHOOK_CONCURRENCY,
       pipelining: 1,
       keepAliveTimeout: 30_000,
@@ -43,7 +49,7 @@ export class WebhookHttp implements OnApplicationShutdown {
     const latency = () => Math.round((performance.now() - started) * 10) / 10;
     const time = deadline(timeoutMs);
     try {
-      const target = new URL(url);
+      const target = checkUrl(url, this.policy);
       const res = await this.agent.request({
         origin: target.origin,
         path: `${target.pathname}${target.search}`,
@@ -71,7 +77,10 @@ export class WebhookHttp implements OnApplicationShutdown {
         cause?: { code?: string; message?: string };
       };
       const isTimeout = TIMEOUT_ERRORS.has(e.name ?? '') || TIMEOUT_ERRORS.has(e.code ?? '');
-      const detail = e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(error);
+      const refusal = [error, e.cause].find((x): x is EgressRefusedError => x instanceof EgressRefusedError);
+      const detail = refusal
+        ? `refused: ${refusal.message}`
+        : (e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(error));
       return {
         kind: isTimeout ? 'timeout' : 'network',
         error: isTimeout ? `no answer within ${timeoutMs} ms` : detail,

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors';
+import { checkUrlField } from '../egress/egress-guard';
+import { EgressPolicies } from '../egress/egress-policies';
 import { WebhookSettings } from '../outbox/webhook-settings';
 import { WebhookTargets } from '../outbox/webhook-targets';
 import { WebhookHttp } from './webhook-http';
 import { signBody, WebhookSecrets } from './webhook-secrets';
 
 export const TEST_EVENT = 'webhook.test';
-const SNIPPET = 500;
 
-/** What the receiver answered to a test event. */
+/** How the receiver answered a test event: its status code, never its body (a URL may be an internal one). */
 export interface WebhookTestReport {
   url: string;
   event: typeof TEST_EVENT;
@@ -17,7 +18,6 @@ export interface WebhookTestReport {
   success: boolean;
   statusCode: number | null;
   latencyMs: number;
-  responseBody: string | null;
   error: string | null;
 }
 
@@ -29,6 +29,7 @@ export class WebhookTester {
     private readonly secrets: WebhookSecrets,
     private readonly settings: WebhookSettings,
     private readonly targets: WebhookTargets,
+    private readonly policies: EgressPolicies,
   ) {}
 
   /** To `url` when given, else to the session's target (with `sessionId`), else to the global URL. */
@@ -38,6 +39,7 @@ export class WebhookTester {
     if (!url) {
       throw new DomainError('WEBHOOK_NOT_CONFIGURED', 'No webhook URL is configured');
     }
+    if (options.url) await checkUrlField(options.url, this.policies.webhooks, 'url');
     const { timeout } = await this.settings.config();
     const deliveryId = randomUUID();
     const body = JSON.stringify({
@@ -72,7 +74,6 @@ export class WebhookTester {
       success: answered && outcome.status >= 200 && outcome.status < 300,
       statusCode: answered ? outcome.status : null,
       latencyMs: outcome.latencyMs,
-      responseBody: answered ? outcome.body.slice(0, SNIPPET) : null,
       error: answered ? null : `${outcome.kind}: ${outcome.error}`,
     };
   }

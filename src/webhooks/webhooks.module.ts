@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ActivityModule } from '../activity/activity.module';
 import { CryptoModule } from '../crypto/crypto.module';
+import { EgressModule } from '../egress/egress.module';
 import { HealthModule } from '../health/health.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { WebhookConfigService } from './webhook-config.service';
@@ -13,7 +14,7 @@ import { WebhooksController } from './webhooks.controller';
 
 /** Webhook delivery: the dispatcher and its HTTP client, signing secrets, retention, and the webhook API. */
 @Module({
-  imports: [OutboxModule, CryptoModule, ActivityModule, HealthModule],
+  imports: [OutboxModule, CryptoModule, EgressModule, ActivityModule, HealthModule],
   controllers: [WebhooksController],
   providers: [
     WebhookConfigService,

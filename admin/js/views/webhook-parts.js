@@ -70,17 +70,11 @@ export function testReport(report) {
       h('dt', { class: 'col-sm-3' }, 'Latency'),
       h('dd', { class: 'col-sm-9' }, `${report.latencyMs} ms`),
       report.error && [h('dt', { class: 'col-sm-3' }, 'Error'), h('dd', { class: 'col-sm-9' }, report.error)],
-      h('dt', { class: 'col-sm-3' }, 'Answer'),
-      h(
-        'dd',
-        { class: 'col-sm-9' },
-        h('pre', { class: 'payload mb-0 small', dataset: { testBody: '' } }, report.responseBody ?? ''),
-      ),
     ),
   );
 }
 
-/** A "Send test event" button that shows the receiver's answer in `out`. */
+/** A "Send test event" button that shows the receiver's status code and latency in `out`. */
 export function testButton(out, body) {
   const button = h('button', { type: 'button', class: 'btn btn-outline-primary' }, 'Send test event');
   button.addEventListener('click', async () => {

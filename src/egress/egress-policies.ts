@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import type { EgressPolicy } from './address-policy';
+
+/** Where the gateway may connect on a user's behalf, by kind of request (from the configuration). */
+@Injectable()
+export class EgressPolicies {
+  /** Webhook deliveries and tests: private targets when WEBHOOK_ALLOW_PRIVATE (default: not in production). */
+  readonly webhooks: EgressPolicy;
+  /** Media an API client asks to send by URL: public addresses unless MEDIA_URL_ALLOW_PRIVATE. */
+  readonly mediaUrls: EgressPolicy;
+
+  constructor(config: AppConfig) {
+    this.webhooks = { allowPrivate: config.WEBHOOK_ALLOW_PRIVATE ?? !config.isProduction };
+    this.mediaUrls = { allowPrivate: config.MEDIA_URL_ALLOW_PRIVATE };
+  }
+}
