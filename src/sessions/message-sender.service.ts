@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { extension } from 'mime-types';
-import { validationFailed } from '../common/errors';
+import { DomainError, validationFailed } from '../common/errors';
 import { InvalidPhoneNumberError, phoneToJid } from '../common/phone';
 import { AppConfig } from '../config/app-config';
-import { fetchMedia, type MediaInput } from '../media/media-fetch';
-import { MediaStore } from '../media/media-store';
+import { MediaFetcher, type MediaInput } from '../media/media-fetch';
 import { checkMediaType, type MediaKind } from '../media/media-types';
 import { WhatsAppPort, type OutboundContent } from '../whatsapp/whatsapp.port';
 import type {
@@ -28,7 +27,7 @@ export interface SentMessageView {
 export class MessageSender {
   constructor(
     private readonly whatsapp: WhatsAppPort,
-    private readonly media: MediaStore,
+    private readonly fetcher: MediaFetcher,
     private readonly config: AppConfig,
   ) {}
 
@@ -75,6 +74,9 @@ export class MessageSender {
     dto: SendMediaDto,
     upload?: Express.Multer.File,
   ): Promise<SentMessageView> {
+    // Checked before anything is fetched: a URL is fetched only for a send that can happen.
+    this.jidOf(dto.to);
+    this.requireConnected(sessionId);
     const input = await this.mediaInput(dto, upload);
     const mimetype = dto.mimetype ?? input.mimetype;
     checkMediaType(kind, mimetype);
@@ -99,10 +101,15 @@ export class MessageSender {
   private async mediaInput(dto: SendMediaDto, upload?: Express.Multer.File): Promise<MediaInput> {
     if (upload)
       return { data: upload.buffer, mimetype: upload.mimetype, fileName: upload.originalname || null };
-    if (dto.url) return fetchMedia(dto.url, this.media.maxBytes);
+    if (dto.url) return this.fetcher.fetch(dto.url);
     throw validationFailed([
       { field: 'file', errors: ['upload a file (multipart field "file") or give a url'] },
     ]);
+  }
+
+  private requireConnected(sessionId: string): void {
+    if (this.whatsapp.statusOf(sessionId) !== 'connected')
+      throw new DomainError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
   }
 
   private async send(

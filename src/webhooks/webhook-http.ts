@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import type { Agent } from 'undici';
 import { AppConfig } from '../config/app-config';
 import type { EgressPolicy } from '../egress/address-policy';
@@ -120,11 +121,21 @@ function deadline(ms: number): { signal: AbortSignal; clear: () => void } {
   };
 }
 
-/** Reads the whole body (so the connection can be reused) but keeps only its start. */
-async function readCapped(body: AsyncIterable<Buffer>): Promise<string> {
-  let text = '';
-  for await (const chunk of body) {
-    if (text.length < MAX_BODY_CHARS) text += chunk.toString('utf8');
+/** Bodies up to this are read to the end, so the connection can be reused; a longer one is cut off. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Keeps the start of the body; a receiver sending more than MAX_BODY_BYTES loses its connection. */
+async function readCapped(body: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      body.on('error', () => undefined);
+      body.destroy();
+      break;
+    }
+    chunks.push(chunk);
   }
-  return text.slice(0, MAX_BODY_CHARS);
+  return Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY_CHARS);
 }
