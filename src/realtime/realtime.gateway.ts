@@ -4,12 +4,23 @@ import { OnGatewayConnection, OnGatewayDisconnect, WebSocketGateway } from '@nes
 import type { WebSocket } from 'ws';
 import type { UserPrincipal } from '../auth/principal';
 import { WsTokenService } from '../auth/ws-token.service';
-import { DomainEvents, type DomainEventMap, type DomainEventName } from '../common/domain-events';
+import {
+  DomainEvents,
+  type DomainEventMap,
+  type DomainEventName,
+  type UserAccessChangedEvent,
+} from '../common/domain-events';
 
 /** Close codes in the application range (4000-4999): the HTTP status they stand for, plus 4000. */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
 
 const HEARTBEAT_MS = 30_000;
+/**
+ * An event for a client whose access was checked longer ago than this waits for a fresh check (one
+ * query per client at most this often). A change made in this process closes its sockets at once;
+ * one made through another gateway process is seen here within this time.
+ */
+const RECHECK_MS = 2_000;
 
 /** Events only people who may act on sessions receive: a QR lets its viewer link a phone. */
 const OPERATOR_ONLY: ReadonlySet<DomainEventName> = new Set(['session.qr']);
@@ -18,6 +29,7 @@ const FORWARDED: DomainEventName[] = [
   'session.qr',
   'message.stored',
   'message.status',
+  'message.media',
   'campaign.progress',
 ];
 
@@ -25,12 +37,17 @@ interface Client {
   socket: WebSocket;
   principal: UserPrincipal;
   alive: boolean;
+  checkedAt: number;
+  /** Events held while the client's access is checked again, in order; null when no check runs. */
+  held: { event: DomainEventName; data: unknown }[] | null;
 }
 
 /**
  * /ws: pushes session status, QR codes, messages and campaign progress to logged-in users. A client
  * connects with `?token=<ws token>` (POST /api/v1/auth/ws-token); a missing, bad or expired token
- * is refused with close code 4401. Each client receives only what its role may see.
+ * is refused with close code 4401; a token opens one socket. Each client receives only what its
+ * role, as it stands now, may see: a logout, deactivation, password change or reset, or role change
+ * closes the user's sockets with 4401 (the app gets a new token and connects again with its new role).
  */
 @WebSocketGateway({ path: '/ws' })
 export class RealtimeGateway
@@ -50,6 +67,7 @@ export class RealtimeGateway
     for (const name of FORWARDED) {
       this.unsubscribe.push(this.events.on(name, (data) => this.broadcast(name, data)));
     }
+    this.unsubscribe.push(this.events.on('user.access_changed', (change) => this.revoke(change)));
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -68,7 +86,7 @@ export class RealtimeGateway
       socket.close(WS_CLOSE_UNAUTHORIZED, 'Unauthorized');
       return;
     }
-    const client: Client = { socket, principal, alive: true };
+    const client: Client = { socket, principal, alive: true, checkedAt: Date.now(), held: null };
     this.clients.set(socket, client);
     socket.on('pong', () => (client.alive = true));
     socket.on('error', () => socket.terminate());
@@ -80,10 +98,52 @@ export class RealtimeGateway
   }
 
   private broadcast<K extends DomainEventName>(name: K, data: DomainEventMap[K]): void {
+    const now = Date.now();
     for (const client of this.clients.values()) {
-      if (OPERATOR_ONLY.has(name) && client.principal.role === 'viewer') continue;
-      this.send(client, name, data);
+      if (client.held) client.held.push({ event: name, data });
+      else if (now - client.checkedAt > RECHECK_MS) {
+        client.held = [{ event: name, data }];
+        void this.recheck(client);
+      } else this.deliver(client, name, data);
     }
+  }
+
+  /** Sends what the client's current role may see. */
+  private deliver(client: Client, event: DomainEventName, data: unknown): void {
+    if (OPERATOR_ONLY.has(event) && client.principal.role === 'viewer') return;
+    this.send(client, event, data);
+  }
+
+  /** Checks the client's access again, then sends (or drops, closing the socket) what was held meanwhile. */
+  private async recheck(client: Client): Promise<void> {
+    const current = await this.wsTokens.current(client.principal).catch((error: unknown) => {
+      // The database did not answer: keep the last known access until the next check.
+      this.logger.debug(`Could not check a WebSocket client's access: ${String(error)}`);
+      return client.principal;
+    });
+    const held = client.held ?? [];
+    client.held = null;
+    client.checkedAt = Date.now();
+    if (!current || current.role !== client.principal.role) {
+      this.close(client, 'Access changed');
+      return;
+    }
+    for (const { event, data } of held) this.deliver(client, event, data);
+  }
+
+  /** Closes the sockets of a user (or of one of their logins) whose access ended or changed. */
+  private revoke(change: UserAccessChangedEvent): void {
+    for (const client of [...this.clients.values()]) {
+      const { userId, loginId } = client.principal;
+      if (userId !== change.userId || (change.loginId && loginId !== change.loginId)) continue;
+      this.close(client, 'Access changed');
+    }
+  }
+
+  private close(client: Client, reason: string): void {
+    this.clients.delete(client.socket);
+    client.held = null;
+    client.socket.close(WS_CLOSE_UNAUTHORIZED, reason);
   }
 
   private send(client: Client, event: string, data: unknown): void {
