@@ -1,8 +1,14 @@
+import { createHmac } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { adminToken, eventually, GatewayFixture, linkSession } from './support/gateway-fixture';
-import { verifySignature, WebhookReceiver, type ReceivedHook } from './support/webhook-receiver';
+import {
+  verifySignature,
+  verifyTimestampedSignature,
+  WebhookReceiver,
+  type ReceivedHook,
+} from './support/webhook-receiver';
 
 jest.setTimeout(120_000);
 
@@ -104,6 +110,23 @@ describe('webhooks end to end: a real message, signatures, config, overrides, de
     const hook = receiver.forDelivery(res.body.data.deliveryId)[0];
     expect(hook.body).toMatchObject({ event: 'webhook.test', test: true });
     expect(verifySignature(secret, hook)).toBe(true);
+    // The timestamped signature: valid now, and a replay of the same bytes an hour later is refused.
+    expect(verifyTimestampedSignature(secret, hook)).toBe(true);
+    expect(hook.headers['x-webhook-signature']).toBe(
+      `t=${String(hook.headers['x-timestamp'])},v1=${createHmac('sha256', secret)
+        .update(`${String(hook.headers['x-timestamp'])}.${hook.raw}`)
+        .digest('hex')}`,
+    );
+    expect(
+      verifyTimestampedSignature(secret, { ...hook, raw: hook.raw.replace('webhook.test', 'webhook.tesT') }),
+    ).toBe(false);
+    const realNow = Date.now;
+    Date.now = () => realNow() + 3_600_000;
+    try {
+      expect(verifyTimestampedSignature(secret, hook)).toBe(false);
+    } finally {
+      Date.now = realNow;
+    }
     const down = await auth(api().post('/api/v1/webhooks/test'))
       .send({ url: 'http://127.0.0.1:9/nothing' })
       .expect(200);

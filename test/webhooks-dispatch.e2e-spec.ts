@@ -12,7 +12,7 @@ import { WebhookRetention } from '../src/webhooks/webhook-retention';
 import { eventually } from './support/gateway-fixture';
 import { startTestApp, testConfig } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { verifySignature, WebhookReceiver } from './support/webhook-receiver';
+import { verifySignature, WebhookReceiver, verifyTimestampedSignature } from './support/webhook-receiver';
 
 jest.setTimeout(60_000);
 
@@ -97,6 +97,7 @@ describe('webhook dispatcher: retries, dead letters, ordering, two dispatchers',
     expect(hook.headers['x-webhook-event']).toBe('message.inbound');
     expect(hook.headers['content-type']).toBe('application/json');
     expect(verifySignature(SECRET, hook)).toBe(true);
+    expect(verifyTimestampedSignature(SECRET, hook)).toBe(true);
     expect(await eventually(async () => (await row(id)).status === 'delivered' && row(id))).toMatchObject({
       attempts: 1,
       lastStatusCode: 200,

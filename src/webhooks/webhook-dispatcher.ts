@@ -9,7 +9,7 @@ import { WebhookDeliveries } from '../outbox/webhook-deliveries';
 import { WebhookSettings, type WebhookConfig } from '../outbox/webhook-settings';
 import { judge, type PostOutcome } from './retry-policy';
 import { WebhookHttp } from './webhook-http';
-import { signBody, WebhookSecrets } from './webhook-secrets';
+import { signatureHeaders, WebhookSecrets } from './webhook-secrets';
 
 /** Rows of one session claimed at once; they are posted one after another, in order. */
 export const LANE_SIZE = 100;
@@ -232,8 +232,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
           'x-delivery-id': row.deliveryId,
           'x-webhook-event': row.event,
           'x-webhook-attempt': String(attempt),
-          'x-timestamp': String(Math.floor(Date.now() / 1000)),
-          'x-signature': signBody(secret, row.payload),
+          ...signatureHeaders(secret, row.payload),
         },
         timeoutMs,
       );

@@ -10,9 +10,24 @@ import { WebhookTargets } from '../outbox/webhook-targets';
 const PURPOSE = 'webhook-secret';
 const CACHE_MS = 5_000;
 
-/** X-Signature: HMAC-SHA256 of the exact body bytes, hex. */
+/** X-Signature (the seed's): HMAC-SHA256 of the exact body bytes, hex. */
 export const signBody = (secret: string, body: string): string =>
   createHmac('sha256', secret).update(body).digest('hex');
+
+/**
+ * The signing headers of one attempt: the seed's X-Signature over the body, and
+ * X-Webhook-Signature `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, which also signs
+ * the time it was sent, so a receiver can refuse a replayed request (docs/webhooks.md).
+ */
+export function signatureHeaders(secret: string, body: string, now = new Date()): Record<string, string> {
+  const t = String(Math.floor(now.getTime() / 1000));
+  const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+  return {
+    'x-timestamp': t,
+    'x-signature': signBody(secret, body),
+    'x-webhook-signature': `t=${t},v1=${v1}`,
+  };
+}
 
 /** A fresh signing secret (192 bits). */
 export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`;

@@ -6,7 +6,7 @@ import { EgressPolicies } from '../egress/egress-policies';
 import { WebhookSettings } from '../outbox/webhook-settings';
 import { WebhookTargets } from '../outbox/webhook-targets';
 import { WebhookHttp } from './webhook-http';
-import { signBody, WebhookSecrets } from './webhook-secrets';
+import { signatureHeaders, WebhookSecrets } from './webhook-secrets';
 
 export const TEST_EVENT = 'webhook.test';
 
@@ -61,8 +61,7 @@ export class WebhookTester {
         'x-delivery-id': deliveryId,
         'x-webhook-event': TEST_EVENT,
         'x-webhook-attempt': '1',
-        'x-timestamp': String(Math.floor(Date.now() / 1000)),
-        'x-signature': signBody(secret, body),
+        ...signatureHeaders(secret, body),
       },
       timeout,
     );

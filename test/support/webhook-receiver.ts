@@ -90,5 +90,21 @@ export class WebhookReceiver {
 }
 
 /** What a receiver does to check X-Signature: HMAC-SHA256 of the raw body with the shared secret. */
+/**
+ * X-Webhook-Signature `t=...,v1=...` checked as docs/webhooks.md tells receivers to: the HMAC of
+ * "<t>.<raw body>", and t within `toleranceSeconds` of now.
+ */
+export function verifyTimestampedSignature(
+  secret: string,
+  hook: ReceivedHook,
+  toleranceSeconds = 300,
+): boolean {
+  const header = String(hook.headers['x-webhook-signature'] ?? '');
+  const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2) as [string, string]));
+  const t = Number(parts.t);
+  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > toleranceSeconds) return false;
+  return createHmac('sha256', secret).update(`${parts.t}.${hook.raw}`).digest('hex') === parts.v1;
+}
+
 export const verifySignature = (secret: string, hook: ReceivedHook): boolean =>
   createHmac('sha256', secret).update(hook.raw).digest('hex') === hook.headers['x-signature'];
