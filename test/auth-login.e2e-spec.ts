@@ -54,8 +54,9 @@ describe('login, lockout, refresh, logout, expiry, password change', () => {
     app = await startAuthApp(
       authTestConfig(db.url, {
         LOGIN_MAX_FAILURES: '3',
+        LOGIN_ACCOUNT_MAX_FAILURES: '6',
         LOGIN_LOCKOUT_MINUTES: '1',
-        LOGIN_RATE_LIMIT_PER_MINUTE: '5',
+        LOGIN_RATE_LIMIT_PER_MINUTE: '10',
         JWT_TTL_SECONDS: '120',
       }),
       { clock },
@@ -131,44 +132,98 @@ describe('login, lockout, refresh, logout, expiry, password change', () => {
     await prisma.user.update({ where: { id: admin.id }, data: { failedLoginCount: 0 } });
   });
 
-  it('locks an account after LOGIN_MAX_FAILURES wrong passwords and releases it after the window', async () => {
+  it('locks an account from one address after LOGIN_MAX_FAILURES wrong passwords and releases it after the window', async () => {
     const user = { email: 'lock@example.com', password: 'right-password-1' };
+    const ip = '192.0.2.10';
     await createUserAndLogin(app, adminToken, { ...user, role: 'operator' });
 
     // A success in between starts the count again.
-    await attempt(user.email, 'wrong-1').expect(401);
-    await attempt(user.email, 'wrong-2').expect(401);
-    track(await login(app, user));
-    await attempt(user.email, 'wrong-3').expect(401);
-    await attempt(user.email, 'wrong-4').expect(401);
+    await attempt(user.email, 'wrong-1', ip).expect(401);
+    await attempt(user.email, 'wrong-2', ip).expect(401);
+    track((await attempt(user.email, user.password, ip).expect(200)).body.data);
+    await attempt(user.email, 'wrong-3', ip).expect(401);
+    await attempt(user.email, 'wrong-4', ip).expect(401);
+
+    const locking = await activityDuring(app, () => attempt(user.email, 'wrong-5', ip).expect(401));
+    expect(locking).toMatchObject([
+      { action: 'auth.login_failed', ip, metadata: { reason: 'bad_password', lock: 'address' } },
+    ]);
+    const lockedUntil = new Date((locking[0].metadata as { lockedUntil: string }).lockedUntil);
+    expect(lockedUntil.getTime() - clock.now().getTime()).toBeGreaterThan(55_000);
+    expect(lockedUntil.getTime() - clock.now().getTime()).toBeLessThanOrEqual(60_000);
+    // Locked from that address only: the account itself is not locked for everyone.
     expect((await prisma.user.findUniqueOrThrow({ where: { email: user.email } })).lockedUntil).toBeNull();
 
-    const locking = await activityDuring(app, () => attempt(user.email, 'wrong-5').expect(401));
-    const locked = await prisma.user.findUniqueOrThrow({ where: { email: user.email } });
-    expect(locked.lockedUntil!.getTime() - clock.now().getTime()).toBeGreaterThan(55_000);
-    expect(locked.lockedUntil!.getTime() - clock.now().getTime()).toBeLessThanOrEqual(60_000);
-    expect(locking).toMatchObject([{ action: 'auth.login_failed', metadata: { reason: 'bad_password' } }]);
-
-    // The right password is refused while locked, with the very same answer.
-    const refused = await attempt(user.email, user.password).expect(401);
+    // The right password is refused from that address while locked, with the very same answer.
+    const refused = await attempt(user.email, user.password, ip).expect(401);
     expect(withoutNoise(refused.body)).toEqual({
       success: false,
       message: 'Invalid email or password',
       code: 'INVALID_CREDENTIALS',
     });
+    // The real user, from another address, still logs in.
+    track((await attempt(user.email, user.password, '192.0.2.11').expect(200)).body.data);
     clock.advance(50_000);
-    await attempt(user.email, user.password).expect(401);
+    await attempt(user.email, user.password, ip).expect(401);
 
     clock.advance(11_000);
-    track((await attempt(user.email, user.password).expect(200)).body.data);
+    track((await attempt(user.email, user.password, ip).expect(200)).body.data);
     const released = await prisma.user.findUniqueOrThrow({ where: { email: user.email } });
     expect(released).toMatchObject({ lockedUntil: null, failedLoginCount: 0 });
   });
 
+  it('failures decay: only those within the last LOGIN_LOCKOUT_MINUTES count', async () => {
+    const user = { email: 'decay@example.com', password: 'right-password-2' };
+    const ip = '192.0.2.20';
+    await createUserAndLogin(app, adminToken, { ...user, role: 'viewer' });
+    await attempt(user.email, 'wrong-1', ip).expect(401);
+    clock.advance(40_000);
+    await attempt(user.email, 'wrong-2', ip).expect(401);
+    clock.advance(30_000);
+    // The first failure left the 60 s window: this third one does not lock.
+    const third = await activityDuring(app, () => attempt(user.email, 'wrong-3', ip).expect(401));
+    expect(third).toMatchObject([{ metadata: { reason: 'bad_password' } }]);
+    expect(third[0].metadata).not.toHaveProperty('lock');
+    track((await attempt(user.email, user.password, ip).expect(200)).body.data);
+  });
+
+  it('LOGIN_ACCOUNT_MAX_FAILURES from many addresses lock the account for everyone, with a doubling lock', async () => {
+    const user = { email: 'spread@example.com', password: 'right-password-3' };
+    await createUserAndLogin(app, adminToken, { ...user, role: 'viewer' });
+    const spray = async () => {
+      for (let i = 0; i < 3; i += 1) {
+        const ip = nextIp();
+        await attempt(user.email, `spray-${i}-a`, ip).expect(401);
+        await attempt(user.email, `spray-${i}-b`, ip).expect(401);
+      }
+    };
+    const lockOf = async () => {
+      const row = await prisma.user.findUniqueOrThrow({ where: { email: user.email } });
+      return row.lockedUntil!.getTime() - clock.now().getTime();
+    };
+    await spray();
+    expect(await lockOf()).toBeGreaterThan(55_000);
+    expect(await lockOf()).toBeLessThanOrEqual(60_000);
+    // Everyone is refused, the right password from a fresh address too, and that is audited as such.
+    const refused = await activityDuring(app, () => attempt(user.email, user.password).expect(401));
+    expect(refused).toMatchObject([{ metadata: { reason: 'locked', scope: 'account' } }]);
+
+    clock.advance(61_000);
+    await spray();
+    expect(await lockOf()).toBeGreaterThan(115_000);
+    expect(await lockOf()).toBeLessThanOrEqual(120_000);
+    clock.advance(121_000);
+    track((await attempt(user.email, user.password).expect(200)).body.data);
+    expect(await prisma.user.findUniqueOrThrow({ where: { email: user.email } })).toMatchObject({
+      lockedUntil: null,
+      failedLoginCount: 0,
+    });
+  });
+
   it('limits login attempts per IP address (LOGIN_RATE_LIMIT_PER_MINUTE)', async () => {
     const ip = '203.0.113.77';
-    for (let i = 0; i < 5; i += 1) await attempt('someone@example.com', `guess-${i}`, ip).expect(401);
-    const res = await attempt('someone@example.com', 'guess-5', ip).expect(429);
+    for (let i = 0; i < 10; i += 1) await attempt('someone@example.com', `guess-${i}`, ip).expect(401);
+    const res = await attempt('someone@example.com', 'guess-10', ip).expect(429);
     expect(res.body).toMatchObject({ success: false, code: 'TOO_MANY_REQUESTS' });
     await attempt(TEST_ADMIN.email, TEST_ADMIN.password, ip).expect(429);
     track((await attempt(TEST_ADMIN.email, TEST_ADMIN.password, '203.0.113.78').expect(200)).body.data);
@@ -430,7 +485,7 @@ describe('timing and the legacy dashboard password (production bcrypt cost)', ()
         .expect(401),
     );
     expect(wrong).toMatchObject([
-      { action: 'auth.login_failed', actorLabel: 'dashboard-password', metadata: { reason: 'bad_password' } },
+      { action: 'auth.login_failed', actorLabel: 'legacy-password', metadata: { reason: 'bad_password' } },
     ]);
     let res!: request.Response;
     const ok = await activityDuring(app, async () => {
@@ -439,12 +494,112 @@ describe('timing and the legacy dashboard password (production bcrypt cost)', ()
     expect(res.status).toBe(200);
     expect(res.body.data.user).toMatchObject({ email: TEST_ADMIN.email, role: 'admin' });
     expect(ok).toMatchObject([
-      { action: 'auth.login', actorLabel: TEST_ADMIN.email, metadata: { method: 'dashboard-password' } },
+      {
+        action: 'auth.login',
+        actorLabel: 'legacy-password',
+        actorId: null,
+        metadata: {
+          method: 'dashboard-password',
+          via: 'legacy_password',
+          legacy: true,
+          as: TEST_ADMIN.email,
+        },
+      },
     ]);
     await request(server)
       .get('/api/v1/auth/me')
       .set('authorization', `Bearer ${res.body.data.accessToken}`)
       .expect(200);
     expect(await activityTableText(app)).not.toContain(DASHBOARD_PASSWORD);
+  });
+});
+
+describe("the legacy dashboard password: its own lockout, the admin's lock, off unless enabled", () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+  let prisma: PrismaService;
+  const clock = new FakeClock();
+  const DASHBOARD_PASSWORD = 'legacy-dashboard-password-2';
+  const legacy = (password: string, ip: string) =>
+    request(app.getHttpServer())
+      .post('/api/v1/auth/dashboard-login')
+      .set('x-forwarded-for', ip)
+      .send({ password });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('wagw_legacy');
+    app = await startAuthApp(
+      authTestConfig(db.url, {
+        LOGIN_MAX_FAILURES: '2',
+        LOGIN_ACCOUNT_MAX_FAILURES: '4',
+        LOGIN_LOCKOUT_MINUTES: '1',
+        ADMIN_DASHBOARD_PASSWORD: DASHBOARD_PASSWORD,
+      }),
+      { clock },
+    );
+    prisma = app.get(PrismaService);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await db?.drop();
+  });
+
+  it('counts its own failures per address, apart from the admin account', async () => {
+    const ip = '192.0.2.30';
+    await legacy('wrong-legacy-1', ip).expect(401);
+    const locking = await activityDuring(app, () => legacy('wrong-legacy-2', ip).expect(401));
+    expect(locking).toMatchObject([
+      {
+        action: 'auth.login_failed',
+        actorLabel: 'legacy-password',
+        metadata: { reason: 'bad_password', lock: 'address', via: 'legacy_password' },
+      },
+    ]);
+    // The right legacy password is refused from that address; the admin's own login is not affected.
+    const refused = await activityDuring(app, () => legacy(DASHBOARD_PASSWORD, ip).expect(401));
+    expect(refused).toMatchObject([{ metadata: { reason: 'locked', scope: 'address' } }]);
+    await login(app, TEST_ADMIN);
+    await legacy(DASHBOARD_PASSWORD, '192.0.2.31').expect(200);
+    clock.advance(61_000);
+    await legacy(DASHBOARD_PASSWORD, ip).expect(200);
+  });
+
+  it('LOGIN_ACCOUNT_MAX_FAILURES from many addresses turn the legacy password off for everyone until they decay', async () => {
+    for (let i = 0; i < 4; i += 1) await legacy(`spray-${i}`, nextIp()).expect(401);
+    const refused = await activityDuring(app, () => legacy(DASHBOARD_PASSWORD, nextIp()).expect(401));
+    expect(refused).toMatchObject([{ metadata: { reason: 'locked', scope: 'account' } }]);
+    clock.advance(61_000);
+    await legacy(DASHBOARD_PASSWORD, nextIp()).expect(200);
+  });
+
+  it('is refused while the admin it logs in as is locked', async () => {
+    const admin = await prisma.user.findUniqueOrThrow({ where: { email: TEST_ADMIN.email } });
+    await prisma.user.update({
+      where: { id: admin.id },
+      data: { lockedUntil: new Date(clock.now().getTime() + 60_000) },
+    });
+    const refused = await activityDuring(app, () => legacy(DASHBOARD_PASSWORD, nextIp()).expect(401));
+    expect(refused).toMatchObject([
+      { actorLabel: 'legacy-password', metadata: { reason: 'admin_locked', scope: 'account' } },
+    ]);
+    clock.advance(61_000);
+    await legacy(DASHBOARD_PASSWORD, nextIp()).expect(200);
+  });
+
+  it('does not exist (404) when ADMIN_DASHBOARD_PASSWORD_ENABLED=false', async () => {
+    const off = await startAuthApp(
+      authTestConfig(db.url, {
+        ADMIN_DASHBOARD_PASSWORD: DASHBOARD_PASSWORD,
+        ADMIN_DASHBOARD_PASSWORD_ENABLED: 'false',
+      }),
+    );
+    try {
+      await request(off.getHttpServer())
+        .post('/api/v1/auth/dashboard-login')
+        .send({ password: DASHBOARD_PASSWORD })
+        .expect(404);
+    } finally {
+      await off.close();
+    }
   });
 });

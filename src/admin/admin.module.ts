@@ -17,7 +17,9 @@ export class AdminModule implements OnModuleInit {
 
   onModuleInit(): void {
     mountAdminSpa(this.host.httpAdapter as ExpressAdapter, {
-      legacyLogin: Boolean(this.config.ADMIN_DASHBOARD_PASSWORD),
+      legacyLogin: Boolean(
+        this.config.ADMIN_DASHBOARD_PASSWORD && this.config.ADMIN_DASHBOARD_PASSWORD_ENABLED,
+      ),
     });
   }
 }

@@ -56,6 +56,20 @@ export class AppConfig {
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex characters (openssl rand -hex 32)' })
   TOKEN_ENCRYPTION_KEY?: string = undefined;
 
+  /**
+   * The key used before TOKEN_ENCRYPTION_KEY, during a rotation: when the stored key check matches
+   * it, everything encrypted is re-encrypted under TOKEN_ENCRYPTION_KEY at start.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[0-9a-fA-F]{64}$/, { message: 'must be 64 hex characters (openssl rand -hex 32)' })
+  TOKEN_ENCRYPTION_KEY_PREVIOUS?: string = undefined;
+
+  /** Where a key is generated once and kept (mode 0600) when TOKEN_ENCRYPTION_KEY is unset outside production. */
+  @IsString()
+  @MinLength(1)
+  TOKEN_ENCRYPTION_KEY_FILE = '.data/token-encryption.key';
+
   /** Signs user JWTs; derived from TOKEN_ENCRYPTION_KEY when not set. */
   @Transform(emptyToUndefined)
   @IsOptional()
@@ -93,6 +107,12 @@ export class AppConfig {
   @MinLength(8)
   ADMIN_DASHBOARD_PASSWORD?: string = undefined;
 
+  /** Whether ADMIN_DASHBOARD_PASSWORD is accepted: on by default outside production, off in production unless true. */
+  @Transform(toBool)
+  @IsOptional()
+  @IsBoolean()
+  ADMIN_DASHBOARD_PASSWORD_ENABLED?: boolean = undefined;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -102,6 +122,12 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   LOGIN_LOCKOUT_MINUTES = 15;
+
+  /** Failures of one account from every address within the window that lock it for everyone. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_ACCOUNT_MAX_FAILURES = 50;
 
   /** Express `trust proxy`: a hop count, a preset such as `loopback`, a list of addresses, or false. */
   @IsString()

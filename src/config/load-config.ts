@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { AppConfig } from './app-config';
+import { devKeyFromFile } from './dev-key-file';
 
 export class ConfigError extends Error {}
 
@@ -41,12 +42,32 @@ export function loadConfig(env: Record<string, string | undefined>): {
     if (config.isProduction) {
       throw new ConfigError('TOKEN_ENCRYPTION_KEY is required in production (openssl rand -hex 32)');
     }
-    config.TOKEN_ENCRYPTION_KEY = randomBytes(32).toString('hex');
-    warnings.push(
-      'TOKEN_ENCRYPTION_KEY is not set: using a random key for this run only. Saved WhatsApp sessions, ' +
-        'tokens and secrets will NOT survive a restart. Set TOKEN_ENCRYPTION_KEY (openssl rand -hex 32).',
-    );
+    if (config.NODE_ENV === 'development') {
+      // Generated once and kept beside the install, so a newcomer's linked sessions survive restarts.
+      let kept: ReturnType<typeof devKeyFromFile>;
+      try {
+        kept = devKeyFromFile(config.TOKEN_ENCRYPTION_KEY_FILE);
+      } catch (error) {
+        throw new ConfigError(
+          `TOKEN_ENCRYPTION_KEY is not set and TOKEN_ENCRYPTION_KEY_FILE cannot be used: ${(error as Error).message}`,
+        );
+      }
+      config.TOKEN_ENCRYPTION_KEY = kept.key;
+      if (kept.created) {
+        warnings.push(
+          `TOKEN_ENCRYPTION_KEY is not set: generated one and kept it in ${kept.path} (mode 0600). ` +
+            'Back it up with the database; set TOKEN_ENCRYPTION_KEY in production.',
+        );
+      }
+    } else {
+      config.TOKEN_ENCRYPTION_KEY = randomBytes(32).toString('hex');
+      warnings.push(
+        'TOKEN_ENCRYPTION_KEY is not set: using a random key for this run only. Saved WhatsApp sessions, ' +
+          'tokens and secrets will NOT survive a restart. Set TOKEN_ENCRYPTION_KEY (openssl rand -hex 32).',
+      );
+    }
   }
+  config.ADMIN_DASHBOARD_PASSWORD_ENABLED ??= !config.isProduction;
   if (config.SANDBOX && config.isProduction) {
     throw new ConfigError('SANDBOX cannot be enabled when NODE_ENV=production');
   }

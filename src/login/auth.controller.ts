@@ -36,8 +36,9 @@ export class AuthController {
   @ApiOperation({
     summary: 'Log in with email and password',
     description:
-      'Returns a short-lived access token (JWT) and a rotating refresh token. After LOGIN_MAX_FAILURES ' +
-      'wrong passwords the account is locked for LOGIN_LOCKOUT_MINUTES; every failure gets the same answer.',
+      'Returns a short-lived access token (JWT) and a rotating refresh token. LOGIN_MAX_FAILURES wrong ' +
+      'passwords from one address within LOGIN_LOCKOUT_MINUTES refuse the account from that address; ' +
+      'LOGIN_ACCOUNT_MAX_FAILURES from all addresses lock it for everyone; every failure gets the same answer.',
   })
   @ApiOkResponse({ description: '`data.accessToken`, `data.refreshToken`, `data.user`' })
   @ApiUnauthorizedResponse({ description: 'Invalid email or password (or the account is locked)' })
@@ -54,10 +55,11 @@ export class AuthController {
   @ApiOperation({
     summary: 'Legacy login with ADMIN_DASHBOARD_PASSWORD',
     description:
-      'Exists only when ADMIN_DASHBOARD_PASSWORD is set; logs in as the oldest active admin account.',
+      'Exists only when ADMIN_DASHBOARD_PASSWORD is set (and, in production, ADMIN_DASHBOARD_PASSWORD_ENABLED=true); ' +
+      'logs in as the oldest active admin account, unless that admin is locked. It has its own lockout.',
   })
   @ApiOkResponse({ description: 'The same answer as a login' })
-  @ApiNotFoundResponse({ description: 'ADMIN_DASHBOARD_PASSWORD is not set' })
+  @ApiNotFoundResponse({ description: 'ADMIN_DASHBOARD_PASSWORD is not set or not enabled' })
   @tooMany
   dashboardLogin(@Body() dto: DashboardLoginDto, @RequestActor() actor: Actor): Promise<AuthTokens> {
     return this.auth.dashboardLogin(dto.password, actor);

@@ -9,7 +9,7 @@ import { Database } from '../prisma/database';
 import { type Actor } from '../auth/actor';
 import { AuthTokensIssuer, type AuthTokens } from './auth-tokens';
 import { Clock } from '../auth/clock';
-import { LoginLockout } from './login-lockout';
+import { LEGACY_PASSWORD_ACCOUNT, LoginLockout, userAccount } from './login-lockout';
 import { PasswordHasher } from '../auth/password-hasher';
 import type { UserPrincipal } from '../auth/principal';
 import { RefreshTokensService } from '../auth/refresh-tokens.service';
@@ -58,13 +58,20 @@ export class AuthService {
       throw await fail('unknown_email');
     }
     const passwordOk = await this.hasher.verify(password, user.passwordHash);
-    if (this.lockout.isLocked(user)) throw await fail('locked', { lockedUntil: user.lockedUntil });
+    const account = userAccount(user.id);
+    const lock = await this.lockout.lockOf(account, from.ip, user);
+    if (lock) throw await fail('locked', { scope: lock.scope, lockedUntil: lock.lockedUntil });
     if (!user.active) throw await fail('inactive');
     if (!passwordOk) {
-      const lockedUntil = await this.lockout.recordFailure(user.id);
-      throw await fail('bad_password', lockedUntil ? { lockedUntil } : {});
+      const started = await this.lockout.recordFailure(account, from.ip, user);
+      throw await fail(
+        'bad_password',
+        started ? { lock: started.scope, lockedUntil: started.lockedUntil } : {},
+      );
     }
-    const { tokens, principal } = await this.issuer.startLogin(await this.lockout.recordSuccess(user.id));
+    const { tokens, principal } = await this.issuer.startLogin(
+      await this.lockout.recordSuccess(user.id, from.ip),
+    );
     await this.activity.record({
       ...audited({ ...from, principal }),
       action: 'auth.login',
@@ -77,30 +84,51 @@ export class AuthService {
 
   /**
    * The seed's single dashboard password (ADMIN_DASHBOARD_PASSWORD), kept for compatibility: it logs in
-   * as the oldest active admin account. The route does not exist (404) when the variable is unset.
+   * as the oldest active admin account. The route does not exist (404) when the variable is unset or
+   * the password is not enabled (off in production unless ADMIN_DASHBOARD_PASSWORD_ENABLED=true).
+   * It has its own failure counter and lockout (LoginLockout, account 'legacy-password'), is refused
+   * while the admin it logs in as is locked, and is audited as its own actor ('legacy-password').
    */
   async dashboardLogin(password: string, from: Actor): Promise<AuthTokens> {
     const expected = this.config.ADMIN_DASHBOARD_PASSWORD;
-    if (!expected) throw new DomainError('NOT_FOUND', 'Not found');
+    if (!expected || !this.config.ADMIN_DASHBOARD_PASSWORD_ENABLED)
+      throw new DomainError('NOT_FOUND', 'Not found');
     const admin = await this.users.oldestActiveAdmin();
     const passwordOk = safeEqual(password, expected);
-    if (!passwordOk || !admin) {
+    const fail = async (reason: string, extra: Record<string, unknown> = {}) => {
       await this.activity.record({
         ...audited(from),
         action: 'auth.login_failed',
-        actorLabel: 'dashboard-password',
-        metadata: { reason: passwordOk ? 'no_active_admin' : 'bad_password', method: 'dashboard-password' },
+        actorLabel: LEGACY_PASSWORD_ACCOUNT,
+        ...(admin ? { targetType: 'user', targetId: admin.id } : {}),
+        metadata: { reason, method: 'dashboard-password', via: 'legacy_password', ...extra },
       });
-      throw new DomainError('INVALID_CREDENTIALS', 'Invalid password');
+      return new DomainError('INVALID_CREDENTIALS', 'Invalid password');
+    };
+    const ownLock = await this.lockout.lockOf(LEGACY_PASSWORD_ACCOUNT, from.ip);
+    if (ownLock) throw await fail('locked', { scope: ownLock.scope, lockedUntil: ownLock.lockedUntil });
+    if (!passwordOk) {
+      const started = await this.lockout.recordFailure(LEGACY_PASSWORD_ACCOUNT, from.ip);
+      throw await fail(
+        'bad_password',
+        started ? { lock: started.scope, lockedUntil: started.lockedUntil } : {},
+      );
     }
+    if (!admin) throw await fail('no_active_admin');
+    // The admin's own lock (from this address or for everyone) holds for the legacy password too.
+    const adminLock = await this.lockout.lockOf(userAccount(admin.id), from.ip, admin);
+    if (adminLock)
+      throw await fail('admin_locked', { scope: adminLock.scope, lockedUntil: adminLock.lockedUntil });
+    await this.lockout.recordLegacySuccess(from.ip);
     const user = await this.users.update(admin.id, { lastLoginAt: this.clock.now() });
-    const { tokens, principal } = await this.issuer.startLogin(user);
+    const { tokens } = await this.issuer.startLogin(user);
     await this.activity.record({
-      ...audited({ ...from, principal }),
+      ...audited(from),
       action: 'auth.login',
+      actorLabel: LEGACY_PASSWORD_ACCOUNT,
       targetType: 'user',
       targetId: user.id,
-      metadata: { method: 'dashboard-password' },
+      metadata: { method: 'dashboard-password', via: 'legacy_password', legacy: true, as: user.email },
     });
     return tokens;
   }

@@ -4,6 +4,7 @@ import { AuthModule } from '../auth/auth.module';
 import { AuthTokensIssuer } from './auth-tokens';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { LoginFailuresRepository } from './login-failures.repository';
 import { LoginLockout } from './login-lockout';
 import { LoginThrottlerGuard } from './login-throttler.guard';
 
@@ -11,6 +12,6 @@ import { LoginThrottlerGuard } from './login-throttler.guard';
 @Module({
   imports: [ActivityModule, AuthModule],
   controllers: [AuthController],
-  providers: [AuthService, AuthTokensIssuer, LoginLockout, LoginThrottlerGuard],
+  providers: [AuthService, AuthTokensIssuer, LoginFailuresRepository, LoginLockout, LoginThrottlerGuard],
 })
 export class LoginModule {}
