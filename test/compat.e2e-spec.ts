@@ -134,7 +134,13 @@ describe("the first seed's API (wa-server) on top of sessions, messages and webh
       totalMessages: 1,
       pendingWebhooks: expect.any(Number),
     });
-    expect(data.webhook).toEqual({ url: receiver.url, timeout: 10000, maxRetries: 3, retryDelay: 1000 });
+    // Read by a viewer: the URL's origin only.
+    expect(data.webhook).toEqual({
+      url: `${new URL(receiver.url).origin}/***`,
+      timeout: 10000,
+      maxRetries: 3,
+      retryDelay: 1000,
+    });
     expect(data.uptime).toEqual(expect.any(Number));
     expect(Object.keys(data.memory)).toEqual(
       expect.arrayContaining(['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers']),
@@ -160,8 +166,13 @@ describe("the first seed's API (wa-server) on top of sessions, messages and webh
       message: 'Webhook configuration updated successfully',
       data: seedConfig,
     });
-    const got = await as(viewer, api().get('/api/dashboard/webhook/config')).expect(200);
+    const got = await as(admin, api().get('/api/dashboard/webhook/config')).expect(200);
     expect(got.body.data).toEqual(seedConfig);
+    // A viewer reads the settings but not the URL's path or query (where tokens usually are).
+    const viewed = await as(viewer, api().get('/api/dashboard/webhook/config')).expect(200);
+    expect(viewed.body.data).toEqual({ ...seedConfig, url: `${new URL(receiver.url).origin}/***` });
+    const stats = await as(viewer, api().get('/api/dashboard/stats')).expect(200);
+    expect(stats.body.data.webhook.url).toBe(`${new URL(receiver.url).origin}/***`);
     const test = await as(admin, api().post('/api/dashboard/webhook/test')).expect(200);
     expect(test.body).toMatchObject({
       success: true,

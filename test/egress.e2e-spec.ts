@@ -214,6 +214,17 @@ describe("egress guard: no request on anyone's behalf reaches a private or metad
       expect(got.message.documentMessage?.fileName).toBe('report.pdf');
       expect(await fixture.simulator.downloadMedia(got)).toEqual(PDF);
       expect(trap.hits).toEqual(['GET /files/report.pdf']);
+      // Served back as a download whatever its type, never as a page of the gateway's origin.
+      const served = await eventually(async () => {
+        const got = await api()
+          .get(`/api/v1/sessions/egress/messages/${res.body.data.messageId}/media`)
+          .set('authorization', `Bearer ${token}`);
+        return got.status === 200 ? got : null;
+      });
+      expect(served.headers['content-disposition']).toBe('attachment; filename=report.pdf');
+      expect(served.headers['x-content-type-options']).toBe('nosniff');
+      expect(served.headers['content-security-policy']).toBe("default-src 'none'; sandbox");
+      expect(Buffer.from(served.body as Buffer)).toEqual(PDF);
     });
 
     it('metadata addresses stay refused, and a redirect is never followed (to anywhere)', async () => {

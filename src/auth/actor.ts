@@ -37,3 +37,11 @@ export const RequestActor = createParamDecorator((_data: unknown, context: Execu
 /** The user id of an actor, when a user acted (for `created_by_id` columns). */
 export const userIdOf = (actor: Actor): number | null =>
   actor.principal?.kind === 'user' ? actor.principal.userId : null;
+
+/**
+ * Whether the actor may read configured credentials such as a webhook URL (which often carries a
+ * token): the master key, operators and admins; not viewers or session tokens.
+ */
+export const seesCredentials = (actor: Actor): boolean =>
+  actor.principal?.kind === 'master-key' ||
+  (actor.principal?.kind === 'user' && actor.principal.role !== 'viewer');

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequestActor, type Actor } from '../auth/actor';
+import { RequestActor, seesCredentials, type Actor } from '../auth/actor';
 import { ANY_ROLE, OPERATOR_ROLES, Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
 import { DashboardStats } from '../dashboard/dashboard-stats.service';
+import { maskedWebhookUrl } from '../outbox/webhook-settings';
 import { UpdateWebhookConfigDto } from '../webhooks/dto/webhook-config.dto';
 import { WebhookConfigService, type WebhookConfigView } from '../webhooks/webhook-config.service';
 import { WebhookTester } from '../webhooks/webhook-tester';
@@ -31,8 +32,8 @@ export class DashboardCompatController {
   @Roles(...ANY_ROLE)
   @ResponseMessage('System statistics retrieved successfully')
   @ApiOperation({ summary: 'whatsapp, database, webhook, uptime, memory (+ messages, webhookDeliveries)' })
-  stats() {
-    return this.dashboard.stats();
+  stats(@RequestActor() actor: Actor) {
+    return this.dashboard.stats(seesCredentials(actor));
   }
 
   @Post('webhook/test')
@@ -47,9 +48,12 @@ export class DashboardCompatController {
   @Get('webhook/config')
   @Roles(...ANY_ROLE)
   @ResponseMessage('Webhook configuration retrieved successfully')
-  @ApiOperation({ summary: 'url, timeout, maxRetries, retryDelay' })
-  async getConfig() {
-    return seedWebhook(await this.config.view());
+  @ApiOperation({
+    summary: 'url, timeout, maxRetries, retryDelay (a viewer sees only the origin of the url)',
+  })
+  async getConfig(@RequestActor() actor: Actor) {
+    const view = seedWebhook(await this.config.view());
+    return seesCredentials(actor) ? view : { ...view, url: maskedWebhookUrl(view.url) };
   }
 
   @Put('webhook/config')

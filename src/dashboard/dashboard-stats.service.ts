@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { MessageQueries } from '../messages/message-queries.service';
 import { WebhookDeliveries } from '../outbox/webhook-deliveries';
-import { WebhookSettings } from '../outbox/webhook-settings';
+import { maskedWebhookUrl, WebhookSettings } from '../outbox/webhook-settings';
 import { SessionRepository } from '../whatsapp/session.repository';
 import { WhatsAppPort } from '../whatsapp/whatsapp.port';
 
@@ -42,7 +42,8 @@ export class DashboardStats {
     private readonly deliveries: WebhookDeliveries,
   ) {}
 
-  async stats(): Promise<DashboardStatsView> {
+  /** The statistics; the webhook URL is masked to its origin unless `withCredentials`. */
+  async stats(withCredentials = false): Promise<DashboardStatsView> {
     const [sessions, messageGroups, webhookDeliveries, config] = await Promise.all([
       this.sessionRecords.statuses(),
       this.messages.countsByTypeAndDirection(),
@@ -76,7 +77,7 @@ export class DashboardStats {
         pendingWebhooks: webhookDeliveries.pending,
       },
       webhook: {
-        url: config.url,
+        url: withCredentials ? config.url : maskedWebhookUrl(config.url),
         timeout: config.timeout,
         maxRetries: config.maxRetries,
         retryDelay: config.retryDelay,

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequestActor, seesCredentials, type Actor } from '../auth/actor';
 import { ANY_ROLE, Roles } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
 import { DashboardStats } from './dashboard-stats.service';
@@ -15,7 +16,7 @@ export class DashboardController {
   @ApiOperation({
     summary: 'Sessions, messages (by type and direction), webhook deliveries, uptime and memory',
   })
-  stats() {
-    return this.dashboard.stats();
+  stats(@RequestActor() actor: Actor) {
+    return this.dashboard.stats(seesCredentials(actor));
   }
 }

@@ -33,6 +33,21 @@ export interface WebhookConfig {
 const CACHE_MS = 5_000;
 
 /**
+ * A webhook URL as a reader who may not see credentials gets it: its origin, the rest masked. URLs
+ * often carry a credential (a token in the path or query, a user and password).
+ */
+export function maskedWebhookUrl(url: string | null): string | null {
+  if (!url) return url;
+  try {
+    const parsed = new URL(url);
+    const hidden = parsed.username || parsed.password || parsed.pathname !== '/' || parsed.search;
+    return `${parsed.origin}${hidden ? '/***' : '/'}`;
+  } catch {
+    return '***';
+  }
+}
+
+/**
  * Reads and changes the global webhook config (the owner of its settings row). Reads are cached for
  * a few seconds (the dispatcher asks on every claim); a change made by this process is seen at once,
  * by others within about the cache time.

@@ -1,3 +1,4 @@
+import { extension } from 'mime-types';
 import {
   Body,
   Controller,
@@ -21,6 +22,7 @@ import { MediaStore } from '../media/media-store';
 import type { MediaKind } from '../media/media-types';
 import { MessageQueries } from '../messages/message-queries.service';
 import type { SessionRecord } from '../whatsapp/session.repository';
+import { InboundMediaPort } from '../whatsapp/whatsapp.port';
 import {
   CheckNumbersDto,
   ListMessagesQuery,
@@ -43,6 +45,7 @@ export class SessionMessagesController {
     private readonly sender: MessageSender,
     private readonly queries: MessageQueries,
     private readonly mediaStore: MediaStore,
+    private readonly inboundMedia: InboundMediaPort,
   ) {}
 
   @Post('messages/text')
@@ -131,6 +134,21 @@ export class SessionMessagesController {
     );
   }
 
+  @Post('messages/:messageId/media/retry')
+  @HttpCode(202)
+  @SessionToken()
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Media download queued')
+  @ApiOperation({
+    summary: 'Download a received message’s media again (after failed, too_large or skipped)',
+    description:
+      '202 with `{ messageId, mediaState: "pending" }`; a `message.media` event follows when it settles. ' +
+      '400 NO_MEDIA when the message has no media, 409 MEDIA_STATE when it is stored or being downloaded.',
+  })
+  retryMedia(@SessionParam() session: SessionRecord, @Param('messageId') messageId: string) {
+    return this.inboundMedia.retry(session.id, messageId);
+  }
+
   @Get('messages/:messageId/media')
   @SessionToken()
   @Roles(...ANY_ROLE)
@@ -140,8 +158,14 @@ export class SessionMessagesController {
     const message = await this.queries.findWithMedia(id, messageId);
     const stream = message?.mediaPath ? this.mediaStore.stream(message.mediaPath) : null;
     if (!message || !stream) throw new DomainError('MEDIA_NOT_FOUND', 'No media for this message');
+    // The type and name are the sender's: the file is always a download, never rendered by the
+    // browser as a page of the gateway's origin (no sniffing, and sandboxed should it be opened).
     res.type(message.mediaMime ?? 'application/octet-stream');
-    if (message.fileName) res.attachment(message.fileName);
+    res.attachment(message.fileName ?? `${messageId}.${extension(message.mediaMime ?? '') || 'bin'}`);
+    res.set({
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+    });
     stream.on('error', () =>
       res.headersSent
         ? res.end()
