@@ -226,6 +226,11 @@ export class AppConfig {
   @IsString()
   MEDIA_PATH = './media';
 
+  /** The message capture's journal (messages WhatsApp delivered while the database could not take them). */
+  @IsString()
+  @MinLength(1)
+  JOURNAL_DIR = '.data/journal';
+
   @Transform(toBool)
   @IsBoolean()
   MEDIA_DOWNLOAD = true;
@@ -234,6 +239,12 @@ export class AppConfig {
   @IsInt()
   @Min(1024)
   MEDIA_MAX_BYTES = 16 * 1024 * 1024;
+
+  /** The whole download of one inbound media file, from connecting to the last byte (then failed). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  MEDIA_DOWNLOAD_TIMEOUT_MS = 60_000;
 
   /** Media sent by URL may be fetched from loopback and private addresses (off: an API token must not reach the LAN). */
   @Transform(toBool)

@@ -1,13 +1,17 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { join } from 'node:path';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DomainEvents, type MessageStatusValue, type StoredMessageEvent } from '../common/domain-events';
+import { AppConfig } from '../config/app-config';
 import { Prisma } from '../generated/prisma/client';
 import type { OutboxEvent } from '../outbox/event-names';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import { Database } from '../prisma/database';
+import { poolConfigFromUrl } from '../prisma/database-url';
 import { PrismaService } from '../prisma/prisma.service';
 import { sqlDateTime, type Statement } from '../prisma/statement';
 import { CaptureConnection } from './capture-connection';
+import { CaptureJournal } from './capture-journal';
 import { messagePayload, statusPayload } from './message-payloads';
 
 export interface MessageToStore extends StoredMessageEvent {
@@ -27,9 +31,18 @@ export interface StatusToStore {
   errorCode: number | null;
 }
 
-type Job =
+/** `seq` orders every job of a run (journal replays sort by it); `journaled` once it is on disk. */
+type Job = { seq: number; journaled?: boolean } & (
   | { kind: 'message'; item: MessageToStore; done: (stored: boolean) => void; fail: (e: unknown) => void }
-  | { kind: 'status'; item: StatusToStore; done: (changed: boolean) => void; fail: (e: unknown) => void };
+  | { kind: 'status'; item: StatusToStore; done: (changed: boolean) => void; fail: (e: unknown) => void }
+);
+
+/** A job as a journal line. */
+interface JournalEntry {
+  s: number;
+  k: 'm' | 's';
+  v: MessageToStore | StatusToStore;
+}
 
 // Statuses only move forward: a late 'delivered' never overwrites 'read'.
 const RANK: Record<MessageStatusValue, number> = {
@@ -51,7 +64,17 @@ const RANK: Record<MessageStatusValue, number> = {
  */
 const MAX_BATCH = 500;
 const MAX_BATCH_BYTES = 2 ** 20;
-const MAX_RETRY_MS = 30_000;
+/**
+ * The bound of the in-memory queue: jobs queued or in batches not yet written. Past it, and whenever
+ * a batch fails with the database unreachable or takes longer than SLOW_BATCH_MS, the capture
+ * switches to its journal (see the class comment): nothing more waits in memory.
+ */
+const MAX_IN_MEMORY = 5_000;
+const SLOW_BATCH_MS = 2_000;
+/** While journaling, the database is probed this often; the backlog drains as soon as it answers. */
+const PROBE_EVERY_MS = 1_000;
+/** At shutdown, batches under way get this long to be written; what is not is journaled. */
+const SHUTDOWN_GRACE_MS = 1_500;
 /**
  * Every statement waits for a turn of the event loop, and a flood of inbound messages (many sessions
  * catching up at once) makes a turn last seconds; the usual transaction limits would cut a write off.
@@ -121,11 +144,13 @@ const storedEvent = (m: MessageToStore): StoredMessageEvent => ({
   waTimestamp: m.waTimestamp,
 });
 
+/** A message read back from the journal (its date was written as text). */
+const revive = (m: MessageToStore): MessageToStore => ({ ...m, waTimestamp: new Date(m.waTimestamp) });
+
 /**
  * Stores captured messages and their delivery statuses, in batches. A batch goes out as soon as it
  * is full, or at the end of the event loop's turn; batches are reported in the order they were
- * taken, and written in it too (except one that fails and is retried: the batches sent behind it
- * may be committed first).
+ * taken, and written in it too.
  * - The usual batch (new messages only) is one transaction, sent on the capture's own connection
  *   without waiting for the batches before it (CaptureConnection): the messages and their webhook
  *   outbox rows.
@@ -133,21 +158,44 @@ const storedEvent = (m: MessageToStore): StoredMessageEvent => ({
  *   before it are written: one Prisma transaction that drops the messages already stored, applies
  *   the statuses and writes the outbox rows.
  * Single-row inserts cap near 500/s; batches go far beyond.
+ *
+ * Database outages: WhatsApp does not deliver a message twice, so what it delivered must survive
+ * a crash even while the database cannot take it. The capture journals on local disk only when
+ * the database fails or is slow (the normal path does no disk work): when a batch fails with the
+ * database unreachable, when one is not written within SLOW_BATCH_MS, or when MAX_IN_MEMORY jobs
+ * wait, it switches to the journal (CaptureJournal, JOURNAL_DIR): everything waiting in memory
+ * and every new job is appended there (fsynced in groups) and resolved once on disk; nothing more
+ * waits in memory. When the database answers again, the journal is replayed in the order received
+ * (per session too), in batches of MAX_BATCH on the checked path (a message already stored is
+ * skipped, so its outbox row is written once), then deleted; the capture goes back to memory
+ * when nothing is left. At start a journal left by a crash is replayed before sessions connect.
+ * The window that remains: Baileys acknowledges a message to WhatsApp before it emits
+ * messages.upsert, and the capture holds a new message in memory for at most SLOW_BATCH_MS before
+ * it is written or journaled; a crash in that window loses it.
  */
 @Injectable()
-export class MessageCapture implements BeforeApplicationShutdown {
+export class MessageCapture implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageCapture.name);
   private queue: Job[] = [];
   private queuedBytes = 0;
   private flushScheduled = false;
   /** Resolves when the last batch taken is on its way (sent, or written when checked). */
   private sent: Promise<void> = Promise.resolve();
-  /** Resolves when the last batch taken is written (or given up) and reported. */
+  /** Resolves when the last batch taken is written (or journaled) and reported. */
   private settled: Promise<void> = Promise.resolve();
-  private retryMs = 0;
+  /** Batches taken and not yet written or journaled, and how many jobs are in memory in all. */
+  private readonly unsettled = new Set<Job[]>();
+  private inMemory = 0;
+  private nextSeq = Date.now() * 1000;
+  /** True while new jobs go to the journal (the database failed), until the journal is replayed. */
+  private journaling = false;
+  private replaying: Promise<void> | null = null;
+  /** Jobs the journal could not take (a disk error): kept in memory and written first. */
+  private stranded: Job[] = [];
   private stopping = false;
   private wakeUp: (() => void) | null = null;
   private readonly recent = new LRUCache<string, true>({ max: RECENT_KEYS });
+  private readonly journal: CaptureJournal;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -155,19 +203,29 @@ export class MessageCapture implements BeforeApplicationShutdown {
     private readonly connection: CaptureConnection,
     private readonly outbox: OutboxWriter,
     private readonly events: DomainEvents,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.journal = new CaptureJournal(
+      join(config.JOURNAL_DIR, poolConfigFromUrl(config.DATABASE_URL).database),
+    );
+  }
 
-  /** Resolves true when the message was stored now, false when it already was. */
+  /** Resolves true when the message was stored now (or journaled), false when it already was. */
   store(item: MessageToStore): Promise<boolean> {
-    return new Promise((done, fail) => this.enqueue({ kind: 'message', item, done, fail }));
+    return new Promise((done, fail) => this.enqueue({ kind: 'message', item, done, fail, seq: 0 }));
   }
 
-  /** Resolves true when the stored message's status moved forward. */
+  /** Resolves true when the stored message's status moved forward (or it was journaled). */
   updateStatus(item: StatusToStore): Promise<boolean> {
-    return new Promise((done, fail) => this.enqueue({ kind: 'status', item, done, fail }));
+    return new Promise((done, fail) => this.enqueue({ kind: 'status', item, done, fail, seq: 0 }));
   }
 
-  /** Waits until everything queued so far is written. */
+  /** Whether the capture is writing to its journal (the database failed) and how much is in memory. */
+  state(): { journaling: boolean; inMemory: number } {
+    return { journaling: this.journaling, inMemory: this.inMemory };
+  }
+
+  /** Waits until everything queued so far is written (or, while the database is down, journaled). */
   async drain(): Promise<void> {
     do {
       this.takeBatch();
@@ -175,16 +233,45 @@ export class MessageCapture implements BeforeApplicationShutdown {
     } while (this.queue.length > 0);
   }
 
-  /** At shutdown, a last attempt is made; what the database still cannot take is reported lost. */
+  /**
+   * A journal left by a crash is replayed before sessions connect (Nest runs every onModuleInit
+   * before any onApplicationBootstrap); while the database does not answer, the capture starts in
+   * journal mode and replays it when it does.
+   */
+  async onModuleInit(): Promise<void> {
+    if ((await this.journal.segments()).length === 0) return;
+    this.logger.warn('Replaying the message journal left by the last run');
+    this.startJournaling('a journal was left by the last run');
+    await this.replaying;
+  }
+
+  /**
+   * Prompt even while the database is down: batches under way get SHUTDOWN_GRACE_MS, then what is
+   * not written is journaled (replayed at the next start) and the replay loop stops.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.wakeUp?.();
-    await this.drain();
+    this.takeBatch();
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<false>(
+      (resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)),
+    );
+    const written = await Promise.race([this.settled.then(() => true), grace]);
+    clearTimeout(timer);
+    if (!written || this.journaling) this.toJournal([...this.queue, ...[...this.unsettled].flat()]);
+    this.queue = [];
+    await Promise.race([this.replaying, new Promise((resolve) => setTimeout(resolve, 500))]);
+    await this.journal.close();
   }
 
   private enqueue(job: Job): void {
+    job.seq = this.nextSeq++;
+    if (this.journaling) return this.toJournal([job]);
     this.queue.push(job);
+    this.inMemory++;
     this.queuedBytes += jobBytes(job);
+    if (this.inMemory >= MAX_IN_MEMORY) return this.startJournaling(`${this.inMemory} messages are waiting`);
     if (this.queue.length >= MAX_BATCH || this.queuedBytes >= MAX_BATCH_BYTES) return this.takeBatch();
     if (this.flushScheduled) return;
     // The rest of this turn's socket events queue up first.
@@ -201,6 +288,9 @@ export class MessageCapture implements BeforeApplicationShutdown {
     const batch = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
+    this.unsettled.add(batch);
+    const slow = setTimeout(() => this.startJournaling('writing messages takes too long'), SLOW_BATCH_MS);
+    slow.unref();
     const before = this.settled;
     const sending = this.sent.then(() => this.send(batch, before));
     this.sent = sending.then(
@@ -212,15 +302,18 @@ export class MessageCapture implements BeforeApplicationShutdown {
       .then(
         async (written) => {
           await before;
-          this.retryMs = 0;
           this.report(batch, written);
         },
         async (error: unknown) => {
           await before;
-          await this.retry(batch, error);
+          await this.recover(batch, error);
         },
       )
-      .catch((error: unknown) => this.failed(batch, error));
+      .catch((error: unknown) => this.failed(batch, error))
+      .finally(() => {
+        clearTimeout(slow);
+        if (this.unsettled.delete(batch)) this.inMemory -= batch.length;
+      });
   }
 
   /**
@@ -278,39 +371,28 @@ export class MessageCapture implements BeforeApplicationShutdown {
   }
 
   /**
-   * A failed batch. While the database cannot be reached, it is tried again with backoff (the
-   * batches after it wait to be reported): WhatsApp does not send a message twice, so this is its
-   * only copy. When the database answers, the batch is written job by job, so a row that cannot be
-   * stored costs only itself.
+   * A failed batch. With the database unreachable (or the capture already journaling) it goes to
+   * the journal, and so does everything after it until the journal is replayed. When the database
+   * answers, the batch is written job by job, so a row that cannot be stored costs only itself.
    */
-  private async retry(batch: Job[], error: unknown): Promise<void> {
-    let reachable: boolean;
-    while (!(reachable = await this.database.isReachable()) && !this.stopping) {
-      this.retryMs = Math.min(MAX_RETRY_MS, Math.max(1_000, this.retryMs * 2));
-      this.logger.warn(
-        { err: error, jobs: batch.length, retryInMs: this.retryMs },
-        'The database is unreachable; keeping messages in memory until it answers',
-      );
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.retryMs);
-        this.wakeUp = () => (clearTimeout(timer), resolve());
-      });
-      this.wakeUp = null;
+  private async recover(batch: Job[], error: unknown): Promise<void> {
+    if (this.journaling || this.stopping || !(await this.database.isReachable(PROBE_EVERY_MS))) {
+      this.startJournaling('the database is unreachable', error);
+      return this.toJournal(batch);
     }
-    if (!reachable) return this.failed(batch, error);
-    const attempt = await this.writeChecked(batch).then(
-      (written) => ({ written }),
-      (e: unknown) => ({ error: e }),
+    const written = await this.writeChecked(batch).then(
+      (w) => w,
+      () => null,
     );
-    if ('written' in attempt) return this.report(batch, attempt.written);
-    if (batch.length === 1) return this.failed(batch, attempt.error);
+    if (written) return this.report(batch, written);
+    if (batch.length === 1) return this.failed(batch, error);
     this.logger.warn(
-      { err: attempt.error, jobs: batch.length },
+      { err: error, jobs: batch.length },
       'A batch of messages failed; writing them one by one',
     );
     for (const job of batch)
       await this.writeChecked([job]).then(
-        (written) => this.report([job], written),
+        (w) => this.report([job], w),
         (e: unknown) => this.failed([job], e),
       );
   }
@@ -318,6 +400,125 @@ export class MessageCapture implements BeforeApplicationShutdown {
   private failed(jobs: Job[], error: unknown): void {
     this.logger.error({ err: error, jobs: jobs.length }, 'Could not store messages');
     for (const job of jobs) job.fail(error);
+  }
+
+  /** Switches to the journal: what waits in memory goes there, and every new job until the replay. */
+  private startJournaling(reason: string, error?: unknown): void {
+    if (!this.journaling) {
+      this.journaling = true;
+      this.logger.warn(
+        { err: error, reason },
+        'Messages now go to the journal until the database takes them',
+      );
+      const queued = this.queue;
+      this.queue = [];
+      this.queuedBytes = 0;
+      this.inMemory -= queued.length;
+      // Older first: the batches under way (they may still be written too; the replay skips them then).
+      this.toJournal([...[...this.unsettled].flat(), ...queued]);
+    }
+    this.replaying ??= this.replayLoop().finally(() => (this.replaying = null));
+  }
+
+  /** Appends jobs to the journal and resolves each once on disk; a job the disk refuses stays in memory. */
+  private toJournal(jobs: Job[]): void {
+    for (const job of jobs) {
+      if (job.journaled) continue;
+      job.journaled = true;
+      const entry: JournalEntry = { s: job.seq, k: job.kind === 'message' ? 'm' : 's', v: job.item };
+      this.journal.append(entry).then(
+        () => job.done(true),
+        (error: unknown) => {
+          this.logger.error(
+            { err: error },
+            'Could not write the message journal; keeping the message in memory',
+          );
+          this.stranded.push(job);
+        },
+      );
+    }
+  }
+
+  /**
+   * While journaling: waits for the database, replays the journal, and goes back to memory once
+   * nothing was appended during the last replay. Stops at shutdown (the journal stays for the next start).
+   */
+  private async replayLoop(): Promise<void> {
+    let wait = false;
+    while (!this.stopping) {
+      if (wait) await this.pause(PROBE_EVERY_MS);
+      wait = true;
+      if (this.stopping || !(await this.database.isReachable(PROBE_EVERY_MS))) continue;
+      await this.journal.rotate();
+      if (!(await this.replayJournal())) continue;
+      if (this.stranded.length > 0 && !(await this.writeStranded())) continue;
+      // Synchronously with the check: a job enqueued from here on goes to memory again.
+      if (!this.journal.hasOpenSegment && this.stranded.length === 0) {
+        this.journaling = false;
+        this.logger.log('The message journal is replayed; messages are written directly again');
+        return;
+      }
+      wait = false; // more came in during the replay: on with it at once
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => (clearTimeout(timer), resolve());
+    }).finally(() => (this.wakeUp = null));
+  }
+
+  /** Replays every closed segment, oldest first; false when the database failed (kept for later). */
+  private async replayJournal(): Promise<boolean> {
+    for (const path of await this.journal.segments()) {
+      const entries = ((await this.journal.read(path)) as JournalEntry[]).sort((a, b) => a.s - b.s);
+      const jobs = entries.map((e): Job => {
+        const noop = () => undefined;
+        return e.k === 'm'
+          ? { kind: 'message', item: revive(e.v as MessageToStore), done: noop, fail: noop, seq: e.s }
+          : { kind: 'status', item: e.v as StatusToStore, done: noop, fail: noop, seq: e.s };
+      });
+      if (!(await this.writeInBatches(jobs))) return false;
+      await this.journal.remove(path);
+    }
+    return true;
+  }
+
+  private async writeStranded(): Promise<boolean> {
+    const jobs = this.stranded.sort((a, b) => a.seq - b.seq);
+    this.stranded = [];
+    for (const job of jobs) job.journaled = false;
+    if (await this.writeInBatches(jobs)) return true;
+    this.stranded = [...jobs, ...this.stranded];
+    return false;
+  }
+
+  /**
+   * Writes jobs in order, MAX_BATCH (and MAX_BATCH_BYTES) at a time, on the checked path. False when
+   * the database stopped answering; a batch it refuses while reachable is written job by job.
+   */
+  private async writeInBatches(jobs: Job[]): Promise<boolean> {
+    let start = 0;
+    while (start < jobs.length) {
+      if (this.stopping) return false;
+      let end = start;
+      let bytes = 0;
+      while (end < jobs.length && end - start < MAX_BATCH && bytes < MAX_BATCH_BYTES)
+        bytes += jobBytes(jobs[end++]);
+      const batch = jobs.slice(start, end);
+      const written = await this.writeChecked(batch).catch(() => null);
+      if (written) this.report(batch, written);
+      else if (!(await this.database.isReachable(PROBE_EVERY_MS))) return false;
+      else
+        for (const job of batch)
+          await this.writeChecked([job]).then(
+            (w) => this.report([job], w),
+            (e: unknown) => this.failed([job], e),
+          );
+      start = end;
+    }
+    return true;
   }
 
   /** The checked path: one Prisma transaction that stores what is new and moves statuses forward. */
