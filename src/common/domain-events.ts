@@ -33,6 +33,25 @@ export interface StoredMessageEvent {
   mediaMime: string | null;
   hasMedia: boolean;
   waTimestamp: Date;
+  /** Set when the media's state is known before the message is stored (skipped: MEDIA_DOWNLOAD is off). */
+  mediaState?: MediaStateValue;
+}
+
+/** Where a media message's file stands (messages/message-media.ts). */
+export type MediaStateValue = 'pending' | 'stored' | 'failed' | 'too_large' | 'skipped';
+
+/** A media download settled (stored, failed or too_large); emitted after the state change committed. */
+export interface MessageMediaEvent {
+  sessionId: string;
+  waMessageId: string;
+  chatJid: string;
+  type: string;
+  mediaState: MediaStateValue;
+  /** Why it failed, in a few words (failed, too_large). */
+  mediaError: string | null;
+  mediaSize: number | null;
+  mediaMime: string | null;
+  at: Date;
 }
 
 export interface MessageStatusEvent {
@@ -75,6 +94,7 @@ export interface DomainEventMap {
   'session.qr': SessionQrEvent;
   'message.stored': StoredMessageEvent;
   'message.status': MessageStatusEvent;
+  'message.media': MessageMediaEvent;
   'campaign.progress': CampaignProgressEvent;
   'user.access_changed': UserAccessChangedEvent;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Injectable } from '@nestjs/common';
 import { extension } from 'mime-types';
@@ -10,6 +10,18 @@ import { AppConfig } from '../config/app-config';
 export interface StoredMedia {
   path: string;
   size: number;
+}
+
+/**
+ * A received file being written: to a temporary name beside its final one, kept (renamed) only once
+ * the caller has verified it, otherwise discarded.
+ */
+export interface InboundFile {
+  write(chunk: Buffer): Promise<void>;
+  /** Bytes written so far. */
+  readonly size: number;
+  keep(): Promise<StoredMedia>;
+  discard(): Promise<void>;
 }
 
 /** A path segment made of safe characters only (a session id, a WhatsApp message id). */
@@ -43,6 +55,41 @@ export class MediaStore {
   ): Promise<StoredMedia | null> {
     if (data.length > this.maxBytes) return null;
     return this.write(join(safe(sessionId), month(), `${safe(messageId)}.${extOf(mime)}`), data);
+  }
+
+  /** The media of a received message, written as it arrives (the caller enforces MEDIA_MAX_BYTES). */
+  async openInbound(sessionId: string, messageId: string, mime: string | null): Promise<InboundFile> {
+    const relative = join(safe(sessionId), month(), `${safe(messageId)}.${extOf(mime)}`);
+    const file = resolve(this.root, relative);
+    const temp = join(dirname(file), `.${randomUUID()}.part`);
+    await mkdir(dirname(file), { recursive: true });
+    const handle = await open(temp, 'wx');
+    let size = 0;
+    let closed = false;
+    const close = async () => {
+      if (closed) return;
+      closed = true;
+      await handle.close();
+    };
+    return {
+      get size() {
+        return size;
+      },
+      async write(chunk) {
+        for (let done = 0; done < chunk.length; )
+          done += (await handle.write(chunk, done, chunk.length - done)).bytesWritten;
+        size += chunk.length;
+      },
+      async keep() {
+        await close();
+        await rename(temp, file);
+        return { path: relative, size };
+      },
+      async discard() {
+        await close().catch(() => undefined);
+        await rm(temp, { force: true });
+      },
+    };
   }
 
   /** A copy of media this gateway sends, so the message can be read back with its file. */

@@ -1,4 +1,9 @@
-import type { MessageStatusEvent, StoredMessageEvent } from '../common/domain-events';
+import type {
+  MediaStateValue,
+  MessageMediaEvent,
+  MessageStatusEvent,
+  StoredMessageEvent,
+} from '../common/domain-events';
 
 /** Where a stored media file can be fetched (with a session token or a user login). */
 export const mediaUrlOf = (sessionId: string, waMessageId: string): string =>
@@ -18,6 +23,32 @@ export function messagePayload(m: StoredMessageEvent, hasStoredMedia: boolean): 
     ...(m.fileName ? { fileName: m.fileName } : {}),
     ...(m.mediaMime ? { mimetype: m.mediaMime } : {}),
     ...(hasStoredMedia ? { mediaUrl: mediaUrlOf(m.sessionId, m.waMessageId) } : {}),
+    ...(m.hasMedia ? { mediaState: mediaStateAtStore(m, hasStoredMedia) } : {}),
+  };
+}
+
+/**
+ * A media message's state when it is stored, as the column's SQL default computes it: inbound media
+ * is downloaded afterwards (a `message.media` event follows), unless it is known to be skipped.
+ */
+function mediaStateAtStore(m: StoredMessageEvent, hasStoredMedia: boolean): MediaStateValue {
+  if (hasStoredMedia) return 'stored';
+  if (m.direction === 'outbound') return 'skipped';
+  return m.mediaState ?? 'pending';
+}
+
+/** The webhook body of `message.media`: the download of a message's media settled. */
+export function mediaPayload(e: MessageMediaEvent): Record<string, unknown> {
+  return {
+    messageId: e.waMessageId,
+    chatJid: e.chatJid,
+    type: e.type,
+    mediaState: e.mediaState,
+    ...(e.mediaError ? { mediaError: e.mediaError } : {}),
+    ...(e.mediaState === 'stored' ? { mediaUrl: mediaUrlOf(e.sessionId, e.waMessageId) } : {}),
+    ...(e.mediaSize !== null ? { mediaSize: e.mediaSize } : {}),
+    ...(e.mediaMime ? { mimetype: e.mediaMime } : {}),
+    timestamp: String(Math.floor(e.at.getTime() / 1000)),
   };
 }
 

@@ -24,6 +24,11 @@ export interface MessageView {
   fileName: string | null;
   mimetype: string | null;
   mediaUrl: string | null;
+  mediaSize: number | null;
+  /** pending, stored, failed, too_large or skipped; null for a message without media. */
+  mediaState: string | null;
+  /** Why the download failed, in a few words. */
+  mediaError: string | null;
   quotedId: string | null;
   pushName: string | null;
   status: string;
@@ -44,6 +49,9 @@ export const toMessageView = (m: Message): MessageView => ({
   fileName: m.fileName,
   mimetype: m.mediaMime,
   mediaUrl: m.mediaPath ? mediaUrlOf(m.sessionId, m.waMessageId) : null,
+  mediaSize: m.mediaSize,
+  mediaState: m.mediaState,
+  mediaError: m.mediaError,
   quotedId: m.quotedId,
   pushName: m.pushName,
   status: m.status,

@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { OutboxModule } from '../outbox/outbox.module';
 import { CaptureConnection } from './capture-connection';
 import { MessageCapture } from './message-capture.service';
+import { MessageMedia } from './message-media';
 import { MessageQueries } from './message-queries.service';
 
-/** The messages table: captured messages and their statuses, written in batches with their outbox rows, and read back. */
+/** The messages table: captured messages and their statuses, written in batches with their outbox rows, their media state, and read back. */
 @Module({
   imports: [OutboxModule],
-  providers: [CaptureConnection, MessageCapture, MessageQueries],
-  exports: [MessageCapture, MessageQueries],
+  providers: [CaptureConnection, MessageCapture, MessageMedia, MessageQueries],
+  exports: [MessageCapture, MessageMedia, MessageQueries],
 })
 export class MessagesModule {}

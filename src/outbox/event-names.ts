@@ -3,6 +3,7 @@ export const WEBHOOK_EVENTS = [
   'message.inbound',
   'message.outbound',
   'message.status',
+  'message.media',
   'session.status',
   'session.qr',
   'campaign.progress',

@@ -2,11 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
 import type { MessageStatusValue } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
-import { MediaStore, type StoredMedia } from '../media/media-store';
+import type { StoredMedia } from '../media/media-store';
 import { MessageCapture } from '../messages/message-capture.service';
+import { MessageMedia } from '../messages/message-media';
 import { MessageQueries } from '../messages/message-queries.service';
 import { proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
-import { saveInboundMedia } from './inbound-media';
+import { InboundMediaQueue } from './inbound-media-queue';
 import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
 import { decodeRawMessage, encodeRawMessage } from './raw-message';
 import { SessionRepository } from './session.repository';
@@ -22,66 +23,43 @@ const STATUS: Record<number, MessageStatusValue> = {
 
 const TOUCH_EVERY_MS = 60_000;
 
-/** A message of an upsert, normalised, and whether its media is to be downloaded. */
+/** A message of an upsert, normalised. */
 interface Incoming {
   msg: WAMessage;
   normalized: NormalizedMessage;
-  download: boolean;
 }
 
 /**
- * From Baileys events to stored messages: normalises each message, downloads inbound media when
- * MEDIA_DOWNLOAD is on, and hands them to the message store in the order they arrived per session.
+ * From Baileys events to stored messages: normalises each message and hands it to the message
+ * store at once, in the order they arrived per session. Inbound media is attached afterwards, off
+ * that path (InboundMediaQueue): a slow or hostile download never holds back the messages after it.
  */
 @Injectable()
 export class WhatsappIngest {
   private readonly logger = new Logger(WhatsappIngest.name);
-  private readonly chains = new Map<string, Promise<void>>();
   private readonly touchedAt = new Map<string, number>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly capture: MessageCapture,
     private readonly messages: MessageQueries,
-    private readonly media: MediaStore,
+    private readonly mediaStates: MessageMedia,
+    private readonly mediaQueue: InboundMediaQueue,
     private readonly sessions: SessionRepository,
   ) {}
 
-  /**
-   * Queues messages of one upsert; a session's messages are stored in order, sessions in parallel.
-   * They go to the store at once, unless a media download is needed or one of the session's is
-   * still under way: then they wait their turn on the session's chain.
-   */
-  accept(sessionId: string, messages: WAMessage[], ownNumber: string, logger: PinoLogger): void {
+  /** Queues the messages of one upsert for storing, in order; sessions in parallel. */
+  accept(sessionId: string, messages: WAMessage[], ownNumber: string, _logger?: PinoLogger): void {
     this.touch(sessionId);
-    const previous = this.chains.get(sessionId);
-    const items: Incoming[] = [];
-    let downloads = false;
     try {
       for (const msg of messages) {
         const normalized = normalizeMessage(msg, ownNumber);
-        if (!normalized) continue;
-        const download =
-          normalized.hasMedia && normalized.direction === 'inbound' && this.config.MEDIA_DOWNLOAD;
-        downloads ||= download;
-        items.push({ msg, normalized, download });
-      }
-      if (!previous && !downloads) {
-        for (const item of items) this.enqueue(sessionId, item, null);
-        return;
+        if (normalized) this.enqueue(sessionId, { msg, normalized });
       }
     } catch (error) {
       // Never thrown into Baileys' event handling.
       this.logger.error({ err: error, sessionId }, 'Could not store messages');
-      return;
     }
-    const next = (previous ?? Promise.resolve())
-      .then(() => this.storeWithMedia(sessionId, items, logger))
-      .catch((error: unknown) => this.logger.error({ err: error, sessionId }, 'Could not store messages'));
-    this.chains.set(sessionId, next);
-    void next.finally(() => {
-      if (this.chains.get(sessionId) === next) this.chains.delete(sessionId);
-    });
   }
 
   acceptUpdates(sessionId: string, updates: WAMessageUpdate[]): void {
@@ -113,22 +91,26 @@ export class WhatsappIngest {
     return raw?.message ? proto.Message.fromObject(raw.message) : undefined;
   }
 
-  /** Downloads the media of the messages that need it, in order, and queues each for storing. */
-  private async storeWithMedia(sessionId: string, items: Incoming[], logger: PinoLogger): Promise<void> {
-    for (const item of items) {
-      const media = item.download
-        ? await saveInboundMedia(this.media, sessionId, item.msg, item.normalized.mediaMime, logger)
-        : null;
-      this.enqueue(sessionId, item, media);
-    }
-  }
-
-  /** Hands one message (and a delivery status merged into it) to the store, without waiting. */
-  private enqueue(sessionId: string, { msg, normalized }: Incoming, media: StoredMedia | null): void {
+  /**
+   * Hands one message (and a delivery status merged into it) to the store, without waiting. Once an
+   * inbound media message is stored (state pending), its download is queued, or it is marked
+   * skipped when MEDIA_DOWNLOAD is off.
+   */
+  private enqueue(sessionId: string, { msg, normalized }: Incoming): void {
     const status = normalized.direction === 'inbound' ? 'received' : 'sent';
     const failed = (error: unknown) =>
       this.logger.error({ err: error, sessionId }, 'Could not store a message');
-    this.capture.store(this.toStore(sessionId, normalized, msg, media, status)).catch(failed);
+    const media = normalized.hasMedia && normalized.direction === 'inbound';
+    const download = media && this.config.MEDIA_DOWNLOAD;
+    const item = this.toStore(sessionId, normalized, msg, null, status);
+    this.capture
+      .store(media && !download ? { ...item, mediaState: 'skipped' } : item)
+      .then(async (stored) => {
+        if (!stored || !media) return;
+        if (download) this.mediaQueue.submit(sessionId, msg, normalized.mediaMime);
+        else await this.mediaStates.skip(sessionId, normalized.waMessageId);
+      })
+      .catch(failed);
     // Baileys merges a receipt that arrives within its event buffer window into the upsert itself.
     const merged = msg.status === undefined || msg.status === null ? undefined : STATUS[msg.status];
     if (normalized.direction === 'outbound' && merged && merged !== 'pending') {

@@ -1,5 +1,6 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { CryptoModule } from '../crypto/crypto.module';
+import { EgressModule } from '../egress/egress.module';
 import { HealthModule } from '../health/health.module';
 import { HealthService } from '../health/health.service';
 import { MediaModule } from '../media/media.module';
@@ -8,12 +9,13 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { AuthKeyWriter } from './auth-key-writer';
 import { AuthStateStore } from './auth-state.store';
 import { ConnectionRegistry } from './connection-registry';
+import { InboundMediaQueue } from './inbound-media-queue';
 import { OutboundMessages } from './outbound-messages';
 import { SessionLeases } from './session-leases';
 import { SessionSupervisor } from './session-supervisor';
 import { SessionRepository } from './session.repository';
 import { WhatsappIngest } from './whatsapp-ingest';
-import { WhatsAppPort } from './whatsapp.port';
+import { InboundMediaPort, WhatsAppPort } from './whatsapp.port';
 
 /**
  * WhatsApp: one Baileys socket per session held by this process, its encrypted auth state, leases,
@@ -21,19 +23,21 @@ import { WhatsAppPort } from './whatsapp.port';
  * SessionRepository; WhatsAppSocketSettings comes from AppModule, beside the configuration.
  */
 @Module({
-  imports: [CryptoModule, HealthModule, MediaModule, MessagesModule, OutboxModule],
+  imports: [CryptoModule, EgressModule, HealthModule, MediaModule, MessagesModule, OutboxModule],
   providers: [
     AuthKeyWriter,
     AuthStateStore,
     ConnectionRegistry,
     { provide: WhatsAppPort, useExisting: ConnectionRegistry },
+    InboundMediaQueue,
+    { provide: InboundMediaPort, useExisting: InboundMediaQueue },
     OutboundMessages,
     SessionLeases,
     SessionRepository,
     SessionSupervisor,
     WhatsappIngest,
   ],
-  exports: [WhatsAppPort, SessionRepository],
+  exports: [WhatsAppPort, InboundMediaPort, SessionRepository],
 })
 export class WhatsappModule implements OnModuleInit {
   constructor(

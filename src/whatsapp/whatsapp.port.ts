@@ -71,3 +71,19 @@ export abstract class WhatsAppPort {
   /** Which of these jids are on WhatsApp (and under which jid). */
   abstract checkNumbers(sessionId: string, jids: string[]): Promise<{ jid: string; exists: boolean }[]>;
 }
+
+/** What an operator's media retry answers: the download is queued. */
+export interface MediaRetryResult {
+  messageId: string;
+  mediaState: 'pending';
+}
+
+/**
+ * The media of received messages, attached after the message is stored. Errors are DomainErrors:
+ * MESSAGE_NOT_FOUND (no such inbound message), NO_MEDIA (none, or the message as received is not
+ * kept), MEDIA_STATE (already stored, or being downloaded).
+ */
+export abstract class InboundMediaPort {
+  /** Downloads a message's media again (after failed, too_large or skipped). */
+  abstract retry(sessionId: string, waMessageId: string): Promise<MediaRetryResult>;
+}

@@ -3,10 +3,18 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
+import type { MediaServing } from './types';
 
 /** Upload paths Baileys uses (`MEDIA_PATH_MAP`): /mms/<kind>/<token>. */
 const UPLOAD_PATH = /^\/mms\/[a-z-]+\/([A-Za-z0-9_-]+)$/;
 const DOWNLOAD_PATH = /^\/media\/([A-Za-z0-9_-]+)$/;
+
+/** Encrypted media published for download, how to serve it, and how often it was asked for. */
+interface Blob {
+  data: Buffer;
+  serving: MediaServing;
+  requests: number;
+}
 
 /**
  * The simulator's media servers. Inbound media (contact → device) is served over plain HTTP from the same
@@ -16,7 +24,8 @@ const DOWNLOAD_PATH = /^\/media\/([A-Za-z0-9_-]+)$/;
  */
 export class MediaHost {
   readonly uploadAuth = randomBytes(18).toString('base64url');
-  private readonly blobs = new Map<string, Buffer>();
+  private readonly blobs = new Map<string, Blob>();
+  private readonly drips = new Set<NodeJS.Timeout>();
   private readonly uploads = new Map<string, Buffer>();
   private tlsServer: Server | undefined;
   private tlsPort = 0;
@@ -32,20 +41,52 @@ export class MediaHost {
       res.writeHead(404).end();
       return true;
     }
-    res
-      .writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': blob.length })
-      .end(blob);
+    blob.requests += 1;
+    const { serving, data } = blob;
+    if (serving.failFirst && serving.failFirst > 0) {
+      serving.failFirst -= 1;
+      res.writeHead(500).end();
+      return true;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length });
+    if (serving.cutAfterBytes !== undefined) {
+      // The promised length never arrives: the connection drops mid-body.
+      res.write(data.subarray(0, serving.cutAfterBytes), () => res.socket?.destroy());
+      return true;
+    }
+    if (serving.dripMs !== undefined) {
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= data.length) return res.end();
+        res.write(data.subarray(sent, sent + 1));
+        sent += 1;
+      }, serving.dripMs);
+      const stop = () => {
+        clearInterval(timer);
+        this.drips.delete(timer);
+      };
+      this.drips.add(timer);
+      res.on('close', stop);
+      return true;
+    }
+    res.end(data);
     return true;
+  }
+
+  /** How many download requests the file published at `url` got. */
+  requestsFor(url: string): number {
+    const match = DOWNLOAD_PATH.exec(new URL(url).pathname);
+    return (match && this.blobs.get(match[1])?.requests) ?? 0;
   }
 
   setPlainBaseUrl(baseUrl: string): void {
     this.plainBaseUrl = baseUrl;
   }
 
-  /** Stores encrypted media for download and returns its plain-HTTP URL. */
-  publish(encrypted: Buffer): string {
+  /** Stores encrypted media for download (served as `serving` says) and returns its plain-HTTP URL. */
+  publish(encrypted: Buffer, serving: MediaServing = {}): string {
     const id = randomBytes(12).toString('base64url');
-    this.blobs.set(id, encrypted);
+    this.blobs.set(id, { data: encrypted, serving: { ...serving }, requests: 0 });
     return `${this.plainBaseUrl}/media/${id}`;
   }
 
@@ -85,6 +126,8 @@ export class MediaHost {
   }
 
   async stop(): Promise<void> {
+    for (const timer of this.drips) clearInterval(timer);
+    this.drips.clear();
     const server = this.tlsServer;
     this.tlsServer = undefined;
     if (!server) return;

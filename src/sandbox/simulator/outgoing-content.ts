@@ -8,6 +8,8 @@ export interface BuiltMessage {
   message: B.proto.IMessage;
   stanzaType: 'text' | 'media';
   mediaType?: string;
+  /** Where the simulator serves the media file (also when the message names another url). */
+  publishedUrl?: string;
 }
 
 const DEFAULT_MIMETYPES: Record<MediaContent['kind'], string> = {
@@ -45,18 +47,29 @@ export async function buildOutgoingMessage(
       stanzaType: 'text',
     };
   }
-  const { kind, data } = content.media;
+  const { kind, data, attack } = content.media;
   const encrypted = await encryptMedia(data, kind);
+  const published = media.publish(encrypted.encrypted, attack?.serve);
   const common = {
-    url: media.publish(encrypted.encrypted),
+    url: attack?.url === undefined ? published : attack.url,
+    ...(attack?.directPath !== undefined ? { directPath: attack.directPath } : {}),
     mimetype: content.media.mimetype ?? DEFAULT_MIMETYPES[kind],
     mediaKey: encrypted.mediaKey,
     fileSha256: encrypted.fileSha256,
     fileEncSha256: encrypted.fileEncSha256,
-    fileLength: data.length,
+    fileLength: attack?.fileLength ?? data.length,
     mediaKeyTimestamp: Math.floor(Date.now() / 1000),
   };
-  const caption = content.media.caption;
+  return { ...mediaMessage(kind, common, content.media), publishedUrl: published };
+}
+
+/** The media message of each kind, around the fields they share. */
+function mediaMessage(
+  kind: MediaContent['kind'],
+  common: B.proto.Message.IImageMessage,
+  media: MediaContent,
+): BuiltMessage {
+  const caption = media.caption;
   switch (kind) {
     case 'image':
       return {
@@ -71,7 +84,7 @@ export async function buildOutgoingMessage(
         mediaType: 'video',
       };
     case 'audio': {
-      const ptt = content.media.ptt ?? false;
+      const ptt = media.ptt ?? false;
       return {
         message: { audioMessage: { ...common, ptt, seconds: 1 } },
         stanzaType: 'media',
@@ -84,8 +97,8 @@ export async function buildOutgoingMessage(
           documentMessage: {
             ...common,
             caption,
-            fileName: content.media.fileName ?? 'document',
-            title: content.media.fileName,
+            fileName: media.fileName ?? 'document',
+            title: media.fileName,
           },
         },
         stanzaType: 'media',

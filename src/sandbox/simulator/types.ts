@@ -67,6 +67,32 @@ export interface MediaContent {
   fileName?: string;
   /** Audio only: a voice note. */
   ptt?: boolean;
+  /** A hostile sender's message, for tests of the gateway's media download (see MediaAttack). */
+  attack?: MediaAttack;
+}
+
+/**
+ * What a hostile (or unlucky) sender can do to a media message: name another download location,
+ * lie about the size, and how the simulator's media host serves the file.
+ */
+export interface MediaAttack {
+  /** The `url` the message carries instead of the simulator's; null for none. */
+  url?: string | null;
+  /** A `directPath` for the message (none by default). */
+  directPath?: string;
+  /** The `fileLength` the message declares instead of the real one. */
+  fileLength?: number;
+  /** How the simulator's host serves the file (the real one, at the simulator's own url). */
+  serve?: MediaServing;
+}
+
+export interface MediaServing {
+  /** Sends the full Content-Length, then this many bytes, then drops the connection. */
+  cutAfterBytes?: number;
+  /** Sends one byte every this many milliseconds (a slow drip). */
+  dripMs?: number;
+  /** Answers the first this many requests with 500, then serves the file. */
+  failFirst?: number;
 }
 
 /** What a simulated user can send: a text (optionally replying to a message id) or a media file. */

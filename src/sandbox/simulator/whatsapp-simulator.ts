@@ -58,6 +58,8 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   private readonly delivery = new Delivery(this.faults);
   private endpoints: SimulatorEndpoints | undefined;
   private agent: Agent | undefined;
+  /** Where the media of each message a simulated user sent is served, by message id. */
+  private readonly mediaUrls = new Map<string, string>();
 
   constructor(options: SimulatorOptions = {}) {
     super();
@@ -157,7 +159,18 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   ): Promise<string> {
     const sender = this.requireUser(from);
     const built = await buildOutgoingMessage(content, sender, this.media);
-    return this.server.messenger.send(sender, this.requireUser(to), built.message, { ...options, ...built });
+    const id = await this.server.messenger.send(sender, this.requireUser(to), built.message, {
+      ...options,
+      ...built,
+    });
+    if (built.publishedUrl) this.mediaUrls.set(id, built.publishedUrl);
+    return id;
+  }
+
+  /** How many download requests the media of a message a simulated user sent got from the simulator. */
+  mediaRequests(messageId: string): number {
+    const url = this.mediaUrls.get(messageId);
+    return url ? this.media.requestsFor(url) : 0;
   }
 
   /** Messages the phone of `phoneNumber` received (own-device copies left out unless asked for). */
