@@ -1,3 +1,4 @@
+import { SealedData } from '../src/crypto/sealed-data';
 import { SecretBox } from '../src/crypto/secret-box';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { AuthKeyWriter } from '../src/whatsapp/auth-key-writer';
@@ -12,7 +13,7 @@ function processView(databaseUrl: string) {
   const config = testConfig(databaseUrl);
   const prisma = new PrismaService(config);
   const writer = new AuthKeyWriter(prisma);
-  const store = new AuthStateStore(prisma, new SecretBox(config), writer);
+  const store = new AuthStateStore(prisma, new SecretBox(config), writer, new SealedData());
   const close = async () => {
     await writer.flush();
     await prisma.$disconnect();

@@ -2,6 +2,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHash,
+  createHmac,
   createSecretKey,
   hkdfSync,
   randomBytes,
@@ -12,6 +13,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 
 const VERSION = 1;
+const KEY_CHECK_CONSTANT = 'wa-gateway token encryption key check v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** IVs are cut from one CSPRNG draw of this size: one randomBytes call per IV costs more than the AES. */
@@ -78,6 +80,20 @@ export class SecretBox {
     decipher.setAAD(Buffer.from(purpose));
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(data.subarray(1 + IV_BYTES + TAG_BYTES)), decipher.final()]);
+  }
+
+  /**
+   * The key check value: an HMAC of a constant under a key derived for this purpose alone. Stored at
+   * first start, it tells at the next start whether TOKEN_ENCRYPTION_KEY is still the same key,
+   * without storing anything that helps to find the key.
+   */
+  checkValue(): string {
+    return createHmac('sha256', this.deriveKey('key-check')).update(KEY_CHECK_CONSTANT).digest('hex');
+  }
+
+  /** A box under another key (the previous one, during a rotation). */
+  static forKey(keyHex: string): SecretBox {
+    return new SecretBox({ TOKEN_ENCRYPTION_KEY: keyHex } as AppConfig);
   }
 
   /** For short secrets kept in text columns (webhook secrets). */

@@ -84,6 +84,18 @@ export class SessionWebhooks {
     );
   }
 
+  /** Re-encrypts every stored secret inside the caller's transaction (a key rotation); returns how many. */
+  async resealSecrets(tx: Db, reseal: (sealed: string) => string): Promise<number> {
+    const rows = await tx.sessionWebhook.findMany({ where: { secret: { not: null } } });
+    for (const row of rows) {
+      await tx.sessionWebhook.update({
+        where: { sessionId: row.sessionId },
+        data: { secret: reseal(row.secret!) },
+      });
+    }
+    return rows.length;
+  }
+
   private async write(statement: () => Promise<unknown>): Promise<void> {
     try {
       await statement();

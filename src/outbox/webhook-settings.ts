@@ -122,6 +122,19 @@ export class WebhookSettings {
     return value;
   }
 
+  /** Re-encrypts the stored global secret inside the caller's transaction (a key rotation); returns 0 or 1. */
+  async resealSecret(tx: Prisma.TransactionClient, reseal: (sealed: string) => string): Promise<number> {
+    const current = await this.read(tx);
+    if (!current.secret) return 0;
+    const next = { ...current, secret: reseal(current.secret) };
+    await tx.setting.update({
+      where: { key: WEBHOOK_SETTING_KEY },
+      data: { value: next as Prisma.InputJsonObject },
+    });
+    this.cache.clear();
+    return 1;
+  }
+
   private async read(client: Prisma.TransactionClient): Promise<GlobalWebhookSetting> {
     const row = await client.setting.findUnique({ where: { key: WEBHOOK_SETTING_KEY } });
     return isObject(row?.value) ? (row.value as GlobalWebhookSetting) : {};

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { SealedData } from '../crypto/sealed-data';
 import { SecretBox } from '../crypto/secret-box';
 import { RefreshingCache } from '../outbox/refreshing-cache';
 import { SessionWebhooks } from '../outbox/session-webhooks';
@@ -54,7 +55,20 @@ export class WebhookSecrets {
     private readonly targets: WebhookTargets,
     private readonly box: SecretBox,
     private readonly env: AppConfig,
-  ) {}
+    sealed: SealedData,
+  ) {
+    // The owners keep the sealed values; a key rotation re-encrypts them through here.
+    sealed.register({
+      name: 'webhook secrets',
+      resealAll: async (tx, reseal) => {
+        const again = (value: string) => reseal(Buffer.from(value, 'base64'), PURPOSE).toString('base64');
+        return (
+          (await this.sessionWebhooks.resealSecrets(tx, again)) +
+          (await this.settings.resealSecret(tx, again))
+        );
+      },
+    });
+  }
 
   invalidate(sessionId?: string): void {
     if (sessionId) this.cache.delete(`s:${sessionId}`);

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
+import { SealedData, type Reseal } from '../crypto/sealed-data';
 import { SecretBox } from '../crypto/secret-box';
+import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { AuthKeyWriter, keyOf } from './auth-key-writer';
 import {
@@ -15,6 +17,7 @@ import {
 
 const PURPOSE = 'auth-state';
 const CREDS = { category: 'creds', keyId: 'creds' } as const;
+const RESEAL_BATCH = 500;
 /**
  * Signal keys a session keeps decoded in memory (a few per contact it talks to). No TTL: an entry
  * stays true while this process holds the lease (see below), and lru-cache would not free a stale
@@ -48,8 +51,33 @@ export class AuthStateStore {
     private readonly prisma: PrismaService,
     private readonly box: SecretBox,
     private readonly writer: AuthKeyWriter,
+    sealed: SealedData,
   ) {
     writer.seal = (value) => this.box.encrypt(JSON.stringify(value, BufferJSON.replacer), PURPOSE);
+    sealed.register({ name: 'session_auth_keys', resealAll: (tx, reseal) => this.resealAll(tx, reseal) });
+  }
+
+  /** Re-encrypts every stored key (a key rotation at start, before any session opens), in batches. */
+  private async resealAll(tx: Prisma.TransactionClient, reseal: Reseal): Promise<number> {
+    let count = 0;
+    let after: Prisma.SessionAuthKeySessionIdCategoryKeyIdCompoundUniqueInput | undefined;
+    for (;;) {
+      const rows = await tx.sessionAuthKey.findMany({
+        orderBy: [{ sessionId: 'asc' }, { category: 'asc' }, { keyId: 'asc' }],
+        take: RESEAL_BATCH,
+        ...(after ? { cursor: { sessionId_category_keyId: after }, skip: 1 } : {}),
+      });
+      for (const { sessionId, category, keyId, value } of rows) {
+        await tx.sessionAuthKey.update({
+          where: { sessionId_category_keyId: { sessionId, category, keyId } },
+          data: { value: new Uint8Array(reseal(value, PURPOSE)) },
+        });
+      }
+      count += rows.length;
+      if (rows.length < RESEAL_BATCH) return count;
+      const last = rows[rows.length - 1];
+      after = { sessionId: last.sessionId, category: last.category, keyId: last.keyId };
+    }
   }
 
   async load(sessionId: string): Promise<SessionAuthState> {
