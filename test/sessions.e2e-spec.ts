@@ -98,7 +98,8 @@ describe('sessions end to end (real Baileys against the simulator)', () => {
         where: { sessionId: 'sales', direction: 'inbound' },
         orderBy: { id: 'asc' },
       });
-      return found.length >= 2 ? found : null;
+      // The media is attached after the message is stored (mediaState pending, then stored).
+      return found.length >= 2 && found[1].mediaState === 'stored' ? found : null;
     });
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({
