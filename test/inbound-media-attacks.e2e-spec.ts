@@ -294,6 +294,66 @@ describe('inbound media from a hostile sender (real Baileys, the simulator as at
       .expect(404);
   });
 
+  it("past 4 downloads under way and 200 waiting, the next is failed as 'busy' at once (and can be retried)", async () => {
+    const drips: string[] = [];
+    for (let i = 0; i < 4; i += 1)
+      drips.push(
+        await fixture.simulator.sendMessage(CONTACT, PHONE, {
+          media: { kind: 'document', data: Buffer.alloc(5_000, i), attack: { serve: { dripMs: 500 } } },
+        }),
+      );
+    await eventually(async () => (await Promise.all(drips.map(row))).every(Boolean));
+    const waiting: string[] = [];
+    for (let i = 0; i < 200; i += 1)
+      waiting.push(
+        await fixture.simulator.sendMessage(CONTACT, PHONE, {
+          media: { kind: 'document', data: Buffer.from(`queued ${i}`) },
+        }),
+      );
+    const onePast = await sendBetweenTexts({});
+    const busy = await eventually(() => hooksOf('message.media', onePast)[0], 10_000);
+    expect(busy.body).toMatchObject({ mediaState: 'failed', mediaError: 'busy' });
+    expect(fixture.simulator.mediaRequests(onePast)).toBe(0);
+    // The drips give up at the deadline; everything that waited is then stored.
+    for (const id of drips)
+      expect((await settled(id, DEADLINE_MS + 15_000)).body.mediaError).toBe('deadline');
+    await eventually(
+      async () =>
+        (await prisma.message.count({
+          where: { sessionId: SESSION, waMessageId: { in: waiting }, mediaState: 'stored' },
+        })) === waiting.length,
+      30_000,
+    );
+    await request(app.getHttpServer())
+      .post(`/api/v1/sessions/${SESSION}/messages/${onePast}/media/retry`)
+      .set('authorization', `Bearer ${token}`)
+      .expect(202);
+    await eventually(async () => (await row(onePast))?.mediaState === 'stored');
+  });
+
+  it('with MEDIA_DOWNLOAD off, media messages are stored as skipped and nothing is fetched', async () => {
+    const other = await fixture.startApp(
+      fixture.config({ MEDIA_PATH: media, MEDIA_DOWNLOAD: 'false', WEBHOOK_URL: receiver.url }),
+    );
+    await linkSession(fixture, other, 'nomedia', '6281200000072');
+    const id = await fixture.simulator.sendMessage(CONTACT, '6281200000072', {
+      media: { kind: 'image', data: Buffer.from('not fetched'), mimetype: 'image/png' },
+    });
+    const hook = await eventually(() =>
+      receiver.hooks.find((h) => h.body.event === 'message.inbound' && h.body.messageId === id),
+    );
+    expect(hook.body).toMatchObject({ sessionId: 'nomedia', mediaState: 'skipped' });
+    await eventually(async () => {
+      const stored = await prisma.message.findFirst({ where: { sessionId: 'nomedia', waMessageId: id } });
+      return stored?.mediaState === 'skipped';
+    });
+    expect(fixture.simulator.mediaRequests(id)).toBe(0);
+    expect(receiver.hooks.some((h) => h.body.event === 'message.media' && h.body.messageId === id)).toBe(
+      false,
+    );
+    await fixture.stopApp(other);
+  });
+
   it('no unhandled error or rejection reached the process, and no request reached the attacker', async () => {
     await request(app.getHttpServer()).get('/health').expect(200);
     expect(faults).toEqual([]);
