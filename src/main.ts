@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import { configureApp } from './app.setup';
+import { installProcessGuards } from './common/process-faults';
 import { readEnvironment } from './config/env';
 import { ConfigError, loadConfig } from './config/load-config';
 import { migrate, MigrationError } from './prisma/migrator';
@@ -10,6 +11,7 @@ import { MIGRATIONS_DIR } from './prisma/paths';
 import { SandboxRuntime } from './sandbox/mode/sandbox-runtime';
 
 async function bootstrap(): Promise<void> {
+  installProcessGuards();
   const { config, warnings } = loadConfig(readEnvironment());
   for (const warning of warnings) console.warn(`WARNING: ${warning}`);
   if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, MIGRATIONS_DIR);

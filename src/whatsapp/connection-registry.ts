@@ -1,15 +1,16 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import pino, { type Logger as PinoLogger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
-import { logFormat } from '../logging/log-format';
+import { createBaileysLogger } from '../logging/baileys-logger';
 import { AuthStateStore } from './auth-state.store';
 import { generateMessageIDV2, type WASocket } from './baileys';
 import { OutboundMessages } from './outbound-messages';
 import { decideOnClose } from './reconnect-policy';
 import { SessionConnection } from './session-connection';
 import { SessionLeases } from './session-leases';
-import { SessionRepository } from './session.repository';
+import { SessionStateWrites } from './session-state-writes';
+import { SessionRepository, type StatusChange } from './session.repository';
 import { WhatsAppSocketSettings } from './socket-settings';
 import { WhatsappIngest } from './whatsapp-ingest';
 import {
@@ -31,6 +32,14 @@ export class SessionHeldElsewhereError extends DomainError {
     super('SESSION_HELD_ELSEWHERE', `Session ${sessionId} is held by another gateway process`);
   }
 }
+
+/** At shutdown, how long the last state writes (keys, status, leases) may take while the database is down. */
+const SHUTDOWN_WRITES_MS = 2_000;
+
+/** Status changes merged when one waits behind another (latest wins, fields it does not set are kept). */
+const mergeStatus = (older: StatusChange, newer: StatusChange): StatusChange => ({ ...older, ...newer });
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 interface Runtime {
   connection: SessionConnection;
@@ -55,6 +64,11 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   /** Teardowns under way: a start waits for them, so it cannot take a lease that is being let go. */
   private readonly stopping = new Map<string, Promise<void>>();
   private shuttingDown = false;
+  /**
+   * State written on socket events (status, QR, lease release, forgetting credentials): retried
+   * while the database is down instead of rejecting with nobody listening (see SessionStateWrites).
+   */
+  private readonly writes = new SessionStateWrites();
 
   constructor(
     private readonly config: AppConfig,
@@ -66,9 +80,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     private readonly socketSettings: WhatsAppSocketSettings,
   ) {
     super();
-    // Baileys is chatty at info; its warnings and errors are what an operator needs.
-    const level = config.LOG_LEVEL === 'silent' || config.LOG_LEVEL === 'fatal' ? config.LOG_LEVEL : 'error';
-    this.baileysLogger = pino({ level, base: { component: 'baileys' }, ...logFormat(config) });
+    this.baileysLogger = createBaileysLogger(config);
   }
 
   heldSessionIds(): string[] {
@@ -109,6 +121,12 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   }
 
   private async open(sessionId: string, ifWanted: boolean): Promise<void> {
+    // A stop whose release still waits for the database: the supervisor leaves the session until it
+    // lands (the row may still say wanted); a connect request overrides it.
+    if (this.writes.hasPending(sessionId)) {
+      if (ifWanted) return;
+      this.writes.cancel(sessionId, 'lease');
+    }
     if (!(await this.leases.acquire(sessionId, { want: !ifWanted }))) {
       if (ifWanted) return;
       throw new SessionHeldElsewhereError(sessionId);
@@ -122,7 +140,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
       stopped: false,
     };
     this.runtimes.set(sessionId, runtime);
-    await this.state.setStatus(sessionId, { status: 'connecting' });
+    void this.writeStatus(sessionId, { status: 'connecting' });
     await this.openSocket(sessionId, runtime);
   }
 
@@ -136,7 +154,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
         () => runtime.connection.close(),
         options.keepWanted ? 'free' : 'unwanted',
       );
-    await this.state.setStatus(sessionId, {
+    await this.writeStatus(sessionId, {
       status: 'disconnected',
       reason,
       code: null,
@@ -188,15 +206,43 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     return runtime.connection.requireSocket();
   }
 
-  /** Closes every socket (credentials kept) and frees the leases so another process can take over at once. */
+  /**
+   * Closes every socket (credentials kept), marks the sessions disconnected ('gateway stopped', still
+   * wanted, so the next start reconnects them) and frees the leases so another process can take over
+   * at once. While the database is down the writes get SHUTDOWN_WRITES_MS, then are given up: the
+   * leases then expire by themselves.
+   */
   async onModuleDestroy(): Promise<void> {
     this.shuttingDown = true;
-    await Promise.allSettled(
+    const closed = Promise.allSettled(
       [...this.runtimes].map(([id, runtime]) =>
-        this.teardown(id, runtime, () => runtime.connection.close(), 'free'),
+        this.teardown(id, runtime, () => runtime.connection.close(), 'free', 'gateway stopped'),
       ),
+    ).then(() => this.leases.releaseAll());
+    const done = await Promise.race([
+      closed.then(
+        () => true,
+        () => true,
+      ),
+      sleep(SHUTDOWN_WRITES_MS).then(() => false),
+    ]);
+    this.writes.stop();
+    if (!done)
+      this.logger.warn(
+        "The database did not take the sessions' last state in time; their leases will expire",
+      );
+  }
+
+  /** Writes a status change through the retrying writes; resolves once stored (or superseded). */
+  private writeStatus(sessionId: string, change: StatusChange, committed?: () => void): Promise<void> {
+    return this.writes.persist(
+      sessionId,
+      'status',
+      change,
+      (c) =>
+        this.state.setStatus(sessionId, c, { committed: c.status === 'connected' ? committed : undefined }),
+      mergeStatus,
     );
-    await this.leases.releaseAll();
   }
 
   private async openSocket(sessionId: string, runtime: Runtime): Promise<void> {
@@ -213,27 +259,46 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
             runtime.status = 'qr_pending';
             this.later(runtime, this.config.QR_TIMEOUT_SECONDS * 1000, () => {
               if (runtime.status === 'qr_pending')
-                void this.disconnect(sessionId, 'QR code was not scanned in time');
+                this.disconnect(sessionId, 'QR code was not scanned in time').catch((error: unknown) =>
+                  this.logger.error(
+                    { err: error, sessionId },
+                    'Could not stop a session after its QR timeout',
+                  ),
+                );
             });
-            void this.state.setStatus(sessionId, { status: 'qr_pending' });
+            // Never rejects (retried while the database is down): nothing to wait for here.
+            void this.writeStatus(sessionId, { status: 'qr_pending' });
           }
-          void this.state.recordQr(sessionId, qr);
+          void this.writes.persist(sessionId, 'qr', qr, (latest) => this.state.recordQr(sessionId, latest));
         },
         onOpen: (me) => {
-          runtime.status = 'connected';
           runtime.qr = null;
           runtime.attempt = 0;
-          void this.state.setStatus(sessionId, {
-            status: 'connected',
-            phoneNumber: me.phoneNumber,
-            jid: me.jid,
-            lid: me.lid,
-            pushName: me.pushName,
-            code: null,
-            reason: null,
-          });
+          const connection = runtime.connection;
+          // 'connected' only once stored with the phone number (one update): until then a send is
+          // refused as not connected, and nobody hears of it before the row says so.
+          void this.writeStatus(
+            sessionId,
+            {
+              status: 'connected',
+              phoneNumber: me.phoneNumber,
+              jid: me.jid,
+              lid: me.lid,
+              pushName: me.pushName,
+              code: null,
+              reason: null,
+            },
+            () => {
+              if (!runtime.stopped && runtime.connection === connection && connection.isOpen)
+                runtime.status = 'connected';
+            },
+          );
         },
-        onClose: (code, registered) => void this.handleClose(sessionId, runtime, code, registered),
+        onClose: (code, registered) => {
+          void this.handleClose(sessionId, runtime, code, registered).catch((error: unknown) =>
+            this.logger.error({ err: error, sessionId }, 'Could not handle a closed WhatsApp socket'),
+          );
+        },
         onMessages: (messages, ownNumber) => this.ingest.accept(sessionId, messages, ownNumber, logger),
         onMessageUpdates: (updates) => this.ingest.acceptUpdates(sessionId, updates),
         getMessage: (key) => this.ingest.findSentContent(sessionId, key),
@@ -244,7 +309,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     } catch (error) {
       this.logger.error({ err: error, sessionId }, 'Could not open the WhatsApp socket');
       await this.teardown(sessionId, runtime, async () => undefined, 'free');
-      await this.state.setStatus(sessionId, {
+      await this.writeStatus(sessionId, {
         status: 'disconnected',
         reason: 'could not open the socket',
         code: null,
@@ -262,8 +327,9 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     const decision = decideOnClose(code, { attempt: runtime.attempt, registered });
     if (decision.action === 'stop') {
       await this.teardown(sessionId, runtime, async () => undefined, 'unwanted');
-      if (decision.clearAuth) await this.authStore.clear(sessionId);
-      await this.state.setStatus(sessionId, {
+      if (decision.clearAuth)
+        await this.writes.persist(sessionId, 'auth', null, () => this.authStore.clear(sessionId));
+      await this.writeStatus(sessionId, {
         status: decision.status,
         code: code ?? null,
         reason: decision.reason,
@@ -274,13 +340,17 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     }
     runtime.attempt += 1;
     runtime.status = 'connecting';
-    await this.state.setStatus(sessionId, {
+    // Not awaited: the reconnect must not wait for the database (it would wait out an outage).
+    void this.writeStatus(sessionId, {
       status: 'connecting',
       code: code ?? null,
       reason: decision.reason,
     });
     this.later(runtime, decision.delayMs, () => {
-      if (!runtime.stopped) void this.openSocket(sessionId, runtime);
+      if (!runtime.stopped)
+        this.openSocket(sessionId, runtime).catch((error: unknown) =>
+          this.logger.error({ err: error, sessionId }, 'Could not reopen the WhatsApp socket'),
+        );
     });
   }
 
@@ -302,15 +372,17 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   /**
    * Closes the runtime, then leaves the lease as `lease` says: `keep` (it was lost to another
    * process), `free` (anyone may open the session again) or `unwanted` (freed, and the session marked
-   * as not to be connected, in one statement).
+   * as not to be connected, in one statement). With `stoppedReason` (a clean stop of the gateway) the
+   * row is marked disconnected before the lease is freed, so it does not keep saying `connected`.
    */
   private teardown(
     sessionId: string,
     runtime: Runtime,
     close: () => Promise<void>,
     lease: 'keep' | 'free' | 'unwanted',
+    stoppedReason?: string,
   ): Promise<void> {
-    const done = this.closeRuntime(sessionId, runtime, close, lease).finally(() =>
+    const done = this.closeRuntime(sessionId, runtime, close, lease, stoppedReason).finally(() =>
       this.stopping.delete(sessionId),
     );
     this.stopping.set(sessionId, done);
@@ -322,8 +394,10 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     runtime: Runtime,
     close: () => Promise<void>,
     lease: 'keep' | 'free' | 'unwanted',
+    stoppedReason?: string,
   ): Promise<void> {
     runtime.stopped = true;
+    this.writes.cancel(sessionId, 'qr');
     for (const timer of runtime.timers) clearTimeout(timer);
     runtime.timers.clear();
     this.runtimes.delete(sessionId);
@@ -332,8 +406,13 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     } catch (error) {
       this.logger.warn({ err: error, sessionId }, 'Error while closing a WhatsApp socket');
     }
-    // The keys must be in the database before another process may take the session over.
-    await this.authStore.flush();
-    if (lease !== 'keep') await this.leases.release(sessionId, { wanted: lease === 'free' });
+    // The keys must be in the database before another process may take the session over; retried
+    // while the database is down (the lease is not freed before), given up at shutdown.
+    await this.writes.persist(sessionId, 'lease', lease, async (leave) => {
+      await this.authStore.flush();
+      if (stoppedReason)
+        await this.state.setStatus(sessionId, { status: 'disconnected', reason: stoppedReason, code: null });
+      if (leave !== 'keep') await this.leases.release(sessionId, { wanted: leave === 'free' });
+    });
   }
 }

@@ -35,7 +35,8 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
   async onModuleDestroy(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running;
+    // A pass waits for the database; while it is down, shutdown does not wait for it.
+    await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
   }
 
   /** One pass; concurrent calls share the pass in progress. */

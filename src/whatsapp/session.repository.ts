@@ -96,7 +96,12 @@ export class SessionRepository {
     return summary;
   }
 
-  async setStatus(sessionId: string, change: StatusChange): Promise<void> {
+  /** `committed` runs once the change is stored, before anyone hears of it (the registry's live status). */
+  async setStatus(
+    sessionId: string,
+    change: StatusChange,
+    options: { committed?: () => void } = {},
+  ): Promise<void> {
     const at = new Date();
     const result = await this.prisma.$transaction(async (tx) => {
       // Locked: overlapping changes of one session (a close right after an open) must each compare
@@ -138,6 +143,7 @@ export class SessionRepository {
       ]);
       return { previous: before.status, phoneNumber: after.phoneNumber };
     });
+    options.committed?.();
     if (!result) return;
     this.events.emit('session.status', {
       sessionId,

@@ -4,6 +4,7 @@ import { EgressModule } from '../egress/egress.module';
 import { HealthModule } from '../health/health.module';
 import { HealthService } from '../health/health.service';
 import { MediaModule } from '../media/media.module';
+import { MessageCapture } from '../messages/message-capture.service';
 import { MessagesModule } from '../messages/messages.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { AuthKeyWriter } from './auth-key-writer';
@@ -43,9 +44,15 @@ export class WhatsappModule implements OnModuleInit {
   constructor(
     private readonly health: HealthService,
     private readonly sessions: SessionRepository,
+    private readonly capture: MessageCapture,
   ) {}
 
   onModuleInit(): void {
     this.health.register('sessions', () => this.sessions.statusCounts(), { needsDatabase: true });
+    // The capture this module feeds: messages going to the journal (the database failed) is degraded.
+    this.health.register('capture', () => this.capture.state());
+    this.health.registerCheck('capture', () =>
+      this.capture.state().journaling ? 'messages are journaled until the database takes them' : null,
+    );
   }
 }

@@ -31,6 +31,7 @@ export class SandboxModule implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    this.health.markSandbox();
     this.health.register('sandbox', () => ({
       enabled: true,
       simulator: this.runtime.socketConfig.waWebSocketUrl,
