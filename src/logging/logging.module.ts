@@ -4,6 +4,7 @@ import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from '../config/app-config';
 import { logFormat } from './log-format';
+import { maskedErrorSerializer } from './mask-secrets';
 
 const REQUEST_ID = /^[\w-]{8,64}$/;
 
@@ -36,6 +37,8 @@ export function requestIdFor(req: IncomingMessage): string {
             censor: '[redacted]',
           },
           serializers: {
+            // Errors quoting a URL lose its credentials (userinfo, token-like query parameters).
+            err: maskedErrorSerializer,
             // The path only: query strings can carry tokens (e.g. the WebSocket's).
             req: (req: { id: string; method: string; url: string }) => ({
               id: req.id,
