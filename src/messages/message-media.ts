@@ -19,6 +19,12 @@ export interface InboundMediaMessage {
   raw: unknown;
 }
 
+/**
+ * What a state write found: done, the message not pending any more (another download settled it),
+ * or no such message yet (stored in the capture's journal while the database was failing).
+ */
+export type MediaWrite = 'done' | 'not_pending' | 'missing';
+
 /** States a retry may start from: not stored, and no download under way. */
 const RETRYABLE: MediaStateValue[] = ['failed', 'too_large', 'skipped'];
 const ERROR_MAX = 64;
@@ -56,49 +62,53 @@ export class MessageMedia {
   }
 
   /** MEDIA_DOWNLOAD is off: the pending media of a message just stored will not be fetched. */
-  async skip(sessionId: string, waMessageId: string): Promise<void> {
-    await this.prisma.message.updateMany({
-      where: { sessionId, waMessageId, direction: 'inbound', mediaState: 'pending' },
+  async skip(sessionId: string, waMessageId: string): Promise<MediaWrite> {
+    const where = { sessionId, waMessageId, direction: 'inbound' as const };
+    const { count } = await this.prisma.message.updateMany({
+      where: { ...where, mediaState: 'pending' },
       data: { mediaState: 'skipped' },
     });
+    if (count > 0) return 'done';
+    return (await this.prisma.message.findFirst({ where, select: { id: true } })) ? 'not_pending' : 'missing';
   }
 
   /**
-   * Settles a pending download with its `message.media` webhook row, atomically. Returns false
-   * (and writes nothing) when the message is no longer pending, e.g. a retry that another
-   * download already settled.
+   * Settles a pending download with its `message.media` webhook row, atomically. Writes nothing
+   * when the message is not pending (e.g. a retry another download already settled) or not there.
    */
-  async settle(sessionId: string, waMessageId: string, outcome: MediaOutcome): Promise<boolean> {
+  async settle(sessionId: string, waMessageId: string, outcome: MediaOutcome): Promise<MediaWrite> {
+    const where = { sessionId, waMessageId, direction: 'inbound' as const };
+    const stored = outcome.state === 'stored';
+    const mediaError = stored ? null : outcome.error.slice(0, ERROR_MAX);
     const event = await this.prisma.$transaction(async (tx) => {
-      const row = await tx.message.findFirst({
-        where: { sessionId, waMessageId, direction: 'inbound', mediaState: 'pending' },
-        select: { id: true, chatJid: true, type: true, mediaMime: true },
-      });
-      if (!row) return null;
-      const stored = outcome.state === 'stored';
-      const mediaError = stored ? null : outcome.error.slice(0, ERROR_MAX);
-      await tx.message.update({
-        where: { id: row.id },
+      // The conditional update locks the row: of two downloads of one message, one settles it.
+      const { count } = await tx.message.updateMany({
+        where: { ...where, mediaState: 'pending' },
         data: stored
           ? { mediaState: 'stored', mediaError: null, mediaPath: outcome.path, mediaSize: outcome.size }
           : { mediaState: outcome.state, mediaError },
       });
+      const row = await tx.message.findFirst({
+        where,
+        select: { chatJid: true, type: true, mediaMime: true },
+      });
+      if (count === 0) return row ? 'not_pending' : 'missing';
       const event: MessageMediaEvent = {
         sessionId,
         waMessageId,
-        chatJid: row.chatJid,
-        type: row.type,
+        chatJid: row!.chatJid,
+        type: row!.type,
         mediaState: outcome.state,
         mediaError,
         mediaSize: stored ? outcome.size : null,
-        mediaMime: row.mediaMime,
+        mediaMime: row!.mediaMime,
         at: new Date(),
       };
       await this.outbox.write(tx, [{ event: 'message.media', sessionId, payload: mediaPayload(event) }]);
       return event;
     });
-    if (!event) return false;
+    if (typeof event === 'string') return event;
     this.events.emit('message.media', event);
-    return true;
+    return 'done';
   }
 }

@@ -5,7 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { guardedAgent } from '../egress/egress-guard';
 import { EgressPolicies } from '../egress/egress-policies';
 import { MediaStore } from '../media/media-store';
-import { MessageMedia, type MediaOutcome } from '../messages/message-media';
+import { MessageMedia, type MediaOutcome, type MediaWrite } from '../messages/message-media';
 import type { WAMessage } from './baileys';
 import { downloadInboundMedia, type MediaDownloadContext } from './inbound-media';
 import { sandboxMediaOrigin } from './media-source';
@@ -17,6 +17,12 @@ import type { InboundMediaPort, MediaRetryResult } from './whatsapp.port';
 const CONCURRENCY = 4;
 /** Downloads waiting for a turn; one more is failed as 'busy' at once (an operator may retry it). */
 const MAX_WAITING = 200;
+/**
+ * A state write is tried again, with these pauses, while the database fails or the message is not
+ * in it yet (the capture holds it in its journal during an outage), for RECORD_FOR_MS at most.
+ */
+const RECORD_RETRY_MS = [1_000, 2_000, 5_000, 10_000, 30_000];
+const RECORD_FOR_MS = 15 * 60_000;
 
 interface MediaJob {
   sessionId: string;
@@ -43,6 +49,7 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
   private readonly agent: Agent;
   private readonly context: MediaDownloadContext;
   private readonly stop = new AbortController();
+  private readonly recordTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     config: AppConfig,
@@ -77,7 +84,9 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
     const key = keyOf(sessionId, waMessageId);
     if (this.inFlight.has(key)) return;
     if (this.running >= CONCURRENCY && this.waiting.length >= MAX_WAITING) {
-      void this.settle(sessionId, waMessageId, { state: 'failed', error: 'busy' });
+      void this.record(sessionId, () =>
+        this.media.settle(sessionId, waMessageId, { state: 'failed', error: 'busy' }),
+      );
       return;
     }
     this.inFlight.add(key);
@@ -104,10 +113,17 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
     return { messageId: waMessageId, mediaState: 'pending' };
   }
 
+  /** MEDIA_DOWNLOAD is off: a stored message's media is marked skipped. Never throws. */
+  skip(sessionId: string, waMessageId: string): void {
+    void this.record(sessionId, () => this.media.skip(sessionId, waMessageId));
+  }
+
   async onApplicationShutdown(): Promise<void> {
     // Downloads under way end now and stay pending (retryable); nothing more starts.
     this.stop.abort();
     this.waiting.length = 0;
+    for (const timer of this.recordTimers) clearTimeout(timer);
+    this.recordTimers.clear();
     await this.agent.destroy().catch(() => undefined);
   }
 
@@ -137,15 +153,40 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
         { sessionId: job.sessionId, messageId: job.waMessageId, state: outcome.state, reason: outcome.error },
         'Inbound media not kept',
       );
-    await this.settle(job.sessionId, job.waMessageId, outcome);
+    await this.record(job.sessionId, () => this.media.settle(job.sessionId, job.waMessageId, outcome));
   }
 
-  /** Records the outcome; when the database cannot take it, the message stays pending (retryable). */
-  private async settle(sessionId: string, waMessageId: string, outcome: MediaOutcome): Promise<void> {
+  /**
+   * Writes a media state now, and again later while the database fails or does not have the
+   * message yet; a message another download settled is left alone. Never throws.
+   */
+  private async record(
+    sessionId: string,
+    write: () => Promise<MediaWrite>,
+    attempt = 0,
+    since = Date.now(),
+  ): Promise<void> {
+    let result: MediaWrite | 'error';
     try {
-      await this.media.settle(sessionId, waMessageId, outcome);
+      result = await write();
     } catch (error) {
-      this.logger.error({ err: error, sessionId }, 'Could not record an inbound media state');
+      if (attempt === 0)
+        this.logger.warn({ err: error, sessionId }, 'Could not record a media state; trying again');
+      result = 'error';
     }
+    if (result === 'done' || result === 'not_pending' || this.stop.signal.aborted) return;
+    if (Date.now() - since > RECORD_FOR_MS) {
+      this.logger.error({ sessionId, result }, 'Gave up recording a media state; the message stays pending');
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        this.recordTimers.delete(timer);
+        void this.record(sessionId, write, attempt + 1, since);
+      },
+      RECORD_RETRY_MS[Math.min(attempt, RECORD_RETRY_MS.length - 1)],
+    );
+    timer.unref();
+    this.recordTimers.add(timer);
   }
 }

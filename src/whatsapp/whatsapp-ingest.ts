@@ -4,7 +4,6 @@ import type { MessageStatusValue } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
 import type { StoredMedia } from '../media/media-store';
 import { MessageCapture } from '../messages/message-capture.service';
-import { MessageMedia } from '../messages/message-media';
 import { MessageQueries } from '../messages/message-queries.service';
 import { proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
 import { InboundMediaQueue } from './inbound-media-queue';
@@ -43,7 +42,6 @@ export class WhatsappIngest {
     private readonly config: AppConfig,
     private readonly capture: MessageCapture,
     private readonly messages: MessageQueries,
-    private readonly mediaStates: MessageMedia,
     private readonly mediaQueue: InboundMediaQueue,
     private readonly sessions: SessionRepository,
   ) {}
@@ -105,10 +103,10 @@ export class WhatsappIngest {
     const item = this.toStore(sessionId, normalized, msg, null, status);
     this.capture
       .store(media && !download ? { ...item, mediaState: 'skipped' } : item)
-      .then(async (stored) => {
+      .then((stored) => {
         if (!stored || !media) return;
         if (download) this.mediaQueue.submit(sessionId, msg, normalized.mediaMime);
-        else await this.mediaStates.skip(sessionId, normalized.waMessageId);
+        else this.mediaQueue.skip(sessionId, normalized.waMessageId);
       })
       .catch(failed);
     // Baileys merges a receipt that arrives within its event buffer window into the upsert itself.
