@@ -46,17 +46,6 @@ export class MediaStore {
     this.maxBytes = config.MEDIA_MAX_BYTES;
   }
 
-  /** The media of a received message; null when it is larger than MEDIA_MAX_BYTES (not kept). */
-  async saveInbound(
-    sessionId: string,
-    messageId: string,
-    mime: string | null,
-    data: Buffer,
-  ): Promise<StoredMedia | null> {
-    if (data.length > this.maxBytes) return null;
-    return this.write(join(safe(sessionId), month(), `${safe(messageId)}.${extOf(mime)}`), data);
-  }
-
   /** The media of a received message, written as it arrives (the caller enforces MEDIA_MAX_BYTES). */
   async openInbound(sessionId: string, messageId: string, mime: string | null): Promise<InboundFile> {
     const relative = join(safe(sessionId), month(), `${safe(messageId)}.${extOf(mime)}`);
