@@ -32,17 +32,42 @@ export class EncryptionKeyCheck implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     const current = this.box.checkValue();
-    const stored = await this.checks.find(NAME);
-    if (stored === null) {
-      await this.checks.insertIfMissing(NAME, current);
-      return this.verify(await this.checks.find(NAME), current);
-    }
-    if (stored === current) return;
     const previous = this.config.TOKEN_ENCRYPTION_KEY_PREVIOUS
       ? SecretBox.forKey(this.config.TOKEN_ENCRYPTION_KEY_PREVIOUS)
       : null;
+    let stored = await this.checks.find(NAME);
+    if (stored === null) {
+      // A database from before the key check (or a new one): what is sealed in it tells its key.
+      const opener = await this.keyOfSealedData(previous);
+      // Nothing is recorded when neither key opens the data: the right key must still be able to start.
+      if (!opener) return this.verify(null, current);
+      await this.checks.insertIfMissing(NAME, opener.checkValue());
+      stored = await this.checks.find(NAME);
+    }
+    if (stored === current) return;
     if (!previous || stored !== previous.checkValue()) return this.verify(stored, current);
     await this.rotate(previous, current);
+  }
+
+  /**
+   * The box that opens a stored sealed value: this key, else the previous one; this key when nothing
+   * is stored; null when neither opens it.
+   */
+  private async keyOfSealedData(previous: SecretBox | null): Promise<SecretBox | null> {
+    for (const store of this.sealed.all()) {
+      const sample = await store.sample();
+      if (!sample) continue;
+      for (const box of previous ? [this.box, previous] : [this.box]) {
+        try {
+          box.decrypt(sample.sealed, sample.purpose);
+          return box;
+        } catch {
+          // Not this key.
+        }
+      }
+      return null;
+    }
+    return this.box;
   }
 
   private verify(stored: string | null, current: string): void {

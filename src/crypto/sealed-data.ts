@@ -10,6 +10,8 @@ export interface SealedStore {
   name: string;
   /** Re-encrypts every sealed value of the store; returns how many. */
   resealAll(tx: Prisma.TransactionClient, reseal: Reseal): Promise<number>;
+  /** One stored sealed value, if any: tells which key a database without a key check was set up with. */
+  sample(): Promise<{ sealed: Uint8Array; purpose: string } | null>;
 }
 
 /**

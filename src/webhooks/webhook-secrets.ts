@@ -67,6 +67,10 @@ export class WebhookSecrets {
           (await this.settings.resealSecret(tx, again))
         );
       },
+      sample: async () => {
+        const sealed = (await this.settings.stored()).secret;
+        return sealed ? { sealed: Buffer.from(sealed, 'base64'), purpose: PURPOSE } : null;
+      },
     });
   }
 

@@ -54,7 +54,14 @@ export class AuthStateStore {
     sealed: SealedData,
   ) {
     writer.seal = (value) => this.box.encrypt(JSON.stringify(value, BufferJSON.replacer), PURPOSE);
-    sealed.register({ name: 'session_auth_keys', resealAll: (tx, reseal) => this.resealAll(tx, reseal) });
+    sealed.register({
+      name: 'session_auth_keys',
+      resealAll: (tx, reseal) => this.resealAll(tx, reseal),
+      sample: async () => {
+        const row = await this.prisma.sessionAuthKey.findFirst({ select: { value: true } });
+        return row ? { sealed: row.value, purpose: PURPOSE } : null;
+      },
+    });
   }
 
   /** Re-encrypts every stored key (a key rotation at start, before any session opens), in batches. */
