@@ -2,6 +2,7 @@ import * as B from '@whiskeysockets/baileys';
 import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ClientConnection } from './client-connection';
 import type { CompanionDevice } from './directory';
+import type { GroupIqResponder } from './group-iq';
 import { prekeyBundleList, storeSignedPreKey, storeUploadedPreKeys } from './key-bundles';
 import type { SimulatorContext } from './simulator-context';
 import { describeDevice } from './simulator-context';
@@ -15,10 +16,15 @@ type IqAnswer = BinaryNode[] | undefined;
  * stalls Baileys until `defaultQueryTimeoutMs`; unknown ones get an empty result.
  */
 export class IqResponder {
-  constructor(private readonly ctx: SimulatorContext) {}
+  constructor(
+    private readonly ctx: SimulatorContext,
+    private readonly groups: GroupIqResponder,
+  ) {}
 
   answer(connection: ClientConnection, device: CompanionDevice | undefined, iq: BinaryNode): void {
     if (iq.attrs.type === 'result' || iq.attrs.type === 'error') return;
+    // Group iqs answer with their own result or `type='error'` (see group-iq.ts).
+    if (iq.attrs.xmlns === 'w:g2') return this.groups.answer(connection, device, iq);
     const content = this.contentFor(connection, device, iq);
     connection.send({
       tag: 'iq',

@@ -16,6 +16,8 @@ export interface ReceivedMessage {
   /** The stanza's `type` attr (`text`, `media`, `reaction` …). */
   stanzaType: string;
   receivedAt: Date;
+  /** The group (or `status@broadcast`) it was sent in; absent for a direct message. */
+  chatJid?: string;
 }
 
 type Waiter = {

@@ -2,6 +2,7 @@ import * as B from '@whiskeysockets/baileys';
 import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ContactMessenger } from './contact-messenger';
 import type { CompanionDevice, WhatsAppUser } from './directory';
+import type { GroupMessenger } from './group-messenger';
 import { messageText, type ReceivedMessage } from './message-log';
 import type { SimulatorContext } from './simulator-context';
 import { unixNow } from './simulator-context';
@@ -21,6 +22,7 @@ export class OutboundRouter {
   constructor(
     private readonly ctx: SimulatorContext,
     private readonly messenger: ContactMessenger,
+    private readonly groups: GroupMessenger,
   ) {}
 
   async route(sender: CompanionDevice, node: BinaryNode): Promise<void> {
@@ -32,6 +34,7 @@ export class OutboundRouter {
     if (refusal !== undefined) ackAttrs.error = String(refusal);
     connection?.send({ tag: 'ack', attrs: ackAttrs });
     if (refusal !== undefined) return;
+    if (B.isJidGroup(to)) return this.groups.route(sender, node);
 
     const decrypted: ReceivedMessage[] = [];
     for (const { jid, enc } of addressedEncs(node)) {

@@ -2,6 +2,7 @@ import * as B from '@whiskeysockets/baileys';
 import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ContactMessenger } from './contact-messenger';
 import type { CompanionDevice } from './directory';
+import type { GroupMessenger } from './group-messenger';
 import type { SimulatorContext } from './simulator-context';
 import { unixNow } from './simulator-context';
 
@@ -16,6 +17,7 @@ export class ReceiptHandler {
   constructor(
     private readonly ctx: SimulatorContext,
     private readonly messenger: ContactMessenger,
+    private readonly groups: GroupMessenger,
   ) {}
 
   async handle(device: CompanionDevice, receipt: BinaryNode): Promise<void> {
@@ -23,6 +25,7 @@ export class ReceiptHandler {
     const ackAttrs: Record<string, string> = { class: 'receipt', id, from: to ?? 's.whatsapp.net' };
     if (type) ackAttrs.type = type;
     device.connection?.send({ tag: 'ack', attrs: ackAttrs });
+    if (B.isJidGroup(to) || B.isJidStatusBroadcast(to ?? '')) return this.groups.onReceipt(device, receipt);
     const target = to ? this.ctx.directory.resolve(to) : undefined;
     if (!target) return;
 

@@ -3,6 +3,7 @@ import type { Directory, CompanionDevice } from './directory';
 import type { FaultPlan } from './faults';
 import type { MediaHost } from './media-host';
 import type { Delivery } from './delivery';
+import type { GroupDirectory } from './group-directory';
 import type { DeviceInfo, ResolvedSimulatorOptions, SimulatorEventMap } from './types';
 
 /** The shared state every stanza handler of the simulated server works on. */
@@ -12,6 +13,7 @@ export interface SimulatorContext {
   readonly faults: FaultPlan;
   readonly media: MediaHost;
   readonly delivery: Delivery;
+  readonly groups: GroupDirectory;
   readonly events: EventEmitter<SimulatorEventMap>;
   /** Which companion sent a message a companion received, so receipts can be relayed back. */
   readonly messageOrigins: Map<string, CompanionDevice>;

@@ -6,6 +6,10 @@ import { createServerIdentity, type ServerIdentity } from './cert-chain';
 import { ClientConnection } from './client-connection';
 import { ContactMessenger } from './contact-messenger';
 import type { CompanionDevice } from './directory';
+import { GroupActions } from './group-actions';
+import { GroupIqResponder } from './group-iq';
+import { GroupMessenger } from './group-messenger';
+import { GroupNotifier } from './group-notifications';
 import { IqResponder } from './iq-responder';
 import type { ClientFinishResult } from './noise-responder';
 import { OutboundRouter } from './outbound-router';
@@ -25,6 +29,9 @@ export class SimulatorServer {
   readonly identity: ServerIdentity = createServerIdentity();
   readonly pairing: PairingDesk;
   readonly messenger: ContactMessenger;
+  readonly groupNotifier: GroupNotifier;
+  readonly groupActions: GroupActions;
+  readonly groupMessenger: GroupMessenger;
   private readonly iqs: IqResponder;
   private readonly router: OutboundRouter;
   private readonly receipts: ReceiptHandler;
@@ -37,9 +44,12 @@ export class SimulatorServer {
   constructor(private readonly ctx: SimulatorContext) {
     this.pairing = new PairingDesk(ctx);
     this.messenger = new ContactMessenger(ctx);
-    this.iqs = new IqResponder(ctx);
-    this.router = new OutboundRouter(ctx, this.messenger);
-    this.receipts = new ReceiptHandler(ctx, this.messenger);
+    this.groupNotifier = new GroupNotifier(ctx);
+    this.groupActions = new GroupActions(ctx, this.groupNotifier);
+    this.groupMessenger = new GroupMessenger(ctx);
+    this.iqs = new IqResponder(ctx, new GroupIqResponder(ctx, this.groupActions));
+    this.router = new OutboundRouter(ctx, this.messenger, this.groupMessenger);
+    this.receipts = new ReceiptHandler(ctx, this.messenger, this.groupMessenger);
   }
 
   async listen(host: string, port: number): Promise<{ baseUrl: string; webSocketUrl: string }> {

@@ -56,6 +56,8 @@ export interface ReceiptInfo {
   messageIds: string[];
   /** Baileys' receipt type: undefined/'inactive' = delivered, 'read', 'read-self', 'played' … */
   type: string | undefined;
+  /** The group (or `status@broadcast`) of the message; absent for a direct message. */
+  chatJid?: string;
 }
 
 export interface MediaContent {

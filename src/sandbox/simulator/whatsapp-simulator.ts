@@ -4,6 +4,8 @@ import type * as B from '@whiskeysockets/baileys';
 import { Delivery } from './delivery';
 import { Directory, type CompanionDevice, type WhatsAppUser } from './directory';
 import { FaultPlan } from './faults';
+import { GroupControl } from './group-control';
+import { GroupDirectory } from './group-directory';
 import { decryptMedia, uploadToken, type MediaKind } from './media-crypto';
 import { MediaHost } from './media-host';
 import type { ReceivedMessage } from './message-log';
@@ -60,6 +62,9 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   private agent: Agent | undefined;
   /** Where the media of each message a simulated user sent is served, by message id. */
   private readonly mediaUrls = new Map<string, string>();
+  /** Groups of simulated users and the account (see docs/simulator.md, Groups). */
+  readonly groups: GroupControl;
+  private nextNewsletterServerId = 100;
 
   constructor(options: SimulatorOptions = {}) {
     super();
@@ -70,10 +75,19 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
       faults: this.faults,
       media: this.media,
       delivery: this.delivery,
+      groups: new GroupDirectory(),
       events: this,
       messageOrigins: new Map(),
     };
     this.server = new SimulatorServer(context);
+    this.groups = new GroupControl({
+      directory: this.directory,
+      groups: context.groups,
+      actions: this.server.groupActions,
+      messenger: this.server.groupMessenger,
+      notifier: this.server.groupNotifier,
+      media: this.media,
+    });
   }
 
   /** The root key Baileys must trust (`WA_CERT_DETAILS.PUBLIC_KEY`); fresh for every simulator. */
@@ -167,6 +181,42 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
     return id;
   }
 
+  /** A status update from `from` (`status@broadcast`, sender keys) to the companions of `to`; returns its id. */
+  async sendStatus(
+    from: string,
+    to: string[],
+    content: OutgoingContent,
+    options: { id?: string } = {},
+  ): Promise<string> {
+    const sender = this.requireUser(from);
+    const built = await buildOutgoingMessage(content, sender, this.media);
+    const recipients = to.map((phone) => this.requireUser(phone));
+    return this.server.groupMessenger.sendStatus(sender, recipients, built.message, {
+      ...built,
+      id: options.id,
+    });
+  }
+
+  /**
+   * A channel (`<id>@newsletter`) post delivered to the companions of `to`, in plaintext as WhatsApp
+   * sends newsletters; returns the message id and the newsletter JID.
+   */
+  async sendNewsletterMessage(
+    to: string,
+    content: OutgoingContent,
+    options: { newsletterJid?: string; id?: string } = {},
+  ): Promise<{ id: string; newsletterJid: string }> {
+    const recipient = this.requireUser(to);
+    const newsletterJid = options.newsletterJid ?? '120363000000000001@newsletter';
+    const built = await buildOutgoingMessage(content, recipient, this.media);
+    const id = this.server.groupMessenger.sendNewsletter(newsletterJid, recipient, built.message, {
+      ...built,
+      id: options.id,
+      serverId: this.nextNewsletterServerId++,
+    });
+    return { id, newsletterJid };
+  }
+
   /** How many download requests the media of a message a simulated user sent got from the simulator. */
   mediaRequests(messageId: string): number {
     const url = this.mediaUrls.get(messageId);
@@ -215,6 +265,8 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
       from: user.pnJid,
       t: String(Math.floor(Date.now() / 1000)),
     };
+    // In a group the receipt comes from the group, naming the member.
+    if (received.chatJid) Object.assign(attrs, { from: received.chatJid, participant: user.pnJid });
     if (type !== 'delivery') attrs.type = type;
     this.delivery.receipt(device, { tag: 'receipt', attrs });
   }
