@@ -46,7 +46,11 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
 
   async onModuleDestroy(): Promise<void> {
     if (this.schedule.doesExist('interval', INTERVAL_NAME)) this.schedule.deleteInterval(INTERVAL_NAME);
-    await this.checking?.catch(() => undefined);
+    // A check waits for the database; while it is down, shutdown waits 1 s at most.
+    await Promise.race([
+      this.checking?.catch(() => undefined),
+      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+    ]);
   }
 
   /** Starts every due scheduled campaign now; concurrent calls share the check in progress. */

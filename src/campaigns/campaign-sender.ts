@@ -85,7 +85,8 @@ export class CampaignSender implements OnApplicationBootstrap, OnModuleDestroy {
     this.stopping = true;
     this.off?.();
     if (this.timer) clearInterval(this.timer);
-    await this.ticking;
+    // A pass waits for the database; while it is down, shutdown waits 1 s at most (a database outage).
+    await Promise.race([this.ticking, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
     for (const { run } of this.runs.values()) run.stop();
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
   }

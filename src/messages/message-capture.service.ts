@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { DomainEvents, type MessageStatusValue, type StoredMessageEvent } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
@@ -174,7 +174,7 @@ const revive = (m: MessageToStore): MessageToStore => ({ ...m, waTimestamp: new 
  * it is written or journaled; a crash in that window loses it.
  */
 @Injectable()
-export class MessageCapture implements OnModuleInit, BeforeApplicationShutdown {
+export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(MessageCapture.name);
   private queue: Job[] = [];
   private queuedBytes = 0;
@@ -246,22 +246,33 @@ export class MessageCapture implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
+   * First thing at shutdown (other parts' hooks may then wait for a database that is gone, until the
+   * process's deadline): a copy of what is in memory goes to the journal. Written normally too, it
+   * is a no-op at the next start's replay.
+   */
+  onModuleDestroy(): void {
+    this.toJournal([...[...this.unsettled].flat(), ...this.queue]);
+  }
+
+  /**
    * Prompt even while the database is down: batches under way get SHUTDOWN_GRACE_MS, then what is
    * not written is journaled (replayed at the next start) and the replay loop stops.
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.wakeUp?.();
-    this.takeBatch();
+    // Journaling already (the database is down): no batch is worth waiting for.
+    if (this.journaling) this.toJournal(this.queue);
+    else this.takeBatch();
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<false>(
       (resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)),
     );
-    const written = await Promise.race([this.settled.then(() => true), grace]);
+    const written = !this.journaling && (await Promise.race([this.settled.then(() => true), grace]));
     clearTimeout(timer);
     if (!written || this.journaling) this.toJournal([...this.queue, ...[...this.unsettled].flat()]);
     this.queue = [];
-    await Promise.race([this.replaying, new Promise((resolve) => setTimeout(resolve, 500))]);
+    await Promise.race([this.replaying, new Promise((resolve) => setTimeout(resolve, 300).unref())]);
     await this.journal.close();
   }
 

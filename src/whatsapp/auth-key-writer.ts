@@ -3,6 +3,7 @@ import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 
 const FLUSH_EVERY_MS = 100;
+const SHUTDOWN_FLUSH_MS = 1_000;
 
 type Pending = Map<string, { category: string; keyId: string; value: unknown }>;
 
@@ -60,8 +61,16 @@ export class AuthKeyWriter implements BeforeApplicationShutdown {
     return this.flushing;
   }
 
+  /** A last write; while the database is down it gets SHUTDOWN_FLUSH_MS (the keys are then lost, as at a crash). */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.flush(),
+      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS))),
+    ]);
+    clearTimeout(timer);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
   }
 
   /** Set by the store: turns a value into the sealed bytes kept in the database. */

@@ -34,7 +34,7 @@ export class SessionHeldElsewhereError extends DomainError {
 }
 
 /** At shutdown, how long the last state writes (keys, status, leases) may take while the database is down. */
-const SHUTDOWN_WRITES_MS = 2_000;
+const SHUTDOWN_WRITES_MS = 1_500;
 
 /** Status changes merged when one waits behind another (latest wins, fields it does not set are kept). */
 const mergeStatus = (older: StatusChange, newer: StatusChange): StatusChange => ({ ...older, ...newer });
