@@ -5,6 +5,8 @@ import { SessionsModule } from '../../sessions/sessions.module';
 import { WhatsappModule } from '../../whatsapp/whatsapp.module';
 import { SandboxController } from './sandbox.controller';
 import { SandboxDemo } from './sandbox-demo';
+import { SandboxGroupsController } from './sandbox-groups.controller';
+import { SandboxGroupsService } from './sandbox-groups.service';
 import { SandboxRuntime } from './sandbox-runtime';
 import { SandboxService } from './sandbox.service';
 
@@ -20,10 +22,11 @@ export class SandboxModule implements OnModuleInit {
     return {
       module: SandboxModule,
       imports: [HealthModule, SessionsModule, WhatsappModule],
-      controllers: [SandboxController],
+      controllers: [SandboxController, SandboxGroupsController],
       providers: [
         { provide: SandboxRuntime, useValue: runtime },
         SandboxService,
+        SandboxGroupsService,
         ...(options.demo ? [SandboxDemo] : []),
       ],
       exports: [SandboxService],

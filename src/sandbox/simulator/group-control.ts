@@ -81,6 +81,10 @@ export class GroupControl {
     return describeGroup(group);
   }
 
+  has(groupJid: string): boolean {
+    return this.deps.groups.find(groupJid) !== undefined;
+  }
+
   info(groupJid: string): GroupInfo {
     return describeGroup(this.group(groupJid));
   }
