@@ -266,7 +266,11 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
       t: String(Math.floor(Date.now() / 1000)),
     };
     // In a group the receipt comes from the group, naming the member.
-    if (received.chatJid) Object.assign(attrs, { from: received.chatJid, participant: user.pnJid });
+    if (received.chatJid) {
+      const lid =
+        this.groups.has(received.chatJid) && this.groups.info(received.chatJid).addressingMode === 'lid';
+      Object.assign(attrs, { from: received.chatJid, participant: lid ? user.lidJid : user.pnJid });
+    }
     if (type !== 'delivery') attrs.type = type;
     this.delivery.receipt(device, { tag: 'receipt', attrs });
   }

@@ -3,6 +3,7 @@ import type { BaileysTestClient } from '../../support/baileys-test-client';
 import { SimulatorFixture } from '../../support/simulator-fixture';
 import { GroupError } from '../../../src/sandbox/simulator/group-actions';
 import { messageText } from '../../../src/sandbox/simulator/message-log';
+import type { ReceiptInfo } from '../../../src/sandbox/simulator/types';
 
 const ACCOUNT = '15550300001';
 const ALICE = '15550300002';
@@ -50,6 +51,7 @@ describe('groups (raw Baileys against the simulator)', () => {
   const participantUpdates: ParticipantsUpdate[] = [];
   const groupUpdates: GroupUpdate[] = [];
   const groupUpserts: B.GroupMetadata[] = [];
+  const receiptUpdates: B.MessageUserReceiptUpdate[] = [];
 
   beforeAll(async () => {
     await fixture.start();
@@ -64,6 +66,7 @@ describe('groups (raw Baileys against the simulator)', () => {
     sock.ev.on('group-participants.update', (update) => participantUpdates.push(update));
     sock.ev.on('groups.update', (updates) => groupUpdates.push(...updates));
     sock.ev.on('groups.upsert', (groups) => groupUpserts.push(...groups));
+    sock.ev.on('message-receipt.update', (updates) => receiptUpdates.push(...updates));
   });
   afterAll(() => fixture.close());
 
@@ -142,6 +145,34 @@ describe('groups (raw Baileys against the simulator)', () => {
       const next = await sim.groups.send(ALICE, gid, { text: 'again, skmsg only' });
       const again = await client.waitForUpsert((m) => m.key.id === next);
       expect(again.message?.conversation).toBe('again, skmsg only');
+    });
+
+    it('carries receipts both ways: members’ delivery and read receipts, and Baileys’ own', async () => {
+      const sent = await sock.sendMessage(gid, { text: 'did you get it?' });
+      const id = sent!.key.id!;
+      await sim.groups.waitForMessage(BOB, gid, { match: (m) => m.id === id, sinceIndex: 0 });
+      // A receipt that arrives while Baileys still buffers the send's own upsert is merged into it.
+      const receiptOf = (kind: 'receiptTimestamp' | 'readTimestamp') =>
+        receiptUpdates.find(
+          (u) =>
+            u.key.id === id && u.key.remoteJid === gid && u.receipt.userJid === pn(BOB) && u.receipt[kind],
+        )?.receipt ??
+        client.upserts
+          .find((m) => m.key.id === id)
+          ?.userReceipt?.find((r) => r.userJid === pn(BOB) && r[kind]);
+      await eventually(() => receiptOf('receiptTimestamp'), 'Bob’s delivery receipt');
+      sim.sendReceipt(BOB, id, 'read');
+      await eventually(() => receiptOf('readTimestamp'), 'Bob’s read receipt');
+
+      const fromAlice = await sim.groups.send(ALICE, gid, { text: 'read me in the group' });
+      const upsert = await client.waitForUpsert((m) => m.key.id === fromAlice);
+      const read = new Promise<ReceiptInfo>((resolve) =>
+        sim.on('receipt', (r) => {
+          if (r.messageIds.includes(fromAlice) && r.type === 'read') resolve(r);
+        }),
+      );
+      await sock.readMessages([upsert.key]);
+      expect(await read).toMatchObject({ toPhoneNumber: ALICE, fromPhoneNumber: ACCOUNT, chatJid: gid });
     });
 
     it('answers a retry receipt for a member’s group message with the message and the key again', async () => {
