@@ -209,6 +209,11 @@ describe('a database outage (real MariaDB behind a TCP proxy that is cut)', () =
       posts.set(hook.body.messageId, (posts.get(hook.body.messageId) ?? 0) + 1);
     expect([...posts.values()].filter((n) => n !== 1)).toEqual([]);
     expect(posts.size).toBe(all.length);
+    // And the dispatcher recorded each delivery (a cut while it records would make it post again).
+    await eventually(
+      async () => (await prisma.webhookOutbox.count({ where: { status: { not: 'delivered' } } })) === 0,
+      10_000,
+    );
   }
 
   async function healthDownWithin(ms: number): Promise<number> {

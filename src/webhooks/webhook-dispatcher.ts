@@ -105,8 +105,12 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     for (const unsubscribe of this.unsubscribe) unsubscribe();
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
-    // Running lanes stop before their next POST and record what they did.
-    await Promise.allSettled([...this.lanes]);
+    // Running lanes stop before their next POST and record what they did; while the database is
+    // down they cannot, and shutdown waits 1 s at most (their rows are claimed again after the lease).
+    await Promise.race([
+      Promise.allSettled([...this.lanes]),
+      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+    ]);
   }
 
   private async pump(): Promise<void> {
