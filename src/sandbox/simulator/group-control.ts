@@ -204,6 +204,14 @@ export class GroupControl {
     return this.deps.messenger.couldDecrypt(this.user(member), this.group(groupJid).jid, messageId);
   }
 
+  /**
+   * `member`'s phone loses the sender keys it holds for the group (as after a reinstall): the next
+   * skmsg it cannot open makes it send a retry receipt, and Baileys sends the message and its key again.
+   */
+  forgetSenderKeys(member: string, groupJid: string): void {
+    this.deps.messenger.forgetKeys(this.user(member), this.group(groupJid).jid);
+  }
+
   /** The messages companions sent to the group, oldest first: who got a sender key with each. */
   sentByCompanions(groupJid: string): CompanionGroupSend[] {
     const jid = this.group(groupJid).jid;

@@ -81,6 +81,8 @@ export class GroupMessenger {
   /** Every group message companions sent, oldest first. */
   readonly fromCompanions: CompanionGroupSend[] = [];
   private readonly contactSends = new Map<string, ContactSend>();
+  /** Retry receipts member phones sent, by `message id|phone` (one each). */
+  private readonly retried = new Set<string>();
   /** Devices (`phone:device`) that already hold a user's key for a chat, by `chat|phone`. */
   private readonly holders = new Map<string, Set<string>>();
 
@@ -121,9 +123,12 @@ export class GroupMessenger {
     const attrs = this.companionStanzaAttrs(group, sender, node);
     const received: ReceivedMessage[] = [];
     for (const member of group.users()) {
-      if (skmsgBytes) {
+      // A resend after a retry reaches everyone again; phones keep one copy of each message.
+      const alreadyRead = member.inbox.list().some((m) => m.id === id && m.chatJid === group.jid);
+      if (skmsgBytes && !alreadyRead) {
         const read = await this.phoneReads(member, owner, skmsgBytes, group.jid, node);
         if (read) received.push(read);
+        else if (member !== sender.user) this.askAgain(sender, group, member, node);
       }
       for (const companion of member.companions.values()) {
         if (companion === sender) continue;
@@ -144,6 +149,36 @@ export class GroupMessenger {
       recipient?.inbox.add(message);
       this.ctx.events.emit('message-received', message);
     }
+  }
+
+  /** The member's phone forgets every sender key it holds for the chat (a reinstalled phone). */
+  forgetKeys(member: WhatsAppUser, chatJid: string): void {
+    this.keysOf(member).forget(chatJid, { phoneNumber: member.phoneNumber, device: 0 });
+  }
+
+  /**
+   * A member's phone that cannot open a companion's skmsg asks for it again, once per message, as
+   * phones do: `<receipt type='retry' from=<group> participant=<member>>`. Baileys then clears its
+   * sender-key memory of the group and sends the message to everyone again with its key.
+   */
+  private askAgain(
+    sender: CompanionDevice,
+    group: SimulatedGroup,
+    member: WhatsAppUser,
+    node: BinaryNode,
+  ): void {
+    const key = `${node.attrs.id}|${member.phoneNumber}`;
+    if (this.retried.has(key)) return;
+    this.retried.add(key);
+    const t = unixNow();
+    this.ctx.delivery.toDevice(sender, {
+      tag: 'receipt',
+      attrs: { id: node.attrs.id, from: group.jid, participant: group.jidOf(member), type: 'retry', t },
+      content: [
+        { tag: 'retry', attrs: { count: '1', id: node.attrs.id, t, v: '1' } },
+        { tag: 'registration', attrs: {}, content: B.encodeBigEndian(member.phone.registrationId) },
+      ],
+    });
   }
 
   /** A simulated member writes in a group; every member's devices get it. Returns the message id. */

@@ -57,6 +57,14 @@ export class SenderKeyStore {
     await new GroupSessionBuilder(this.storage).process(keyName(chatJid, sender), message);
   }
 
+  /** Drops the keys others distributed for `chatJid` (its own key, if any, stays). */
+  forget(chatJid: string, self: SenderKeyOwner): void {
+    const own = keyName(chatJid, self).toString();
+    for (const name of this.records.keys()) {
+      if (name.startsWith(`${chatJid}::`) && name !== own) this.records.delete(name);
+    }
+  }
+
   hasKeyOf(chatJid: string, sender: SenderKeyOwner): boolean {
     return this.records.has(keyName(chatJid, sender).toString());
   }

@@ -131,6 +131,20 @@ describe('groups (raw Baileys against the simulator)', () => {
       expect(secondSend).toMatchObject({ skmsg: true, keyRecipients: [] });
     });
 
+    it('has Baileys send the message and its key again when a member’s phone lost the key', async () => {
+      sim.groups.forgetSenderKeys(BOB, gid);
+      const sent = await sock.sendMessage(gid, { text: 'bob lost his key' });
+      const id = sent!.key.id!;
+      const got = await sim.groups.waitForMessage(BOB, gid, { match: (m) => m.id === id, sinceIndex: 0 });
+      expect(messageText(got.message)).toBe('bob lost his key');
+      // Sent once with skmsg only, then again (after Bob's retry receipt) with the key for everyone.
+      const sends = sim.groups.sentByCompanions(gid).filter((s) => s.id === id);
+      expect(sends).toHaveLength(2);
+      expect(sends[0].keyRecipients).toEqual([]);
+      expect(sends[1].keyRecipients.length).toBeGreaterThanOrEqual(3);
+      expect(sim.groups.received(ALICE, gid).filter((m) => m.id === id)).toHaveLength(1);
+    });
+
     it('hands Baileys a member’s message with remoteJid = the group and the author as participant', async () => {
       const id = await sim.groups.send(ALICE, gid, { text: `hi @${ACCOUNT}`, mentions: [ACCOUNT] });
       const upsert = await client.waitForUpsert((m) => m.key.id === id);
