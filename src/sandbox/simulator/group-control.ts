@@ -218,6 +218,11 @@ export class GroupControl {
     return this.deps.messenger.fromCompanions.filter((s) => s.groupJid === jid);
   }
 
+  /** How many metadata queries companions made for the group (Baileys asks before every send without a cache). */
+  metadataQueries(groupJid: string): number {
+    return this.group(groupJid).metadataQueries;
+  }
+
   /** The `w:gp2` notifications the server sent about a group, oldest first. */
   notifications(groupJid: string): GroupNotice[] {
     const jid = this.group(groupJid).jid;

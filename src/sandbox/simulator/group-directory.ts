@@ -33,6 +33,8 @@ export class SimulatedGroup {
   /** Only admins may edit the subject and description (`locked`). */
   restrict = false;
   inviteCode = newInviteCode();
+  /** How many metadata queries (`<query request='interactive'/>`) companions made: a cache shows here. */
+  metadataQueries = 0;
 
   constructor(
     /** The user part of the JID: `120363…` (or `<phone>-<time>` for old groups). */

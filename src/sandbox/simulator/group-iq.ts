@@ -94,6 +94,7 @@ export class GroupIqResponder {
     child: BinaryNode,
   ): BinaryNode[] | undefined {
     if (type === 'get' && child.tag === 'query') {
+      group.metadataQueries++;
       requireMember(group, user);
       return [groupNode(group)];
     }

@@ -123,6 +123,10 @@ describe('groups (raw Baileys against the simulator)', () => {
         });
         expect(messageText(got.message)).toBe('second one');
       }
+      // Raw Baileys without cachedGroupMetadata asks for the metadata before every send.
+      const queriesBefore = sim.groups.metadataQueries(gid);
+      await sock.sendMessage(gid, { text: 'third' });
+      expect(sim.groups.metadataQueries(gid)).toBe(queriesBefore + 1);
       const sends = sim.groups.sentByCompanions(gid);
       const firstSend = sends.find((s) => s.id === first!.key.id)!;
       const secondSend = sends.find((s) => s.id === second!.key.id)!;
