@@ -39,8 +39,9 @@ export class GroupIqResponder {
     try {
       reply('result', this.handle(device.user, iq));
     } catch (error) {
-      if (!(error instanceof GroupError)) throw error;
-      reply('error', [errorNode(error)]);
+      // Every iq gets an answer: an unanswered one would stall Baileys until its query timeout.
+      const refusal = error instanceof GroupError ? error : new GroupError(500, 'internal-server-error');
+      reply('error', [errorNode(refusal)]);
     }
   }
 

@@ -65,10 +65,6 @@ export class SenderKeyStore {
     }
   }
 
-  hasKeyOf(chatJid: string, sender: SenderKeyOwner): boolean {
-    return this.records.has(keyName(chatJid, sender).toString());
-  }
-
   /** Decrypts an `skmsg` from `sender` in `chatJid` (advancing the stored chain); the padded plaintext. */
   async decrypt(chatJid: string, sender: SenderKeyOwner, skmsg: Uint8Array): Promise<Buffer> {
     return Buffer.from(await new GroupCipher(this.storage, keyName(chatJid, sender)).decrypt(skmsg));
