@@ -59,3 +59,62 @@ describe('WebhookHttp', () => {
     expect(await http.post(url, '{}', {}, 500)).toMatchObject({ kind: 'network', error: 'ECONNREFUSED' });
   });
 });
+
+describe('WebhookHttp egress guard: the delivery path of the SSRF matrix', () => {
+  const strictConfig = { WEBHOOK_CONCURRENCY: 2, WEBHOOK_ALLOW_PRIVATE: false } as AppConfig;
+  const strict = new WebhookHttp(strictConfig, new EgressPolicies(strictConfig));
+  const openConfig = { WEBHOOK_CONCURRENCY: 2, WEBHOOK_ALLOW_PRIVATE: true } as AppConfig;
+  const open = new WebhookHttp(openConfig, new EgressPolicies(openConfig));
+  const hits: string[] = [];
+  let redirectTo = '';
+  // On every local address (IPv4 and IPv6): counts what reaches it; answers 302 when asked to.
+  const trap = createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    req.resume();
+    if (req.url === '/redirect') res.writeHead(302, { location: redirectTo }).end();
+    else res.end('ok');
+  });
+  let port = 0;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => trap.listen(0, '::', resolve));
+    port = (trap.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await strict.onApplicationShutdown();
+    await open.onApplicationShutdown();
+    trap.closeAllConnections();
+    await new Promise((resolve) => trap.close(resolve));
+  });
+
+  it('refuses every form of a loopback, private or metadata target when private targets are not allowed', async () => {
+    const urls = [
+      `http://127.0.0.1:${port}/hook`,
+      `http://localhost:${port}/hook`,
+      `http://[::1]:${port}/hook`,
+      `http://0x7f000001:${port}/hook`,
+      `http://2130706433:${port}/hook`,
+      `http://[::ffff:127.0.0.1]:${port}/hook`,
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/hook',
+    ];
+    for (const url of urls) {
+      const outcome = await strict.post(url, '{}', {}, 2_000);
+      expect({ url, outcome }).toMatchObject({
+        url,
+        outcome: { kind: 'network', error: 'refused: private or local address' },
+      });
+    }
+    expect(hits).toEqual([]);
+  });
+
+  it('never follows a redirect, and metadata stays refused with the opt-in', async () => {
+    redirectTo = `http://127.0.0.1:${port}/secret`;
+    const outcome = await open.post(`http://127.0.0.1:${port}/redirect`, '{}', {}, 2_000);
+    expect(outcome).toMatchObject({ kind: 'response', status: 302 });
+    expect(await open.post('http://169.254.169.254/', '{}', {}, 2_000)).toMatchObject({
+      kind: 'network',
+      error: 'refused: private or local address',
+    });
+    expect(hits).toEqual(['POST /redirect']);
+  });
+});
