@@ -35,7 +35,17 @@ export interface StoredMessageEvent {
   waTimestamp: Date;
   /** Set when the media's state is known before the message is stored (skipped: MEDIA_DOWNLOAD is off). */
   mediaState?: MediaStateValue;
+  /** What kind of chat (whatsapp/chat-addressing.ts); 'direct' when absent (journals of older runs). */
+  chatKind?: ChatKindValue;
+  /** Group, status and broadcast-list messages: the author's phone digits, when known. */
+  participant?: string | null;
+  /** Group, status and broadcast-list messages: the author's LID JID, when known. */
+  participantLid?: string | null;
+  /** A direct chat: the contact's LID JID, when known. */
+  chatLid?: string | null;
 }
+
+export type ChatKindValue = 'direct' | 'group' | 'status' | 'newsletter' | 'broadcast';
 
 /** Where a media message's file stands (messages/message-media.ts). */
 export type MediaStateValue = 'pending' | 'stored' | 'failed' | 'too_large' | 'skipped';

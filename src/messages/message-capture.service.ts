@@ -12,7 +12,7 @@ import { PrismaService } from '../prisma/prisma.service';
 import { sqlDateTime, type Statement } from '../prisma/statement';
 import { CaptureConnection } from './capture-connection';
 import { CaptureJournal } from './capture-journal';
-import { messagePayload, statusPayload } from './message-payloads';
+import { messageEventOf, messagePayload, statusPayload } from './message-payloads';
 
 export interface MessageToStore extends StoredMessageEvent {
   pushName: string | null;
@@ -106,9 +106,11 @@ function isDuplicateKey(error: unknown): boolean {
 
 const INSERT_MESSAGES = `
   INSERT INTO messages (session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
-    file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw, updated_at)
+    file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw,
+    chat_kind, participant, participant_lid, chat_lid, updated_at)
   SELECT session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
-    file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw, ?
+    file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw,
+    chat_kind, participant, participant_lid, chat_lid, ?
   FROM JSON_TABLE(?, '$[*]' COLUMNS (
     n FOR ORDINALITY,
     session_id LONGTEXT PATH '$[0]', wa_message_id LONGTEXT PATH '$[1]', chat_jid LONGTEXT PATH '$[2]',
@@ -116,7 +118,8 @@ const INSERT_MESSAGES = `
     type LONGTEXT PATH '$[6]', text LONGTEXT PATH '$[7]', file_name LONGTEXT PATH '$[8]',
     media_path LONGTEXT PATH '$[9]', media_mime LONGTEXT PATH '$[10]', media_size BIGINT PATH '$[11]',
     quoted_id LONGTEXT PATH '$[12]', push_name LONGTEXT PATH '$[13]', wa_timestamp DATETIME(3) PATH '$[14]',
-    status LONGTEXT PATH '$[15]', raw LONGTEXT PATH '$[16]'
+    status LONGTEXT PATH '$[15]', raw LONGTEXT PATH '$[16]', chat_kind LONGTEXT PATH '$[17]',
+    participant LONGTEXT PATH '$[18]', participant_lid LONGTEXT PATH '$[19]', chat_lid LONGTEXT PATH '$[20]'
   )) AS batch
   ORDER BY n`;
 
@@ -142,6 +145,10 @@ const storedEvent = (m: MessageToStore): StoredMessageEvent => ({
   mediaMime: m.mediaMime,
   hasMedia: m.hasMedia,
   waTimestamp: m.waTimestamp,
+  chatKind: m.chatKind ?? 'direct',
+  participant: m.participant ?? null,
+  participantLid: m.participantLid ?? null,
+  chatLid: m.chatLid ?? null,
 });
 
 /** A message read back from the journal (its date was written as text). */
@@ -545,11 +552,13 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
   }
 
   private messageEvents(fresh: MessageToStore[]): OutboxEvent[] {
-    return fresh.map((m) => ({
-      event: m.direction === 'inbound' ? 'message.inbound' : 'message.outbound',
-      sessionId: m.sessionId,
-      payload: messagePayload(m, m.mediaPath !== null),
-    }));
+    const events: OutboxEvent[] = [];
+    for (const m of fresh) {
+      const event = messageEventOf(m);
+      if (event)
+        events.push({ event, sessionId: m.sessionId, payload: messagePayload(m, m.mediaPath !== null) });
+    }
+    return events;
   }
 
   private statusEvents(changed: Changed[]): OutboxEvent[] {
@@ -624,6 +633,10 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
       sqlDateTime(m.waTimestamp),
       m.status,
       m.raw,
+      m.chatKind ?? 'direct',
+      m.participant ?? null,
+      m.participantLid ?? null,
+      m.chatLid ?? null,
     ]);
     return { sql: INSERT_MESSAGES, values: [sqlDateTime(new Date()), JSON.stringify(rows)] };
   }

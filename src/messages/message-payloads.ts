@@ -1,9 +1,11 @@
 import type {
+  ChatKindValue,
   MediaStateValue,
   MessageMediaEvent,
   MessageStatusEvent,
   StoredMessageEvent,
 } from '../common/domain-events';
+import type { WebhookEventName } from '../outbox/event-names';
 
 /** Where a stored media file can be fetched (with a session token or a user login). */
 export const mediaUrlOf = (sessionId: string, waMessageId: string): string =>
@@ -20,11 +22,45 @@ export function messagePayload(m: StoredMessageEvent, hasStoredMedia: boolean): 
     messageId: m.waMessageId,
     direction: m.direction,
     chatJid: m.chatJid,
+    ...chatFields(m),
     ...(m.fileName ? { fileName: m.fileName } : {}),
     ...(m.mediaMime ? { mimetype: m.mediaMime } : {}),
     ...(hasStoredMedia ? { mediaUrl: mediaUrlOf(m.sessionId, m.waMessageId) } : {}),
     ...(m.hasMedia ? { mediaState: mediaStateAtStore(m, hasStoredMedia) } : {}),
   };
+}
+
+/**
+ * The chat's kind, and who wrote it: in a group `groupId` names the group (`from` is the author's
+ * phone number, `participantLid` the author's LID); a direct chat's contact LID is `chatLid`.
+ */
+export function chatFields(m: {
+  chatKind?: ChatKindValue;
+  chatJid: string;
+  participant?: string | null;
+  participantLid?: string | null;
+  chatLid?: string | null;
+}): Record<string, unknown> {
+  const kind = m.chatKind ?? 'direct';
+  return {
+    kind,
+    ...(kind === 'group' ? { groupId: m.chatJid } : {}),
+    ...(m.participant ? { participant: m.participant } : {}),
+    ...(m.participantLid ? { participantLid: m.participantLid } : {}),
+    ...(m.chatLid ? { chatLid: m.chatLid } : {}),
+  };
+}
+
+/**
+ * The webhook event of a stored message, or null for none. Status updates and channel posts have
+ * their own events (opt-in, see outbox/event-names.ts); the session's own ones have none.
+ */
+export function messageEventOf(
+  m: Pick<StoredMessageEvent, 'chatKind' | 'direction'>,
+): WebhookEventName | null {
+  const kind = m.chatKind ?? 'direct';
+  if (kind === 'status' || kind === 'newsletter') return m.direction === 'inbound' ? `${kind}.inbound` : null;
+  return m.direction === 'inbound' ? 'message.inbound' : 'message.outbound';
 }
 
 /**

@@ -1,10 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { Message, Prisma } from '../generated/prisma/client';
+import type { ChatKind, Message, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { mediaUrlOf } from './message-payloads';
 
 export interface MessageFilter {
   chatJid?: string;
+  /** direct, group, status, newsletter or broadcast. */
+  kind?: ChatKind;
   direction?: 'inbound' | 'outbound';
   type?: string;
   from?: Date;
@@ -16,8 +18,19 @@ export interface MessageView {
   sessionId: string;
   messageId: string;
   chatJid: string;
+  /** direct, group, status, newsletter or broadcast. */
+  kind: string;
+  /** A group message's group JID (the same as chatJid), else null. */
+  groupId: string | null;
+  /** Phone digits; in a group, status or broadcast list `from` is the author (inbound). */
   from: string;
   to: string;
+  /** Group, status and broadcast-list messages: the author's phone digits, when known. */
+  participant: string | null;
+  /** Group, status and broadcast-list messages: the author's LID JID, when known. */
+  participantLid: string | null;
+  /** A direct chat: the contact's LID JID, when known. */
+  chatLid: string | null;
   direction: string;
   type: string;
   message: string | null;
@@ -41,8 +54,13 @@ export const toMessageView = (m: Message): MessageView => ({
   sessionId: m.sessionId,
   messageId: m.waMessageId,
   chatJid: m.chatJid,
+  kind: m.chatKind,
+  groupId: m.chatKind === 'group' ? m.chatJid : null,
   from: m.fromNumber,
   to: m.toNumber,
+  participant: m.participant,
+  participantLid: m.participantLid,
+  chatLid: m.chatLid,
   direction: m.direction,
   type: m.type,
   message: m.text,
@@ -75,6 +93,7 @@ export class MessageQueries {
     const where: Prisma.MessageWhereInput = {
       sessionId,
       ...(filter.chatJid ? { chatJid: filter.chatJid } : {}),
+      ...(filter.kind ? { chatKind: filter.kind } : {}),
       ...(filter.direction ? { direction: filter.direction } : {}),
       ...(filter.type ? { type: filter.type } : {}),
       ...(filter.from || filter.to ? { waTimestamp: { gte: filter.from, lte: filter.to } } : {}),

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { OutboxModule } from '../outbox/outbox.module';
 import { CaptureConnection } from './capture-connection';
 import { MessageCapture } from './message-capture.service';
+import { MessageChats } from './message-chats';
 import { MessageMedia } from './message-media';
 import { MessageQueries } from './message-queries.service';
 
 /** The messages table: captured messages and their statuses, written in batches with their outbox rows, their media state, and read back. */
 @Module({
   imports: [OutboxModule],
-  providers: [CaptureConnection, MessageCapture, MessageMedia, MessageQueries],
-  exports: [MessageCapture, MessageMedia, MessageQueries],
+  providers: [CaptureConnection, MessageCapture, MessageChats, MessageMedia, MessageQueries],
+  exports: [MessageCapture, MessageChats, MessageMedia, MessageQueries],
 })
 export class MessagesModule {}

@@ -7,9 +7,22 @@ export const WEBHOOK_EVENTS = [
   'session.status',
   'session.qr',
   'campaign.progress',
+  'status.inbound',
+  'newsletter.inbound',
 ] as const;
 
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+
+/**
+ * Events a target gets only when its `events` list names them: status updates and channel posts
+ * can be many and are not conversations, so "all events" (an empty list) leaves them out.
+ */
+export const OPT_IN_EVENTS: readonly WebhookEventName[] = ['status.inbound', 'newsletter.inbound'];
+
+/** What an empty `events` list means: every event but the opt-in ones. */
+export const DEFAULT_EVENTS: readonly WebhookEventName[] = WEBHOOK_EVENTS.filter(
+  (e) => !OPT_IN_EVENTS.includes(e),
+);
 
 /** One fact to report: its event name, the session it belongs to, and the JSON body to post. */
 export interface OutboxEvent {

@@ -3,7 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { RefreshingCache } from './refreshing-cache';
-import { WEBHOOK_EVENTS, type WebhookEventName } from './event-names';
+import { DEFAULT_EVENTS, type WebhookEventName } from './event-names';
 
 /** The global webhook config is stored in settings under this key (env values are the defaults). */
 export const WEBHOOK_SETTING_KEY = 'webhook';
@@ -81,7 +81,7 @@ export class WebhookSettings {
   effective(stored: GlobalWebhookSetting): WebhookConfig {
     return {
       url: stored.url === undefined ? (this.env.WEBHOOK_URL ?? null) : stored.url,
-      events: stored.events?.length ? stored.events : WEBHOOK_EVENTS,
+      events: stored.events?.length ? stored.events : DEFAULT_EVENTS,
       timeout: stored.timeout ?? this.env.WEBHOOK_TIMEOUT,
       maxRetries: stored.maxRetries ?? this.env.WEBHOOK_MAX_RETRIES,
       retryDelay: stored.retryDelay ?? this.env.WEBHOOK_RETRY_DELAY,

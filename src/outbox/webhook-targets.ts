@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client';
-import { WEBHOOK_EVENTS, type WebhookEventName } from './event-names';
+import { DEFAULT_EVENTS, type WebhookEventName } from './event-names';
 import { RefreshingCache } from './refreshing-cache';
 import { SessionWebhooks } from './session-webhooks';
 import { WebhookSettings } from './webhook-settings';
@@ -73,7 +73,7 @@ export class WebhookTargets {
   ): Promise<WebhookTarget | null> {
     const own = await this.sessionWebhooks.find(sessionId, client);
     return own?.url
-      ? { url: own.url, events: own.events.length ? own.events : WEBHOOK_EVENTS, kind: 'session' }
+      ? { url: own.url, events: own.events.length ? own.events : DEFAULT_EVENTS, kind: 'session' }
       : null;
   }
 }

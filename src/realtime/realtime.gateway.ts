@@ -33,6 +33,10 @@ const FORWARDED: DomainEventName[] = [
   'campaign.progress',
 ];
 
+/** Status updates and channel posts are stored but not pushed as messages (see docs/webhooks.md). */
+const isConversation = (m: DomainEventMap['message.stored']): boolean =>
+  m.chatKind !== 'status' && m.chatKind !== 'newsletter';
+
 interface Client {
   socket: WebSocket;
   principal: UserPrincipal;
@@ -98,6 +102,7 @@ export class RealtimeGateway
   }
 
   private broadcast<K extends DomainEventName>(name: K, data: DomainEventMap[K]): void {
+    if (name === 'message.stored' && !isConversation(data as DomainEventMap['message.stored'])) return;
     const now = Date.now();
     for (const client of this.clients.values()) {
       if (client.held) client.held.push({ event: name, data });

@@ -121,15 +121,19 @@ export class SessionMessagesController {
     summary: 'Stored messages, newest first: filters, keyset `cursor`, or the seed’s limit/offset',
   })
   list(@SessionParam() session: SessionRecord, @Query() query: ListMessagesQuery) {
-    const chatJid = query.chat
-      ? query.chat.includes('@')
-        ? query.chat
-        : this.sender.jidOf(query.chat, 'chat')
-      : undefined;
+    const chat = query.chat ?? query.chatJid;
+    const chatJid = chat ? (chat.includes('@') ? chat : this.sender.jidOf(chat, 'chat')) : undefined;
     const cursor = query.cursor && /^\d+$/.test(query.cursor) ? Number(query.cursor) : undefined;
     return this.queries.list(
       session.id,
-      { chatJid, direction: query.direction, type: query.type, from: query.from, to: query.to },
+      {
+        chatJid,
+        kind: query.kind,
+        direction: query.direction,
+        type: query.type,
+        from: query.from,
+        to: query.to,
+      },
       { limit: query.limit ?? 50, cursor, offset: query.offset },
     );
   }

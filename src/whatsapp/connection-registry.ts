@@ -301,10 +301,12 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
         },
         onMessages: (messages, ownNumber) => this.ingest.accept(sessionId, messages, ownNumber, logger),
         onMessageUpdates: (updates) => this.ingest.acceptUpdates(sessionId, updates),
+        onLidMapping: (mapping) => this.ingest.acceptLidMapping(sessionId, mapping),
         getMessage: (key) => this.ingest.findSentContent(sessionId, key),
       },
     });
     try {
+      await this.ingest.prepare(sessionId);
       await runtime.connection.open();
     } catch (error) {
       this.logger.error({ err: error, sessionId }, 'Could not open the WhatsApp socket');

@@ -1,4 +1,5 @@
 import { getContentType, jidDecode, normalizeMessageContent, proto, type WAMessage } from './baileys';
+import { chatAddressOf, type ChatKind, type PhoneOfLid } from './chat-addressing';
 
 export type MessageType =
   | 'text'
@@ -16,10 +17,21 @@ export type MessageType =
 /** The gateway's own view of a WhatsApp message, independent of Baileys' proto types. */
 export interface NormalizedMessage {
   waMessageId: string;
+  /** A direct chat's phone JID when the phone is known (one contact is one chat), a group's JID, ... */
   chatJid: string;
-  /** Phone digits (or the LID user when no phone number is known), as the seed's from/to fields. */
+  chatKind: ChatKind;
+  /**
+   * Phone digits (or the LID user when no phone number is known), as the seed's from/to fields. In a
+   * group, status or broadcast list `from` is the author; `to` of an inbound message is this session.
+   */
   from: string;
   to: string;
+  /** Group, status and broadcast-list messages: the author's phone digits, when known. */
+  participant: string | null;
+  /** Group, status and broadcast-list messages: the author's LID JID, when known. */
+  participantLid: string | null;
+  /** A direct chat: the contact's LID JID, when known. */
+  chatLid: string | null;
   direction: 'inbound' | 'outbound';
   type: MessageType;
   /** The text, a media caption, a document's file name, a reaction's emoji (the seed's `message`). */
@@ -51,27 +63,36 @@ const toDate = (ts: WAMessage['messageTimestamp']): Date => {
 /** Content that is bookkeeping, not a message a person sent (receipts of edits, key shares, ...). */
 const IGNORED = new Set(['protocolMessage', 'senderKeyDistributionMessage', 'messageContextInfo']);
 
+const NO_LIDS_KNOWN: PhoneOfLid = () => undefined;
+
 /**
  * Turns a Baileys message into the gateway's message, or null for protocol traffic that is not a
- * user-visible message. `ownNumber` is this session's phone number (digits).
+ * user-visible message. `ownNumber` is this session's phone number (digits); `phoneOfLid` answers
+ * from the session's LID store, for a sender WhatsApp names by LID only.
  */
-export function normalizeMessage(msg: WAMessage, ownNumber: string): NormalizedMessage | null {
+export function normalizeMessage(
+  msg: WAMessage,
+  ownNumber: string,
+  phoneOfLid: PhoneOfLid = NO_LIDS_KNOWN,
+): NormalizedMessage | null {
   const key = msg.key;
   const content = normalizeMessageContent(msg.message);
   if (!key?.id || !key.remoteJid || !content) return null;
   const kind = getContentType(content);
   if (!kind || IGNORED.has(kind)) return null;
 
-  // Prefer the phone-number jid when WhatsApp addresses the chat by LID.
-  const alt = (key as { remoteJidAlt?: string }).remoteJidAlt;
-  const chatJid = key.remoteJid.endsWith('@lid') && alt ? alt : key.remoteJid;
-  const peer = jidUser(key.participant || chatJid);
+  const address = chatAddressOf(key, phoneOfLid);
   const direction = key.fromMe ? 'outbound' : 'inbound';
+  const recipient = address.chatKind === 'direct' ? address.peer : jidUser(address.chatJid);
   const base = {
     waMessageId: key.id,
-    chatJid,
-    from: direction === 'inbound' ? peer : ownNumber,
-    to: direction === 'inbound' ? ownNumber : jidUser(chatJid),
+    chatJid: address.chatJid,
+    chatKind: address.chatKind,
+    from: direction === 'inbound' ? address.peer : ownNumber,
+    to: direction === 'inbound' ? ownNumber : recipient,
+    participant: address.participant,
+    participantLid: address.participantLid,
+    chatLid: address.chatLid,
     direction,
     pushName: msg.pushName ?? null,
     waTimestamp: toDate(msg.messageTimestamp),

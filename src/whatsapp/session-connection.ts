@@ -19,6 +19,8 @@ export interface ConnectionListener {
   onClose(code: number | undefined, registered: boolean): void;
   onMessages(messages: WAMessage[], ownNumber: string): void;
   onMessageUpdates(updates: WAMessageUpdate[]): void;
+  /** Baileys learned the phone number of a LID (JIDs). */
+  onLidMapping?(mapping: { lid: string; pn: string }): void;
   /** Looks up a message this session sent, so Baileys can re-encrypt it on a retry receipt. */
   getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
 }
@@ -75,6 +77,7 @@ export class SessionConnection {
       if (me) listener.onMessages(messages, phoneOf(me));
     });
     socket.ev.on('messages.update', (updates) => listener.onMessageUpdates(updates));
+    socket.ev.on('lid-mapping.update', (mapping) => listener.onLidMapping?.(mapping));
   }
 
   /** Closes the socket without logging out; the saved credentials stay valid. */

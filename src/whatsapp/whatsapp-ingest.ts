@@ -6,7 +6,9 @@ import type { StoredMedia } from '../media/media-store';
 import { MessageCapture } from '../messages/message-capture.service';
 import { MessageQueries } from '../messages/message-queries.service';
 import { proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
+import { lidPairsOf } from './chat-addressing';
 import { InboundMediaQueue } from './inbound-media-queue';
+import { LidMappings } from './lid-mappings';
 import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
 import { decodeRawMessage, encodeRawMessage } from './raw-message';
 import { SessionRepository } from './session.repository';
@@ -44,14 +46,28 @@ export class WhatsappIngest {
     private readonly messages: MessageQueries,
     private readonly mediaQueue: InboundMediaQueue,
     private readonly sessions: SessionRepository,
+    private readonly lids: LidMappings,
   ) {}
+
+  /** Before a session's socket opens: the LID mappings it learned before, for the messages to come. */
+  prepare(sessionId: string): Promise<void> {
+    return this.lids.load(sessionId);
+  }
+
+  /** Baileys learned a LID's phone number (`lid-mapping.update`). */
+  acceptLidMapping(sessionId: string, mapping: { lid: string; pn: string }): void {
+    this.lids.record(sessionId, [{ lid: mapping.lid, phone: mapping.pn }]);
+  }
 
   /** Queues the messages of one upsert for storing, in order; sessions in parallel. */
   accept(sessionId: string, messages: WAMessage[], ownNumber: string, _logger?: PinoLogger): void {
     this.touch(sessionId);
     try {
+      const phoneOf = (lid: string) => this.lids.phoneOf(sessionId, lid);
       for (const msg of messages) {
-        const normalized = normalizeMessage(msg, ownNumber);
+        // The pairs a message carries first: its own addressing then names the phone number.
+        if (msg.key) this.lids.record(sessionId, lidPairsOf(msg.key));
+        const normalized = normalizeMessage(msg, ownNumber, phoneOf);
         if (normalized) this.enqueue(sessionId, { msg, normalized });
       }
     } catch (error) {
@@ -77,7 +93,7 @@ export class WhatsappIngest {
 
   /** Stores a message this gateway just sent (Baileys' own echo of it is then a duplicate). */
   async storeSent(sessionId: string, sent: WAMessage, ownNumber: string, media?: StoredMedia): Promise<void> {
-    const normalized = normalizeMessage(sent, ownNumber);
+    const normalized = normalizeMessage(sent, ownNumber, (lid) => this.lids.phoneOf(sessionId, lid));
     if (normalized)
       await this.capture.store(this.toStore(sessionId, normalized, sent, media ?? null, 'pending'));
   }

@@ -11,6 +11,7 @@ import { AuthKeyWriter } from './auth-key-writer';
 import { AuthStateStore } from './auth-state.store';
 import { ConnectionRegistry } from './connection-registry';
 import { InboundMediaQueue } from './inbound-media-queue';
+import { LidMappings } from './lid-mappings';
 import { OutboundMessages } from './outbound-messages';
 import { SessionLeases } from './session-leases';
 import { SessionSupervisor } from './session-supervisor';
@@ -31,6 +32,7 @@ import { InboundMediaPort, WhatsAppPort } from './whatsapp.port';
     ConnectionRegistry,
     { provide: WhatsAppPort, useExisting: ConnectionRegistry },
     InboundMediaQueue,
+    LidMappings,
     { provide: InboundMediaPort, useExisting: InboundMediaQueue },
     OutboundMessages,
     SessionLeases,

@@ -126,12 +126,25 @@ export class CheckNumbersDto {
   numbers: string[];
 }
 
+const CHAT_KINDS = ['direct', 'group', 'status', 'newsletter', 'broadcast'] as const;
+
 export class ListMessagesQuery {
   @ApiPropertyOptional({ description: 'Chat: a phone number or jid' })
   @IsOptional()
   @IsString()
   @MaxLength(128)
   chat?: string;
+
+  @ApiPropertyOptional({ description: 'The same as `chat`' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  chatJid?: string;
+
+  @ApiPropertyOptional({ enum: CHAT_KINDS, description: 'What kind of chat' })
+  @IsOptional()
+  @IsIn(CHAT_KINDS)
+  kind?: (typeof CHAT_KINDS)[number];
 
   @ApiPropertyOptional({ enum: ['inbound', 'outbound'] })
   @IsOptional()
