@@ -91,7 +91,7 @@ describe("egress guard: no request on anyone's behalf reaches a private or metad
         fixture.config({
           WEBHOOK_ALLOW_PRIVATE: 'false',
           MEDIA_URL_ALLOW_PRIVATE: 'false',
-          WEBHOOK_URL: `http://localhost:${trap.port}/hook`,
+          WEBHOOK_URL: `http://localhost:${trap.port}/env-hook`,
           WEBHOOK_MAX_RETRIES: '0',
         }),
       );
@@ -171,6 +171,9 @@ describe("egress guard: no request on anyone's behalf reaches a private or metad
 
   describe('private targets allowed by opt-in (WEBHOOK_ALLOW_PRIVATE, MEDIA_URL_ALLOW_PRIVATE)', () => {
     let app: NestExpressApplication;
+    // Events queued above for the environment's webhook may now be delivered (their URL is allowed
+    // here): those are left out of what this part checks.
+    const fresh = () => trap.hits.filter((hit) => hit !== 'POST /env-hook');
     let token: string;
     let admin: string;
     const api = () => request(app.getHttpServer());
@@ -213,7 +216,7 @@ describe("egress guard: no request on anyone's behalf reaches a private or metad
       });
       expect(got.message.documentMessage?.fileName).toBe('report.pdf');
       expect(await fixture.simulator.downloadMedia(got)).toEqual(PDF);
-      expect(trap.hits).toEqual(['GET /files/report.pdf']);
+      expect(fresh()).toEqual(['GET /files/report.pdf']);
       // Served back as a download whatever its type, never as a page of the gateway's origin.
       const served = await eventually(async () => {
         const got = await api()
@@ -260,7 +263,7 @@ describe("egress guard: no request on anyone's behalf reaches a private or metad
         .send({ url: `http://127.0.0.1:${trap.port}/hook` })
         .expect(200);
       expect(tested.body.data).toMatchObject({ success: false, statusCode: 302 });
-      expect(trap.hits).toEqual(['GET /moved.pdf', 'POST /hook']);
+      expect(fresh()).toEqual(['GET /moved.pdf', 'POST /hook']);
       expect(redirectTarget.hits).toEqual([]);
     });
 
@@ -282,7 +285,7 @@ describe("egress guard: no request on anyone's behalf reaches a private or metad
         .send({ to: CONTACT, url: `http://127.0.0.1:${trap.port}/exists.pdf` });
       expect(res.status).toBe(409);
       expect(res.body.code).toBe('SESSION_NOT_CONNECTED');
-      expect(trap.hits).toEqual([]);
+      expect(fresh()).toEqual([]);
     });
   });
 });
