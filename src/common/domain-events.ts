@@ -86,6 +86,41 @@ export interface CampaignProgressEvent {
   at: Date;
 }
 
+/** Someone in a group: the phone number (digits) when known, the LID jid when known. */
+export interface GroupMember {
+  phoneNumber: string | null;
+  lid: string | null;
+}
+
+/** A group change WhatsApp told a session about; emitted after its outbox rows committed. */
+interface GroupChange {
+  sessionId: string;
+  groupId: string;
+  /** Who made the change (null when WhatsApp does not say). */
+  author: GroupMember | null;
+  /** WhatsApp's id of the notification (an event is reported once per notification). */
+  noticeId: string;
+  at: Date;
+}
+
+/** The account is in a group it was not in: it created it, was added, or joined by invite. */
+export interface GroupJoinedEvent extends GroupChange {
+  subject: string | null;
+  how: 'created' | 'added' | 'invited';
+}
+
+/** The subject, description or settings of a group changed (only the fields that changed are set). */
+export interface GroupUpdatedEvent extends GroupChange {
+  changes: { subject?: string; description?: string | null; announce?: boolean; restrict?: boolean };
+}
+
+export interface GroupParticipantsEvent extends GroupChange {
+  action: 'added' | 'removed' | 'promoted' | 'demoted';
+  participants: GroupMember[];
+  /** removed: they left by themselves. */
+  left?: boolean;
+}
+
 /** What ended or changed a user's access; each one closes the user's open WebSockets. */
 export type AccessChangeReason =
   'logout' | 'refresh_reused' | 'password_changed' | 'password_reset' | 'deactivated' | 'role_changed';
@@ -106,6 +141,9 @@ export interface DomainEventMap {
   'message.status': MessageStatusEvent;
   'message.media': MessageMediaEvent;
   'campaign.progress': CampaignProgressEvent;
+  'group.joined': GroupJoinedEvent;
+  'group.updated': GroupUpdatedEvent;
+  'group.participants': GroupParticipantsEvent;
   'user.access_changed': UserAccessChangedEvent;
 }
 

@@ -7,6 +7,9 @@ export const WEBHOOK_EVENTS = [
   'session.status',
   'session.qr',
   'campaign.progress',
+  'group.joined',
+  'group.updated',
+  'group.participants',
   'status.inbound',
   'newsletter.inbound',
 ] as const;

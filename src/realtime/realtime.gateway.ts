@@ -31,6 +31,9 @@ const FORWARDED: DomainEventName[] = [
   'message.status',
   'message.media',
   'campaign.progress',
+  'group.joined',
+  'group.updated',
+  'group.participants',
 ];
 
 /** Status updates and channel posts are stored but not pushed as messages (see docs/webhooks.md). */

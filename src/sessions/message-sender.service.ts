@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { extension } from 'mime-types';
 import { DomainError, validationFailed } from '../common/errors';
+import { looksLikeGroupJid, parseGroupJid } from '../common/group-jid';
 import { InvalidPhoneNumberError, phoneToJid } from '../common/phone';
 import { AppConfig } from '../config/app-config';
 import { MediaFetcher, type MediaInput } from '../media/media-fetch';
@@ -41,8 +42,19 @@ export class MessageSender {
     }
   }
 
+  /**
+   * Where a message goes: a group jid (`120363…@g.us`, `<digits>-<digits>@g.us`, checked strictly) or
+   * a phone number (any usual form, or a user jid). A bad one is a 400 naming the field.
+   */
+  recipientJid(to: string, field = 'to'): string {
+    if (!looksLikeGroupJid(to)) return this.jidOf(to, field);
+    const group = parseGroupJid(to);
+    if (!group) throw validationFailed([{ field, errors: ['not a valid group id (<digits>@g.us)'] }]);
+    return group;
+  }
+
   sendText(sessionId: string, dto: SendTextDto): Promise<SentMessageView> {
-    return this.send(sessionId, dto, { kind: 'text', text: dto.text });
+    return this.send(sessionId, dto, { kind: 'text', text: dto.text, ...this.mentionsOf(dto.mentions) });
   }
 
   sendLocation(sessionId: string, dto: SendLocationDto): Promise<SentMessageView> {
@@ -75,7 +87,8 @@ export class MessageSender {
     upload?: Express.Multer.File,
   ): Promise<SentMessageView> {
     // Checked before anything is fetched: a URL is fetched only for a send that can happen.
-    this.jidOf(dto.to);
+    this.recipientJid(dto.to);
+    const mentions = this.mentionsOf(dto.mentions);
     this.requireConnected(sessionId);
     const input = await this.mediaInput(dto, upload);
     const mimetype = dto.mimetype ?? input.mimetype;
@@ -84,9 +97,9 @@ export class MessageSender {
     const fileName = dto.fileName ?? input.fileName ?? `file.${extension(mimetype) || 'bin'}`;
     const content: OutboundContent =
       kind === 'document'
-        ? { kind, media, fileName, caption: dto.caption }
+        ? { kind, media, fileName, caption: dto.caption, ...mentions }
         : kind === 'image' || kind === 'video'
-          ? { kind, media, caption: dto.caption }
+          ? { kind, media, caption: dto.caption, ...mentions }
           : { kind, media };
     return this.send(sessionId, dto, content);
   }
@@ -107,6 +120,12 @@ export class MessageSender {
     ]);
   }
 
+  /** Mentioned phone numbers as user jids (400 naming `mentions.<i>` for a bad one). */
+  private mentionsOf(numbers: string[] | undefined): { mentions?: string[] } {
+    if (!numbers?.length) return {};
+    return { mentions: numbers.map((n, i) => this.jidOf(n, `mentions.${i}`)) };
+  }
+
   private requireConnected(sessionId: string): void {
     if (this.whatsapp.statusOf(sessionId) !== 'connected')
       throw new DomainError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
@@ -117,7 +136,7 @@ export class MessageSender {
     recipient: RecipientDto,
     content: OutboundContent,
   ): Promise<SentMessageView> {
-    const jid = this.jidOf(recipient.to);
+    const jid = this.recipientJid(recipient.to);
     const sent = await this.whatsapp.send(sessionId, jid, content, {
       quotedMessageId: recipient.quotedMessageId,
     });

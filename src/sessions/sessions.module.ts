@@ -10,6 +10,8 @@ import { MessagesModule } from '../messages/messages.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { WhatsappModule } from '../whatsapp/whatsapp.module';
 import { MessageSender } from './message-sender.service';
+import { SessionGroupsController } from './session-groups.controller';
+import { SessionGroups } from './session-groups.service';
 import { SessionMessagesController } from './session-messages.controller';
 import { SessionPipe } from './session.pipe';
 import { SessionsController } from './sessions.controller';
@@ -34,8 +36,8 @@ import { SessionsService } from './sessions.service';
       }),
     }),
   ],
-  controllers: [SessionsController, SessionMessagesController],
-  providers: [SessionsService, MessageSender, SessionPipe],
+  controllers: [SessionsController, SessionMessagesController, SessionGroupsController],
+  providers: [SessionsService, MessageSender, SessionGroups, SessionPipe],
   exports: [SessionsService, SessionPipe],
 })
 export class SessionsModule {}

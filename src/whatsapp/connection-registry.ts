@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { createBaileysLogger } from '../logging/baileys-logger';
 import { AuthStateStore } from './auth-state.store';
 import { generateMessageIDV2, type WASocket } from './baileys';
+import { GroupNotices } from './group-notices';
 import { OutboundMessages } from './outbound-messages';
 import { decideOnClose } from './reconnect-policy';
 import { SessionConnection } from './session-connection';
@@ -78,6 +79,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     private readonly ingest: WhatsappIngest,
     private readonly outbound: OutboundMessages,
     private readonly socketSettings: WhatsAppSocketSettings,
+    private readonly groups: GroupNotices,
   ) {
     super();
     this.baileysLogger = createBaileysLogger(config);
@@ -252,6 +254,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
       authStore: this.authStore,
       logger,
       socketOverrides: this.socketSettings.overrides,
+      groups: this.groups.forSession(sessionId, logger),
       listener: {
         onQr: (qr) => {
           runtime.qr = qr;

@@ -2,7 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../common/errors';
 import { MediaStore, type StoredMedia } from '../media/media-store';
 import { MessageQueries } from '../messages/message-queries.service';
-import type { AnyMessageContent, WAMessage, WAMessageKey, WASocket } from './baileys';
+import {
+  isJidGroup,
+  type AnyMessageContent,
+  type WAMessage,
+  type WAMessageKey,
+  type WASocket,
+} from './baileys';
+import { groupErrorOf } from './group-errors';
 import { jidUser } from './message-normalizer';
 import { decodeRawMessage } from './raw-message';
 import { WhatsappIngest } from './whatsapp-ingest';
@@ -22,15 +29,29 @@ const vcardOf = (name: string, phone: string): string =>
     '\n',
   );
 
+/** Baileys' `mentions` (contextInfo.mentionedJid), only when there are some. */
+const mentionsOf = (content: { mentions?: string[] }): { mentions?: string[] } =>
+  content.mentions?.length ? { mentions: content.mentions } : {};
+
 /** The gateway's content as Baileys wants it. */
 function toBaileys(content: OutboundContent, reactTo: WAMessageKey | undefined): AnyMessageContent {
   switch (content.kind) {
     case 'text':
-      return { text: content.text };
+      return { text: content.text, ...mentionsOf(content) };
     case 'image':
-      return { image: content.media.data, caption: content.caption, mimetype: content.media.mimetype };
+      return {
+        image: content.media.data,
+        caption: content.caption,
+        mimetype: content.media.mimetype,
+        ...mentionsOf(content),
+      };
     case 'video':
-      return { video: content.media.data, caption: content.caption, mimetype: content.media.mimetype };
+      return {
+        video: content.media.data,
+        caption: content.caption,
+        mimetype: content.media.mimetype,
+        ...mentionsOf(content),
+      };
     case 'audio':
       return { audio: content.media.data, mimetype: content.media.mimetype };
     case 'sticker':
@@ -41,6 +62,7 @@ function toBaileys(content: OutboundContent, reactTo: WAMessageKey | undefined):
         mimetype: content.media.mimetype,
         fileName: content.fileName,
         caption: content.caption,
+        ...mentionsOf(content),
       };
     case 'location':
       return {
@@ -86,10 +108,15 @@ export class OutboundMessages {
 
   async send(sessionId: string, socket: WASocket, jid: string, prepared: PreparedSend): Promise<SentMessage> {
     const media = await this.keepMedia(sessionId, prepared.content);
-    const sent = await socket.sendMessage(jid, toBaileys(prepared.content, prepared.reactTo), {
-      ...(prepared.quoted ? { quoted: prepared.quoted } : {}),
-      ...(prepared.messageId ? { messageId: prepared.messageId } : {}),
-    });
+    const sent = await socket
+      .sendMessage(jid, toBaileys(prepared.content, prepared.reactTo), {
+        ...(prepared.quoted ? { quoted: prepared.quoted } : {}),
+        ...(prepared.messageId ? { messageId: prepared.messageId } : {}),
+      })
+      // A group the account is not in (or that does not exist) is the caller's 4xx, not a failure.
+      .catch((error: unknown) => {
+        throw isJidGroup(jid) ? groupErrorOf(error, jid) : error;
+      });
     if (!sent) throw new Error('WhatsApp did not accept the message');
     await this.ingest.storeSent(sessionId, sent, jidUser(socket.user?.id), media);
     return { messageId: sent.key.id!, to: jid, timestamp: String(sent.messageTimestamp ?? '') };

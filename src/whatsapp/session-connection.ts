@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { AuthStateStore } from './auth-state.store';
+import type { GroupSocketHooks } from './group-notices';
 import {
   Browsers,
   makeWASocket,
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   listener: ConnectionListener;
   /** Extra socket settings (the sandbox points the socket at the simulator here). */
   socketOverrides: Partial<UserFacingSocketConfig>;
+  /** The group metadata cache and group listeners (group-notices.ts). */
+  groups?: GroupSocketHooks;
 }
 
 const phoneOf = (jid: string): string => jid.split('@')[0].split(':')[0];
@@ -64,9 +67,11 @@ export class SessionConnection {
       shouldSyncHistoryMessage: () => false,
       generateHighQualityLinkPreview: false,
       getMessage: (key) => listener.getMessage(key),
+      ...(this.options.groups ? { cachedGroupMetadata: this.options.groups.cachedGroupMetadata } : {}),
       ...socketOverrides,
     });
     this.socket = socket;
+    this.options.groups?.attach(socket);
 
     socket.ev.on('creds.update', () => {
       auth.saveCreds().catch((error: unknown) => logger.error({ err: error }, 'Could not save credentials'));

@@ -10,14 +10,18 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { AuthKeyWriter } from './auth-key-writer';
 import { AuthStateStore } from './auth-state.store';
 import { ConnectionRegistry } from './connection-registry';
+import { GroupEventLog } from './group-event-log';
+import { GroupMetadataStore } from './group-metadata-store';
+import { GroupNotices } from './group-notices';
 import { InboundMediaQueue } from './inbound-media-queue';
 import { LidMappings } from './lid-mappings';
 import { OutboundMessages } from './outbound-messages';
 import { SessionLeases } from './session-leases';
 import { SessionSupervisor } from './session-supervisor';
 import { SessionRepository } from './session.repository';
+import { WhatsAppGroups } from './whatsapp-groups';
 import { WhatsappIngest } from './whatsapp-ingest';
-import { InboundMediaPort, WhatsAppPort } from './whatsapp.port';
+import { GroupsPort, InboundMediaPort, WhatsAppPort } from './whatsapp.port';
 
 /**
  * WhatsApp: one Baileys socket per session held by this process, its encrypted auth state, leases,
@@ -31,6 +35,11 @@ import { InboundMediaPort, WhatsAppPort } from './whatsapp.port';
     AuthStateStore,
     ConnectionRegistry,
     { provide: WhatsAppPort, useExisting: ConnectionRegistry },
+    GroupEventLog,
+    GroupMetadataStore,
+    GroupNotices,
+    WhatsAppGroups,
+    { provide: GroupsPort, useExisting: WhatsAppGroups },
     InboundMediaQueue,
     LidMappings,
     { provide: InboundMediaPort, useExisting: InboundMediaQueue },
@@ -40,7 +49,7 @@ import { InboundMediaPort, WhatsAppPort } from './whatsapp.port';
     SessionSupervisor,
     WhatsappIngest,
   ],
-  exports: [WhatsAppPort, InboundMediaPort, SessionRepository],
+  exports: [WhatsAppPort, InboundMediaPort, GroupsPort, SessionRepository],
 })
 export class WhatsappModule implements OnModuleInit {
   constructor(

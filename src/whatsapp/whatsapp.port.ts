@@ -7,12 +7,15 @@ export interface OutboundMedia {
   stored?: StoredMedia;
 }
 
-/** What the gateway can send, in its own words (the WhatsApp library's types stay in src/whatsapp). */
+/**
+ * What the gateway can send, in its own words (the WhatsApp library's types stay in src/whatsapp).
+ * `mentions`: user jids mentioned (contextInfo.mentionedJid); the text keeps its `@<digits>` as written.
+ */
 export type OutboundContent =
-  | { kind: 'text'; text: string }
-  | { kind: 'image' | 'video'; media: OutboundMedia; caption?: string }
+  | { kind: 'text'; text: string; mentions?: string[] }
+  | { kind: 'image' | 'video'; media: OutboundMedia; caption?: string; mentions?: string[] }
   | { kind: 'audio' | 'sticker'; media: OutboundMedia }
-  | { kind: 'document'; media: OutboundMedia; fileName: string; caption?: string }
+  | { kind: 'document'; media: OutboundMedia; fileName: string; caption?: string; mentions?: string[] }
   | { kind: 'location'; latitude: number; longitude: number; name?: string; address?: string }
   /** A contact card: the name shown and the phone number (digits, with country code). */
   | { kind: 'contact'; name: string; phone: string }
@@ -86,4 +89,82 @@ export interface MediaRetryResult {
 export abstract class InboundMediaPort {
   /** Downloads a message's media again (after failed, too_large or skipped). */
   abstract retry(sessionId: string, waMessageId: string): Promise<MediaRetryResult>;
+}
+
+/** A group member: the phone number (digits) when known, and the LID jid when known. */
+export interface GroupMemberRef {
+  phoneNumber: string | null;
+  lid: string | null;
+}
+
+export type GroupRole = 'superadmin' | 'admin' | 'member';
+
+export interface GroupParticipantView extends GroupMemberRef {
+  role: GroupRole;
+}
+
+/** A group as the API shows it. */
+export interface GroupView {
+  id: string;
+  subject: string;
+  description: string | null;
+  size: number;
+  /** The creator's phone number (digits) when known. */
+  owner: string | null;
+  /** ISO 8601, when WhatsApp says. */
+  createdAt: string | null;
+  /** Only admins may send. */
+  announce: boolean;
+  /** Only admins may edit the subject, description and settings. */
+  restrict: boolean;
+  addressingMode: 'pn' | 'lid';
+  /** The session's own role; null when it is no longer a member. */
+  myRole: GroupRole | null;
+}
+
+export interface GroupDetails extends GroupView {
+  participants: GroupParticipantView[];
+}
+
+export type GroupParticipantAction = 'add' | 'remove' | 'promote' | 'demote';
+
+/** What WhatsApp answered for one participant of a change. */
+export interface ParticipantResult {
+  phoneNumber: string;
+  status: 'ok' | 'not_found' | 'forbidden' | 'not_acceptable' | 'conflict' | 'failed';
+  /** WhatsApp's code: 200, 403 (privacy), 404 (unknown or not in the group), 406 (the creator), 409 (already in). */
+  code: number;
+}
+
+export interface GroupSettingsChange {
+  subject?: string;
+  /** An empty string removes the description. */
+  description?: string;
+  announce?: boolean;
+  restrict?: boolean;
+}
+
+/**
+ * The groups of a session held by this process. Participants are user jids
+ * (`<digits>@s.whatsapp.net`); groups are group jids (`<id>@g.us`). Errors are DomainErrors:
+ * SESSION_NOT_CONNECTED, GROUP_NOT_FOUND (404), NOT_A_PARTICIPANT (403, the account is not in it),
+ * GROUP_NOT_ADMIN (403, the change needs an admin), INVITE_INVALID (404/410, a bad or revoked code),
+ * GROUP_CONFLICT (409).
+ */
+export abstract class GroupsPort {
+  abstract list(sessionId: string): Promise<GroupView[]>;
+  abstract details(sessionId: string, groupJid: string): Promise<GroupDetails>;
+  abstract create(sessionId: string, subject: string, participants: string[]): Promise<GroupDetails>;
+  abstract update(sessionId: string, groupJid: string, change: GroupSettingsChange): Promise<GroupDetails>;
+  abstract changeParticipants(
+    sessionId: string,
+    groupJid: string,
+    action: GroupParticipantAction,
+    participants: string[],
+  ): Promise<ParticipantResult[]>;
+  abstract leave(sessionId: string, groupJid: string): Promise<void>;
+  abstract inviteCode(sessionId: string, groupJid: string): Promise<string>;
+  abstract revokeInvite(sessionId: string, groupJid: string): Promise<string>;
+  /** Joins by invite code; answers the group's jid. */
+  abstract join(sessionId: string, code: string): Promise<string>;
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -19,7 +19,10 @@ import {
 } from 'class-validator';
 
 export class RecipientDto {
-  @ApiProperty({ example: '+62 812-3456-7890', description: 'Phone number in any usual form, or a jid' })
+  @ApiProperty({
+    example: '+62 812-3456-7890',
+    description: 'Phone number in any usual form, a user jid, or a group jid (120363…@g.us)',
+  })
   @IsString()
   @Length(3, 64)
   to: string;
@@ -31,11 +34,36 @@ export class RecipientDto {
   quotedMessageId?: string;
 }
 
+/** Multipart forms send a list as one field: `a,b` or a JSON array. */
+const listFromForm = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text.startsWith('[')) {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return text ? text.split(',').map((v) => v.trim()) : [];
+};
+
 export class SendTextDto extends RecipientDto {
-  @ApiProperty({ example: 'Hello from the gateway' })
+  @ApiProperty({ example: 'Hello @6281234567890' })
   @IsString()
   @Length(1, 65536)
   text: string;
+
+  @ApiPropertyOptional({
+    example: ['+6281234567890'],
+    description: 'Phone numbers mentioned; write them in the text as @<digits> (e.g. @6281234567890)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(256)
+  @IsString({ each: true })
+  @Length(3, 64, { each: true })
+  mentions?: string[];
 }
 
 /** Media by URL in JSON, or by a multipart upload (field `file`) with these fields beside it. */
@@ -50,6 +78,19 @@ export class SendMediaDto extends RecipientDto {
   @IsString()
   @MaxLength(4096)
   caption?: string;
+
+  @ApiPropertyOptional({
+    example: ['+6281234567890'],
+    description:
+      'Phone numbers mentioned in the caption (as @<digits>); multipart: comma-separated or a JSON array',
+  })
+  @IsOptional()
+  @Transform(listFromForm)
+  @IsArray()
+  @ArrayMaxSize(256)
+  @IsString({ each: true })
+  @Length(3, 64, { each: true })
+  mentions?: string[];
 
   @ApiPropertyOptional({ description: 'File name shown for documents' })
   @IsOptional()
