@@ -117,6 +117,9 @@ export class ContactMessenger {
       case 'lid':
         Object.assign(attrs, { from: from.lidJid, sender_pn: from.pnJid, addressing_mode: 'lid' });
         break;
+      case 'lid-only':
+        Object.assign(attrs, { from: from.lidJid, addressing_mode: 'lid' });
+        break;
     }
     const encAttrs: Record<string, string> = { v: '2', type: enc.type };
     if (options.mediaType) encAttrs.mediatype = options.mediaType;

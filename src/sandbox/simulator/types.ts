@@ -102,9 +102,10 @@ export type OutgoingContent = { text: string; replyTo?: string } | { media: Medi
 
 /**
  * How the sender is addressed in the stanza (see SIMULATOR.md §3.2): `pn` = from PN + sender_lid
- * (default), `pn-only` = from PN without sender_lid (Baileys asks usync for the LID), `lid` = from LID + sender_pn.
+ * (default), `pn-only` = from PN without sender_lid (Baileys asks usync for the LID), `lid` = from LID + sender_pn,
+ * `lid-only` = from LID without sender_pn (the receiver does not learn the phone number from it).
  */
-export type SenderAddressing = 'pn' | 'pn-only' | 'lid';
+export type SenderAddressing = 'pn' | 'pn-only' | 'lid' | 'lid-only';
 
 export interface SimulatorEventMap {
   'device-linked': [DeviceInfo];
