@@ -84,6 +84,8 @@ describe('message capture through a database outage (real MariaDB behind a cutta
     const prisma = app.get(PrismaService);
     const first = await fixture.simulator.sendMessage(CONTACT, PHONE, { text: 'before outage' });
     await eventually(() => prisma.message.findFirst({ where: { waMessageId: first } }));
+    // A group (LID-addressed) whose message, journaled, must keep its kind and author.
+    const group = fixture.simulator.groups.create(CONTACT, [PHONE], { addressingMode: 'lid' });
     // Observes (does not change) what Baileys hands to the gateway, to know the messages arrived.
     const ingest = app.get(WhatsappIngest);
     const arrived = new Set<string>();
@@ -100,8 +102,9 @@ describe('message capture through a database outage (real MariaDB behind a cutta
     const ids: string[] = [];
     for (const text of ['during outage 1', 'during outage 2', 'during outage 3'])
       ids.push(await fixture.simulator.sendMessage(CONTACT, PHONE, { text }));
+    const inGroup = await fixture.simulator.groups.send(CONTACT, group.jid, { text: 'group, during outage' });
     // The gateway has them while nothing can be written, and finds the database unreachable.
-    await eventually(() => ids.every((id) => arrived.has(id)), 10_000, 50);
+    await eventually(() => [...ids, inGroup].every((id) => arrived.has(id)), 10_000, 50);
     await eventually(() => unreachable >= 2, 15_000, 50);
     const direct = new PrismaService(fixture.config()); // MariaDB itself, not through the cut link
     try {
@@ -113,13 +116,21 @@ describe('message capture through a database outage (real MariaDB behind a cutta
     link.restore();
     const rows = await eventually(async () => {
       const found = await prisma.message.findMany({
-        where: { sessionId: 'outage', direction: 'inbound', waMessageId: { not: first } },
+        where: { sessionId: 'outage', direction: 'inbound', chatKind: 'direct', waMessageId: { not: first } },
         orderBy: { id: 'asc' },
       });
       return found.length >= 3 && found;
     }, 20_000);
     expect(rows.map((r) => r.text)).toEqual(['during outage 1', 'during outage 2', 'during outage 3']);
     expect(rows.map((r) => r.waMessageId)).toEqual(ids);
+    const groupRow = await eventually(() => prisma.message.findFirst({ where: { waMessageId: inGroup } }));
+    expect(groupRow).toMatchObject({
+      chatKind: 'group',
+      chatJid: group.jid,
+      fromNumber: CONTACT,
+      participant: CONTACT,
+      participantLid: fixture.simulator.user(CONTACT).lidJid,
+    });
     const outbox = await prisma.webhookOutbox.count({ where: { sessionId: 'outage' } });
     expect(outbox).toBe(0); // no webhook is configured: nothing to deliver, nothing half-written
   });
