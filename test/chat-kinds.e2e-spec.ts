@@ -1,8 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { PrismaService } from '../src/prisma/prisma.service';
-import { adminToken, eventually, GatewayFixture, linkSession } from './support/gateway-fixture';
+import { adminToken, baseUrl, eventually, GatewayFixture, linkSession } from './support/gateway-fixture';
 import { WebhookReceiver } from './support/webhook-receiver';
+import { RecordingWsClient } from './support/ws-client';
 
 const SESSION = 'kinds';
 const ACCOUNT = '6281299990501';
@@ -139,6 +140,11 @@ describe('chat kinds, group authors and LIDs', () => {
   );
 
   it('status broadcasts and newsletter posts are stored with their kind, no message.inbound, their own events when subscribed', async () => {
+    const wsToken = (
+      await api().post('/api/v1/auth/ws-token').set('authorization', `Bearer ${admin}`).expect(200)
+    ).body.data.token as string;
+    const ws = await RecordingWsClient.connect(`${baseUrl(app).replace('http', 'ws')}/ws?token=${wsToken}`);
+    await eventually(() => ws.of('ready').length === 1);
     const status = await sim().sendStatus(CAROL, [ACCOUNT], { text: 'my status' });
     const post = await sim().sendNewsletterMessage(ACCOUNT, { text: 'channel post' });
     expect(await stored(status)).toMatchObject({
@@ -151,9 +157,14 @@ describe('chat kinds, group authors and LIDs', () => {
     expect(await stored(post.id)).toMatchObject({ kind: 'newsletter', chatJid: post.newsletterJid });
     expect((await messages({ kind: 'status' })).map((m) => m.messageId)).toEqual([status]);
     await settleHooks();
-    // "All events" (the global target's empty list) leaves them out.
+    // "All events" (the global target's empty list) leaves them out, and /ws does not push them.
     expect(hooksFor(status)).toEqual([]);
     expect(hooksFor(post.id)).toEqual([]);
+    await eventually(() => ws.of('message.stored').some((e) => e.data.from === ALICE));
+    const pushed = ws.of('message.stored').map((e) => e.data.waMessageId);
+    expect(pushed).not.toContain(status);
+    expect(pushed).not.toContain(post.id);
+    ws.close();
 
     await api()
       .put('/api/v1/webhooks/config')
