@@ -232,6 +232,15 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
     return { journaling: this.journaling, inMemory: this.inMemory };
   }
 
+  /**
+   * Waits until what is queued now is written (or journaled); unlike `drain`, not what comes after,
+   * so a steady flood of messages cannot hold the caller back.
+   */
+  written(): Promise<void> {
+    this.takeBatch();
+    return this.settled;
+  }
+
   /** Waits until everything queued so far is written (or, while the database is down, journaled). */
   async drain(): Promise<void> {
     do {

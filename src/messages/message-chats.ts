@@ -29,7 +29,7 @@ export class MessageChats {
    */
   async adoptPhones(sessionId: string, pairs: LidPhone[]): Promise<number> {
     if (pairs.length === 0) return 0;
-    await this.capture.drain();
+    await this.capture.written();
     let changed = 0;
     for (let i = 0; i < pairs.length; i += CHUNK) {
       const chunk = pairs.slice(i, i + CHUNK);

@@ -9,6 +9,7 @@ import type { LidPair } from './chat-addressing';
 /** New pairs are written this long after the first of them arrived, together. */
 const FLUSH_MS = 200;
 const CHUNK = 500;
+const SHUTDOWN_WAIT_MS = 1_500;
 
 /**
  * The `lid_mappings` table: the LID <-> phone number pairs WhatsApp gave each session (Baileys 7's
@@ -97,8 +98,12 @@ export class LidMappings implements OnModuleDestroy {
     this.pending.delete(sessionId);
   }
 
+  /** Pairs learned in the last moments are written; a database that does not answer is not waited for. */
   async onModuleDestroy(): Promise<void> {
-    await this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
+    await Promise.race([this.flush(), deadline]);
+    clearTimeout(timer);
   }
 
   private sessionMap(sessionId: string): Map<string, string> {
