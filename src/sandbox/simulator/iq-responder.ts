@@ -3,6 +3,7 @@ import type { BinaryNode } from '@whiskeysockets/baileys';
 import type { ClientConnection } from './client-connection';
 import type { CompanionDevice } from './directory';
 import type { GroupIqResponder } from './group-iq';
+import type { LinkCodePairing } from './link-code-pairing';
 import { prekeyBundleList, storeSignedPreKey, storeUploadedPreKeys } from './key-bundles';
 import type { SimulatorContext } from './simulator-context';
 import { describeDevice } from './simulator-context';
@@ -19,12 +20,17 @@ export class IqResponder {
   constructor(
     private readonly ctx: SimulatorContext,
     private readonly groups: GroupIqResponder,
+    private readonly linkCodes: LinkCodePairing,
   ) {}
 
   answer(connection: ClientConnection, device: CompanionDevice | undefined, iq: BinaryNode): void {
     if (iq.attrs.type === 'result' || iq.attrs.type === 'error') return;
     // Group iqs answer with their own result or `type='error'` (see group-iq.ts).
     if (iq.attrs.xmlns === 'w:g2') return this.groups.answer(connection, device, iq);
+    // Pairing-code stages answer with their own result or error (see link-code-pairing.ts).
+    if (iq.attrs.xmlns === 'md' && B.getBinaryNodeChild(iq, 'link_code_companion_reg')) {
+      return this.linkCodes.answer(connection, iq);
+    }
     const content = this.contentFor(connection, device, iq);
     connection.send({
       tag: 'iq',

@@ -108,6 +108,32 @@ export class PairingDesk {
     if (!pairing.refs.includes(contents.ref) || !pairing.identityKey.equals(contents.identityKey)) {
       throw new Error('QR code does not match the client that showed it');
     }
+    return this.complete(pairing, contents, user);
+  }
+
+  /** Whether `connection` registered with this Noise key and waits to be linked (a pairing code may be asked). */
+  isRegistering(connection: ClientConnection, noiseKey: Buffer): boolean {
+    return this.pending.get(noiseKey.toString('base64'))?.connection === connection;
+  }
+
+  /**
+   * The phone opened a pairing-code key bundle (link-code-pairing.ts): links the registering client
+   * like a QR scan, with the ADV secret both sides derived instead of the one a QR would carry.
+   */
+  async linkByCode(contents: QrContents, user: WhatsAppUser): Promise<DeviceInfo> {
+    const pairing = this.pending.get(contents.noiseKey.toString('base64'));
+    if (!pairing || !pairing.connection.isOpen) throw new Error('the companion is no longer connected');
+    if (!pairing.identityKey.equals(contents.identityKey)) {
+      throw new Error('the key bundle names another identity than the companion registered');
+    }
+    return this.complete(pairing, contents, user);
+  }
+
+  private async complete(
+    pairing: PendingPairing,
+    contents: QrContents,
+    user: WhatsAppUser,
+  ): Promise<DeviceInfo> {
     this.pending.delete(contents.noiseKey.toString('base64'));
     const { deviceId, keyIndex } = user.allocateDevice();
     const container = this.signDevice(user, deviceId, keyIndex, contents);

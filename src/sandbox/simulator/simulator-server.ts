@@ -11,6 +11,7 @@ import { GroupIqResponder } from './group-iq';
 import { GroupMessenger } from './group-messenger';
 import { GroupNotifier } from './group-notifications';
 import { IqResponder } from './iq-responder';
+import { LinkCodePairing } from './link-code-pairing';
 import type { ClientFinishResult } from './noise-responder';
 import { OutboundRouter } from './outbound-router';
 import { PairingDesk } from './pairing-desk';
@@ -28,6 +29,7 @@ const WEBSOCKET_PATH = '/ws/chat';
 export class SimulatorServer {
   readonly identity: ServerIdentity = createServerIdentity();
   readonly pairing: PairingDesk;
+  readonly linkCodes: LinkCodePairing;
   readonly messenger: ContactMessenger;
   readonly groupNotifier: GroupNotifier;
   readonly groupActions: GroupActions;
@@ -43,11 +45,12 @@ export class SimulatorServer {
 
   constructor(private readonly ctx: SimulatorContext) {
     this.pairing = new PairingDesk(ctx);
+    this.linkCodes = new LinkCodePairing(ctx, this.pairing);
     this.messenger = new ContactMessenger(ctx);
     this.groupNotifier = new GroupNotifier(ctx);
     this.groupActions = new GroupActions(ctx, this.groupNotifier);
     this.groupMessenger = new GroupMessenger(ctx);
-    this.iqs = new IqResponder(ctx, new GroupIqResponder(ctx, this.groupActions));
+    this.iqs = new IqResponder(ctx, new GroupIqResponder(ctx, this.groupActions), this.linkCodes);
     this.router = new OutboundRouter(ctx, this.messenger, this.groupMessenger);
     this.receipts = new ReceiptHandler(ctx, this.messenger, this.groupMessenger);
   }
@@ -118,6 +121,7 @@ export class SimulatorServer {
   onClose(connection: ClientConnection): void {
     this.connections.delete(connection);
     this.pairing.forget(connection);
+    this.linkCodes.forget(connection);
     const device = this.loggedIn.get(connection);
     this.loggedIn.delete(connection);
     if (device && device.connection === connection) {

@@ -160,6 +160,26 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
     return this.server.pairing.link(qr, user);
   }
 
+  /**
+   * The phone of `phoneNumber` (created on the fly if needed) types the pairing code a companion
+   * shows after asking for one with this number (Baileys `requestPairingCode`); resolves once
+   * linked. A wrong code throws (WrongPairingCodeError) and links nothing.
+   */
+  async enterPairingCode(
+    phoneNumber: string,
+    code: string,
+    options: { pushName?: string } = {},
+  ): Promise<DeviceInfo> {
+    const user =
+      this.directory.findByPhone(phoneNumber) ?? this.directory.create(phoneNumber, options.pushName);
+    return this.server.linkCodes.enterCode(user, code);
+  }
+
+  /** Whether a companion has asked for a pairing code for `phoneNumber` and waits for it to be typed. */
+  awaitsPairingCode(phoneNumber: string): boolean {
+    return this.server.linkCodes.awaits(phoneNumber);
+  }
+
   devices(phoneNumber: string): DeviceInfo[] {
     return [...this.requireUser(phoneNumber).companions.values()].map(describeDevice);
   }
