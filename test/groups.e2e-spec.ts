@@ -3,7 +3,7 @@ import request from 'supertest';
 import { messageText } from '../src/sandbox/simulator/message-log';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { createUserAndLogin } from './support/auth-helpers';
-import { eventually, GatewayFixture, linkSession, MASTER_KEY } from './support/gateway-fixture';
+import { adminToken, eventually, GatewayFixture, linkSession, MASTER_KEY } from './support/gateway-fixture';
 import { WebhookReceiver } from './support/webhook-receiver';
 
 const SESSION = 'groups';
@@ -30,6 +30,7 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
   let admin: string;
   let otherToken: string;
   let viewer: string;
+  let fifty: string;
 
   const sim = () => fixture.simulator;
   const api = () => request(app.getHttpServer());
@@ -111,6 +112,7 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
 
   it('sends to a group of 50 members with one metadata query, not one per message', async () => {
     const gid = sim().groups.create(ALICE, [BOB, CAROL, ACCOUNT, ...CROWD], { subject: 'Fifty' }).jid;
+    fifty = gid;
     expect(sim().groups.info(gid).participants).toHaveLength(50);
     await eventually(() => hooksOf('group.joined', gid)[0]);
     const before = sim().groups.metadataQueries(gid);
@@ -350,5 +352,41 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
     ).toBe(true);
     const event = await eventually(() => hooksOf('group.joined', gid)[0]);
     expect(event).toMatchObject({ how: 'invited', subject: 'By link' });
+  });
+
+  it('keeps the metadata across a restart; a group not kept is fetched once for five sends; events are not reported again', async () => {
+    const cold = sim().groups.create(ALICE, [BOB, ACCOUNT], { subject: 'Cold' }).jid;
+    await eventually(() => hooksOf('group.joined', cold)[0]);
+    await app.get(PrismaService).groupMetadata.deleteMany({ where: { sessionId: SESSION, groupJid: cold } });
+
+    await fixture.stopApp(app);
+    app = await fixture.startApp(fixture.config({ WEBHOOK_URL: receiver.url }));
+    admin = await adminToken(app);
+    await eventually(async () => {
+      const res = await as(admin, api().get(`/api/v1/sessions/${SESSION}`));
+      return res.body.data?.status === 'connected';
+    }, 30_000);
+
+    const sendFive = async (gid: string) => {
+      const before = sim().groups.metadataQueries(gid);
+      for (let i = 0; i < 5; i++)
+        await as(token, api().post(`/api/v1/sessions/${SESSION}/messages/text`))
+          .send({ to: gid, text: `after restart ${i}` })
+          .expect(201);
+      return sim().groups.metadataQueries(gid) - before;
+    };
+    const warm = await sendFive(fifty);
+    const coldQueries = await sendFive(cold);
+    console.log(
+      `metadata queries after a restart, 5 sends each: kept group ${warm}, group not kept ${coldQueries}`,
+    );
+    expect(warm).toBe(0);
+    expect(coldQueries).toBe(1);
+    await sim().groups.waitForMessage(BOB, cold, {
+      match: (m) => messageText(m.message) === 'after restart 4',
+      sinceIndex: 0,
+    });
+    expect(hooksOf('group.joined', cold)).toHaveLength(1);
+    expect(hooksOf('group.joined', fifty)).toHaveLength(1);
   });
 });

@@ -5,9 +5,9 @@ import { GroupsPort, type GroupParticipantAction } from '../whatsapp/whatsapp.po
 import type { CreateGroupDto, UpdateGroupDto } from './dto/group.dto';
 import { MessageSender } from './message-sender.service';
 
-/** Where invite links point; the code is the last path segment. */
-const INVITE_LINK = /^https?:\/\/chat\.whatsapp\.com\/(?:invite\/)?([A-Za-z0-9]{6,64})\/?$/;
-const INVITE_CODE = /^[A-Za-z0-9]{6,64}$/;
+/** Where invite links point; the code is the last path segment (letters, digits, and - _ as base64url). */
+const INVITE_LINK = /^https?:\/\/chat\.whatsapp\.com\/(?:invite\/)?([\w-]{6,64})\/?$/;
+const INVITE_CODE = /^[\w-]{6,64}$/;
 
 /** Turns the groups API's input (phone numbers, group ids, invite links) into WhatsApp's and back. */
 @Injectable()

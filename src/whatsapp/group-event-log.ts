@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import {
   DomainEvents,
   type GroupJoinedEvent,
@@ -7,7 +8,13 @@ import {
 } from '../common/domain-events';
 import type { OutboxEvent } from '../outbox/event-names';
 import { OutboxWriter } from '../outbox/outbox-writer';
+import { PruneJob } from '../common/prune-job';
 import { PrismaService } from '../prisma/prisma.service';
+
+/** How long a reported notification is remembered: WhatsApp replays them within days (offline queue). */
+const KEEP_DAYS = 30;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+const PRUNE_ROUND = 1_000;
 
 /** One group event to report, by name. */
 export type GroupEventToReport =
@@ -44,7 +51,9 @@ export function groupPayload({ name, event }: GroupEventToReport): Record<string
  * a reconnect (or to a second process) is not reported twice; listeners hear of it after commit.
  */
 @Injectable()
-export class GroupEventLog {
+export class GroupEventLog implements OnModuleDestroy {
+  private readonly pruning = new PruneJob(new Logger(GroupEventLog.name), 'old group event records');
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxWriter,
@@ -70,10 +79,21 @@ export class GroupEventLog {
     return fresh.length;
   }
 
-  /** Forgets what was reported before `before` (a notification is replayed within days, not months). */
-  async prune(before: Date): Promise<number> {
-    const { count } = await this.prisma.groupEvent.deleteMany({ where: { createdAt: { lt: before } } });
-    return count;
+  onModuleDestroy(): void {
+    this.pruning.stop();
+  }
+
+  /** Hourly: forgets what was reported more than KEEP_DAYS ago, a thousand rows at a time. */
+  @Interval(PRUNE_EVERY_MS)
+  async pruneOld(now = new Date()): Promise<void> {
+    const before = new Date(now.getTime() - KEEP_DAYS * 24 * 60 * 60 * 1000);
+    await this.pruning.run(() =>
+      this.pruning.rounds(
+        () =>
+          this.prisma.$executeRaw`DELETE FROM group_events WHERE created_at < ${before} LIMIT ${PRUNE_ROUND}`,
+        PRUNE_ROUND,
+      ),
+    );
   }
 
   private emit(name: GroupEventToReport['name'], event: GroupEventToReport['event']): void {

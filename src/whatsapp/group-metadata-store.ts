@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PrismaService } from '../prisma/prisma.service';
 import type { GroupMetadata } from './baileys';
+import { participantPairs } from './group-members';
+import { LidMappings } from './lid-mappings';
 
 /** Groups kept in memory across all sessions of this process (least recently used go first). */
 const MEMORY_LIMIT = 5_000;
@@ -20,7 +22,10 @@ export class GroupMetadataStore {
   private readonly logger = new Logger(GroupMetadataStore.name);
   private readonly memory = new Map<string, GroupMetadata>();
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly lids: LidMappings,
+  ) {}
 
   /** The stored metadata of a group, or undefined when none is kept. */
   async get(sessionId: string, groupJid: string): Promise<GroupMetadata | undefined> {
@@ -47,6 +52,8 @@ export class GroupMetadataStore {
   async put(sessionId: string, metadata: GroupMetadata): Promise<void> {
     if (!metadata?.id || !Array.isArray(metadata.participants)) return;
     this.remember(keyOf(sessionId, metadata.id), metadata);
+    // Participant lists name people by LID and phone: the session's LID store learns them.
+    this.lids.record(sessionId, participantPairs(metadata.participants));
     const data = JSON.stringify(metadata);
     const subject = (metadata.subject ?? '').slice(0, SUBJECT_MAX);
     await this.prisma.groupMetadata

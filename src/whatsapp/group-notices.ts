@@ -12,6 +12,7 @@ import {
 import { GroupEventLog, type GroupEventToReport } from './group-event-log';
 import { memberOf, participantMember, sameParticipant } from './group-members';
 import { GroupMetadataStore } from './group-metadata-store';
+import { LidMappings } from './lid-mappings';
 import { rotateOwnSenderKey } from './sender-key-rotation';
 
 /** What a session's socket gets from the groups side: the metadata cache and the group listeners. */
@@ -50,6 +51,7 @@ export class GroupNotices {
   constructor(
     private readonly store: GroupMetadataStore,
     private readonly log: GroupEventLog,
+    private readonly lids: LidMappings,
   ) {}
 
   forSession(sessionId: string, logger: Logger): GroupSocketHooks {
@@ -176,12 +178,13 @@ export class GroupNotices {
   ): Promise<GroupEventToReport[]> {
     const { key, messageStubType: stub } = notice;
     if (!key.id || !key.remoteJid || !stub) return [];
+    const known = (lid: string) => this.lids.phoneOf(sessionId, lid);
     const params: string[] = (notice.messageStubParameters ?? []).map(String);
     const me = socket.authState.creds.me;
     const base = {
       sessionId,
       groupId: key.remoteJid,
-      author: await memberOf(socket, key.participant, key.participantAlt),
+      author: await memberOf(socket, key.participant, key.participantAlt, known),
       noticeId: key.id,
       at: notice.messageTimestamp ? new Date(Number(notice.messageTimestamp) * 1000) : new Date(),
     };
@@ -196,7 +199,7 @@ export class GroupNotices {
     const action = PARTICIPANT_ACTIONS[stub];
     if (action) {
       const raw = params.map((p: string) => JSON.parse(p) as GroupParticipant);
-      const participants = (await Promise.all(raw.map((p) => participantMember(socket, p)))).filter(
+      const participants = (await Promise.all(raw.map((p) => participantMember(socket, p, known)))).filter(
         (m): m is GroupMember => m !== null,
       );
       const reports: GroupEventToReport[] = [

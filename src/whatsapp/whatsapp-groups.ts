@@ -4,6 +4,7 @@ import { ConnectionRegistry } from './connection-registry';
 import { groupErrorOf } from './group-errors';
 import { participantMember, sameParticipant } from './group-members';
 import { GroupMetadataStore } from './group-metadata-store';
+import { LidMappings } from './lid-mappings';
 import { rotateOwnSenderKey } from './sender-key-rotation';
 import {
   GroupsPort,
@@ -39,6 +40,7 @@ export class WhatsAppGroups extends GroupsPort {
   constructor(
     private readonly registry: ConnectionRegistry,
     private readonly store: GroupMetadataStore,
+    private readonly lids: LidMappings,
   ) {
     super();
   }
@@ -47,19 +49,19 @@ export class WhatsAppGroups extends GroupsPort {
     const socket = this.registry.connectedSocket(sessionId);
     const groups = Object.values(await this.query(null, () => socket.groupFetchAllParticipating()));
     for (const group of groups) await this.store.put(sessionId, group);
-    return Promise.all(groups.map((g) => this.view(socket, g)));
+    return Promise.all(groups.map((g) => this.view(sessionId, socket, g)));
   }
 
   async details(sessionId: string, groupJid: string): Promise<GroupDetails> {
     const socket = this.registry.connectedSocket(sessionId);
-    return this.detailsOf(socket, await this.refresh(sessionId, socket, groupJid));
+    return this.detailsOf(sessionId, socket, await this.refresh(sessionId, socket, groupJid));
   }
 
   async create(sessionId: string, subject: string, participants: string[]): Promise<GroupDetails> {
     const socket = this.registry.connectedSocket(sessionId);
     const metadata = await this.query(null, () => socket.groupCreate(subject, participants));
     await this.store.put(sessionId, metadata);
-    return this.detailsOf(socket, metadata);
+    return this.detailsOf(sessionId, socket, metadata);
   }
 
   async update(sessionId: string, groupJid: string, change: GroupSettingsChange): Promise<GroupDetails> {
@@ -73,7 +75,7 @@ export class WhatsAppGroups extends GroupsPort {
       if (change.restrict !== undefined)
         await socket.groupSettingUpdate(groupJid, change.restrict ? 'locked' : 'unlocked');
     });
-    return this.detailsOf(socket, await this.refresh(sessionId, socket, groupJid));
+    return this.detailsOf(sessionId, socket, await this.refresh(sessionId, socket, groupJid));
   }
 
   async changeParticipants(
@@ -146,12 +148,13 @@ export class WhatsAppGroups extends GroupsPort {
     }
   }
 
-  private async view(socket: WASocket, g: GroupMetadata): Promise<GroupView> {
+  private async view(sessionId: string, socket: WASocket, g: GroupMetadata): Promise<GroupView> {
+    const known = (lid: string) => this.lids.phoneOf(sessionId, lid);
     const me = socket.authState.creds.me;
     const mine = g.participants.find((p) => sameParticipant(p, [me?.id, me?.lid]));
     const ownerJid = g.ownerPn ?? g.owner;
     const owner = ownerJid
-      ? ((await participantMember(socket, { id: ownerJid }))?.phoneNumber ?? null)
+      ? ((await participantMember(socket, { id: ownerJid }, known))?.phoneNumber ?? null)
       : null;
     return {
       id: g.id,
@@ -167,13 +170,14 @@ export class WhatsAppGroups extends GroupsPort {
     };
   }
 
-  private async detailsOf(socket: WASocket, g: GroupMetadata): Promise<GroupDetails> {
+  private async detailsOf(sessionId: string, socket: WASocket, g: GroupMetadata): Promise<GroupDetails> {
+    const known = (lid: string) => this.lids.phoneOf(sessionId, lid);
     const participants = await Promise.all(
       g.participants.map(async (p) => {
-        const member = await participantMember(socket, p);
+        const member = await participantMember(socket, p, known);
         return { phoneNumber: member?.phoneNumber ?? null, lid: member?.lid ?? null, role: roleOf(p) };
       }),
     );
-    return { ...(await this.view(socket, g)), participants };
+    return { ...(await this.view(sessionId, socket, g)), participants };
   }
 }
