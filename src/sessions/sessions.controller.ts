@@ -8,6 +8,7 @@ import { RawResponse, ResponseMessage } from '../common/response.decorators';
 import type { SessionRecord } from '../whatsapp/session.repository';
 import { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { CreateTokenDto } from './dto/create-token.dto';
+import { RequestPairingCodeDto } from './dto/pairing-code.dto';
 import { SessionParam } from './session.pipe';
 import { SessionsService } from './sessions.service';
 
@@ -80,6 +81,24 @@ export class SessionsController {
   @ApiOperation({ summary: 'Unlink the device from WhatsApp and forget its credentials' })
   logout(@SessionParam() session: SessionRecord, @RequestActor() actor: Actor) {
     return this.sessions.logout(session, actor);
+  }
+
+  @Post(':id/pairing-code')
+  @HttpCode(200)
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Pairing code created: type it on the phone')
+  @ApiOperation({
+    summary:
+      'Link by phone number instead of a QR: answers the 8-character code to type on that phone ' +
+      '(WhatsApp > Linked devices > Link with phone number instead); 409 SESSION_NOT_LINKING unless ' +
+      'the session is waiting to be linked',
+  })
+  pairingCode(
+    @SessionParam() session: SessionRecord,
+    @Body() dto: RequestPairingCodeDto,
+    @RequestActor() actor: Actor,
+  ) {
+    return this.sessions.pairingCode(session, dto.phoneNumber, actor);
   }
 
   @Get(':id/qr')

@@ -3,7 +3,8 @@ import { toDataURL } from 'qrcode';
 import { ActivityService, audited } from '../activity/activity.service';
 import { userIdOf, type Actor } from '../auth/actor';
 import { SessionTokensService } from '../auth/session-tokens.service';
-import { DomainError, isDomainError } from '../common/errors';
+import { DomainError, isDomainError, validationFailed } from '../common/errors';
+import { InvalidPhoneNumberError, toE164 } from '../common/phone';
 import { AppConfig } from '../config/app-config';
 import { checkUrlField } from '../egress/egress-guard';
 import { EgressPolicies } from '../egress/egress-policies';
@@ -11,7 +12,7 @@ import { SessionWebhooks } from '../outbox/session-webhooks';
 import { WebhookTargets } from '../outbox/webhook-targets';
 import { Database } from '../prisma/database';
 import { SessionRepository, type SessionRecord } from '../whatsapp/session.repository';
-import { WhatsAppPort } from '../whatsapp/whatsapp.port';
+import { WhatsAppPort, type PairingCode } from '../whatsapp/whatsapp.port';
 import type { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { toSessionView, type SessionView } from './session-view';
 
@@ -111,6 +112,23 @@ export class SessionsService {
     }
     if (actor) await this.audit('session.connect_requested', session.id, actor);
     return this.get(session.id);
+  }
+
+  /** A code to type on the phone (Linked devices > Link with phone number instead) instead of a QR scan. */
+  async pairingCode(session: SessionRecord, phoneNumber: string, actor: Actor): Promise<PairingCode> {
+    let e164: string;
+    try {
+      e164 = toE164(phoneNumber);
+    } catch (error) {
+      if (!(error instanceof InvalidPhoneNumberError)) throw error;
+      throw validationFailed([
+        { field: 'phoneNumber', errors: ['phoneNumber must be a phone number with its country code'] },
+      ]);
+    }
+    const code = await this.whatsapp.requestPairingCode(session.id, e164);
+    // The code itself is a secret for the next minutes: it is not written to the activity log.
+    await this.audit('session.pairing_code_requested', session.id, actor, { phoneNumber: e164 });
+    return code;
   }
 
   async disconnect(session: SessionRecord, actor: Actor): Promise<SessionView> {

@@ -7,6 +7,7 @@ import { AuthStateStore } from './auth-state.store';
 import { generateMessageIDV2, type WASocket } from './baileys';
 import { GroupNotices } from './group-notices';
 import { OutboundMessages } from './outbound-messages';
+import { formatPairingCode, SessionNotLinkingError } from './pairing-code';
 import { decideOnClose } from './reconnect-policy';
 import { SessionConnection } from './session-connection';
 import { SessionLeases } from './session-leases';
@@ -18,6 +19,7 @@ import {
   WhatsAppPort,
   type LiveStatus,
   type OutboundContent,
+  type PairingCode,
   type SendOptions,
   type SentMessage,
 } from './whatsapp.port';
@@ -34,6 +36,9 @@ export class SessionHeldElsewhereError extends DomainError {
   }
 }
 
+/** How long a pairing-code request waits for a session that is still opening to show its first QR. */
+const PAIRING_WAIT_MS = 10_000;
+
 /** At shutdown, how long the last state writes (keys, status, leases) may take while the database is down. */
 const SHUTDOWN_WRITES_MS = 1_500;
 
@@ -46,6 +51,8 @@ interface Runtime {
   connection: SessionConnection;
   status: LiveStatus;
   qr: string | null;
+  /** When the session began showing QR codes (its QR timeout runs from there). */
+  qrSince?: number;
   attempt: number;
   timers: Set<NodeJS.Timeout>;
   stopped: boolean;
@@ -201,6 +208,31 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     return (await this.connectedSocket(sessionId).onWhatsApp(...jids)) ?? [];
   }
 
+  /**
+   * Asks WhatsApp for a pairing code for `phoneNumber` (E.164) on a session held here that is waiting
+   * to be linked; a session still opening its socket is given a few seconds to show its first QR.
+   * The session then links as with a QR scan, within the same QR timeout.
+   */
+  async requestPairingCode(sessionId: string, phoneNumber: string): Promise<PairingCode> {
+    const until = Date.now() + PAIRING_WAIT_MS;
+    let runtime = this.runtimes.get(sessionId);
+    while (runtime?.status === 'connecting' && !runtime.stopped && Date.now() < until) {
+      await sleep(100);
+      runtime = this.runtimes.get(sessionId);
+    }
+    if (!runtime || runtime.stopped) throw new SessionNotLinkingError(sessionId, 'connect it first');
+    if (runtime.status === 'connected') throw new SessionNotLinkingError(sessionId, 'it is already linked');
+    if (runtime.status !== 'qr_pending')
+      throw new SessionNotLinkingError(sessionId, 'it is still connecting');
+    const code = await runtime.connection.requestPairingCode(phoneNumber.replace(/\D/g, ''));
+    const deadline = (runtime.qrSince ?? Date.now()) + this.config.QR_TIMEOUT_SECONDS * 1000;
+    return {
+      code: formatPairingCode(code),
+      phoneNumber,
+      expiresInSeconds: Math.max(0, Math.ceil((deadline - Date.now()) / 1000)),
+    };
+  }
+
   /** The live socket of a connected session held here. */
   connectedSocket(sessionId: string): WASocket {
     const runtime = this.runtimes.get(sessionId);
@@ -260,6 +292,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
           runtime.qr = qr;
           if (runtime.status !== 'qr_pending') {
             runtime.status = 'qr_pending';
+            runtime.qrSince = Date.now();
             this.later(runtime, this.config.QR_TIMEOUT_SECONDS * 1000, () => {
               if (runtime.status === 'qr_pending')
                 this.disconnect(sessionId, 'QR code was not scanned in time').catch((error: unknown) =>

@@ -40,6 +40,12 @@ export interface ConnectionOptions {
 const phoneOf = (jid: string): string => jid.split('@')[0].split(':')[0];
 
 /**
+ * WhatsApp paired this device: pair-success gave it an account signature. `me` alone is not enough,
+ * since Baileys sets it (the bare phone jid) as soon as a pairing code is asked for.
+ */
+const isLinked = (creds: { me?: unknown; account?: unknown }): boolean => Boolean(creds.me && creds.account);
+
+/**
  * One Baileys socket for one session, from open to close. It does not decide anything: it turns
  * Baileys' events into calls on its listener, which owns the reconnect policy.
  */
@@ -56,8 +62,15 @@ export class SessionConnection {
 
   async open(): Promise<void> {
     const { sessionId, authStore, logger, listener, socketOverrides } = this.options;
-    const auth = await authStore.load(sessionId);
-    this.registered = auth.restored && Boolean(auth.creds.me);
+    let auth = await authStore.load(sessionId);
+    // A pairing code that never completed (wrong code, abandoned) leaves `me` and `registered` in the
+    // creds; WhatsApp answers a login with them with 401. Start over as a new device instead.
+    if (auth.restored && auth.creds.me && !isLinked(auth.creds)) {
+      logger.warn('Discarding the credentials of a pairing code that never completed');
+      await authStore.clear(sessionId);
+      auth = await authStore.load(sessionId);
+    }
+    this.registered = auth.restored && isLinked(auth.creds);
     const socket = makeWASocket({
       auth: { creds: auth.creds, keys: auth.keys },
       logger,
@@ -109,6 +122,14 @@ export class SessionConnection {
     this.socket = null;
   }
 
+  /**
+   * Asks WhatsApp for a pairing code for this phone number (digits with country code) instead of a QR
+   * scan; the socket must be registering (showing QR codes). Answers Baileys' 8 characters.
+   */
+  requestPairingCode(phoneDigits: string): Promise<string> {
+    return this.requireSocket().requestPairingCode(phoneDigits);
+  }
+
   /** The live socket, for sending and queries; throws when the session is not connected. */
   requireSocket(): WASocket {
     if (!this.socket || this.closedByUs) throw new Error('Session is not connected');
@@ -131,7 +152,7 @@ export class SessionConnection {
     }
     if (update.connection === 'close') {
       const error = update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
-      const registered = this.registered || Boolean(this.socket?.authState.creds.me);
+      const registered = this.registered || Boolean(this.socket && isLinked(this.socket.authState.creds));
       this.closedByUs = true;
       this.socket?.ev.removeAllListeners(undefined as never);
       this.socket = null;

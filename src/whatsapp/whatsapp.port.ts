@@ -37,6 +37,16 @@ export interface SentMessage {
   timestamp: string;
 }
 
+/** What the gateway answers for a pairing-code request: the code as the phone asks for it. */
+export interface PairingCode {
+  /** Eight characters as `ABCD-EFGH`, the way WhatsApp shows it on the companion. */
+  code: string;
+  /** The number the code was asked for (E.164); only that phone can use it. */
+  phoneNumber: string;
+  /** Seconds left before the session stops waiting to be linked (QR_TIMEOUT_SECONDS). */
+  expiresInSeconds: number;
+}
+
 /** A session's state in the process holding it. */
 export type LiveStatus = 'connecting' | 'qr_pending' | 'connected';
 
@@ -61,6 +71,11 @@ export abstract class WhatsAppPort {
   abstract disconnect(sessionId: string, reason: string, options?: { keepWanted?: boolean }): Promise<void>;
   /** Unlinks the device from WhatsApp and forgets its credentials. */
   abstract logout(sessionId: string): Promise<void>;
+  /**
+   * A pairing code for linking by phone number instead of a QR scan (`phoneNumber` in E.164);
+   * SESSION_NOT_LINKING unless the session is held here and waiting to be linked.
+   */
+  abstract requestPairingCode(sessionId: string, phoneNumber: string): Promise<PairingCode>;
 
   /** Sends to a jid and stores the message as outbound. */
   abstract send(

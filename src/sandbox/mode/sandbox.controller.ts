@@ -2,7 +2,13 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../../auth/decorators';
 import { ResponseMessage } from '../../common/response.decorators';
-import { ContactSendDto, CreateContactDto, DisconnectSessionDto, LinkSessionDto } from './dto/sandbox.dto';
+import {
+  ContactSendDto,
+  CreateContactDto,
+  DisconnectSessionDto,
+  LinkSessionDto,
+  TypePairingCodeDto,
+} from './dto/sandbox.dto';
 import { SandboxService } from './sandbox.service';
 
 /** The simulator's control API; it exists only in sandbox mode (404 otherwise) and only for admins. */
@@ -45,6 +51,17 @@ export class SandboxController {
   @ApiOperation({ summary: 'A simulated phone scans the session’s current QR' })
   link(@Param('id') id: string, @Body() dto: LinkSessionDto) {
     return this.sandbox.link(id, dto.phoneNumber);
+  }
+
+  @Post('pairing-code')
+  @ResponseMessage('Pairing code typed on the simulated phone: linked')
+  @ApiOperation({
+    summary:
+      'The simulated phone of `phoneNumber` types a pairing code a session showed ' +
+      '(POST /sessions/:id/pairing-code); 422 when the code does not match, 409 when no session waits for one',
+  })
+  typePairingCode(@Body() dto: TypePairingCodeDto) {
+    return this.sandbox.typePairingCode(dto.phoneNumber, dto.code);
   }
 
   @Post('sessions/:id/disconnect')

@@ -3,6 +3,7 @@ import { DomainError } from '../../common/errors';
 import { SessionRepository } from '../../whatsapp/session.repository';
 import { WhatsAppPort } from '../../whatsapp/whatsapp.port';
 import type { AutoReply } from '../simulator/directory';
+import { WrongPairingCodeError } from '../simulator/link-code-pairing';
 import { messageText } from '../simulator/message-log';
 import type { DisconnectCode } from '../simulator/whatsapp-simulator';
 import { SandboxRuntime } from './sandbox-runtime';
@@ -76,6 +77,25 @@ export class SandboxService {
     if (!qr) throw new DomainError('NO_QR', 'The session is not showing a QR code');
     const device = await this.simulator.linkDevice(qr, { phoneNumber });
     return { phoneNumber: device.phoneNumber, deviceId: device.deviceId };
+  }
+
+  /** The simulated phone types the pairing code a session showed for its number; resolves once linked. */
+  async typePairingCode(
+    phoneNumber: string,
+    code: string,
+  ): Promise<{ phoneNumber: string; deviceId: number }> {
+    if (!this.simulator.awaitsPairingCode(phoneNumber)) {
+      throw new DomainError('CONFLICT', 'No session is waiting for a pairing code for this number');
+    }
+    try {
+      const device = await this.simulator.enterPairingCode(phoneNumber, code);
+      return { phoneNumber: device.phoneNumber, deviceId: device.deviceId };
+    } catch (error) {
+      if (error instanceof WrongPairingCodeError) {
+        throw new DomainError('UNPROCESSABLE_ENTITY', 'The phone could not use this code: it does not match');
+      }
+      throw error;
+    }
   }
 
   /** WhatsApp closes the session's connection with this code (401, 408, 428, 440, 500, 515). */

@@ -37,6 +37,19 @@ export class LinkSessionDto {
   phoneNumber: string;
 }
 
+export class TypePairingCodeDto {
+  @ApiProperty({ example: '6281299990001', description: 'The simulated phone the code was asked for' })
+  @Matches(/^\+?\d{8,15}$/, { message: 'phoneNumber must be 8-15 digits with the country code' })
+  phoneNumber: string;
+
+  @ApiProperty({
+    example: 'ABCD-EFGH',
+    description: 'The code the gateway showed (with or without the dash)',
+  })
+  @Matches(/^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$/, { message: 'code must be 8 letters or digits (ABCD-EFGH)' })
+  code: string;
+}
+
 export class DisconnectSessionDto {
   @ApiProperty({ enum: [401, 408, 428, 440, 500, 515] })
   @IsIn([401, 408, 428, 440, 500, 515])
