@@ -286,8 +286,12 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     await browser.screenshot(page, 'dashboard');
 
     await page.goto(`${gateway.base}/admin/sessions/sales/messages`);
-    await page.waitForSelector('#messages-table');
+    await page.waitForSelector('#messages-table td span:text-is("direct")');
     await browser.screenshot(page, 'messages');
+    // The chat kind filter: this session has no group messages.
+    await page.selectOption('#message-filters select[name=kind]', 'group');
+    await page.click('#message-filters button[type=submit]');
+    await page.waitForSelector('text=No messages match these filters.');
 
     await page.click('nav >> a:text-is("Campaigns")');
     await page.waitForSelector(`#campaigns-table tr[data-campaign-id="${campaignId}"]`);

@@ -31,6 +31,40 @@ const TYPES = [
   'unknown',
 ];
 const PAGE_SIZES = ['25', '50', '100', '200'];
+const KINDS = [
+  ['', 'any'],
+  ['direct', 'direct'],
+  ['group', 'group'],
+  ['status', 'status'],
+  ['newsletter', 'channel'],
+  ['broadcast', 'broadcast list'],
+];
+
+/** The chat a message belongs to: its kind, and for a group its name when the groups list has it. */
+function chatCell(m, groupNames) {
+  if (m.kind === 'group') {
+    const name = groupNames.get(m.groupId);
+    return [
+      h('span', { class: 'badge text-bg-info' }, 'group'),
+      ' ',
+      name ?? m.groupId,
+      ...(name ? [h('br'), h('span', { class: 'text-secondary' }, m.groupId)] : []),
+    ];
+  }
+  if (m.kind && m.kind !== 'direct')
+    return h('span', { class: 'badge text-bg-secondary' }, m.kind === 'newsletter' ? 'channel' : m.kind);
+  return h('span', { class: 'text-secondary' }, 'direct');
+}
+
+/** Group names for the chat column; none when the session is not connected (the ids show instead). */
+async function groupNamesOf(sessionId) {
+  try {
+    const groups = await get(`/api/v1/sessions/${encodeURIComponent(sessionId)}/groups`);
+    return new Map(groups.map((g) => [g.id, g.subject]));
+  } catch {
+    return new Map();
+  }
+}
 
 /** datetime-local value <-> ISO instant (the input speaks the browser's local time). */
 const toLocalInput = (iso) => {
@@ -120,6 +154,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
       placeholder: '6281234567890',
       inputmode: 'tel',
     }),
+    kind: select({ name: 'kind' }, KINDS, query.get('kind')),
     direction: select(
       { name: 'direction' },
       [
@@ -147,7 +182,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
         submit: (event) => {
           event.preventDefault();
           const q = new URLSearchParams();
-          for (const key of ['chat', 'direction', 'type', 'limit'])
+          for (const key of ['chat', 'kind', 'direction', 'type', 'limit'])
             if (filters[key].value) q.set(key, filters[key].value.trim());
           for (const key of ['from', 'to'])
             if (filters[key].value) q.set(key, fromLocalInput(filters[key].value));
@@ -163,6 +198,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
       { class: 'row g-2 align-items-end' },
       h('div', { class: 'col-sm-6 col-lg-3' }, field('Session', filters.session)),
       h('div', { class: 'col-sm-6 col-lg-3' }, field('Chat (phone or jid)', filters.chat)),
+      h('div', { class: 'col-6 col-lg-2' }, field('Chat kind', filters.kind)),
       h('div', { class: 'col-6 col-lg-2' }, field('Direction', filters.direction)),
       h('div', { class: 'col-6 col-lg-2' }, field('Type', filters.type)),
       h('div', { class: 'col-6 col-lg-2' }, field('Per page', filters.limit)),
@@ -183,6 +219,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
   onCleanup(() => urls.forEach((u) => URL.revokeObjectURL(u)));
   const cursors = [undefined];
   let pageIndex = 0;
+  let groupNames = null;
   const load = async () => {
     replace(newer);
     try {
@@ -190,6 +227,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
         `/api/v1/sessions/${encodeURIComponent(sessionId)}/messages`,
         {
           chat: query.get('chat'),
+          kind: query.get('kind'),
           direction: query.get('direction'),
           type: query.get('type'),
           from: query.get('from'),
@@ -199,6 +237,8 @@ export async function render(root, { params, query, navigate, onCleanup }) {
         },
       );
       cursors[pageIndex + 1] = pagination.nextCursor ?? undefined;
+      // Asked once, and only when a group message is on the page.
+      if (!groupNames && messages.some((m) => m.kind === 'group')) groupNames = await groupNamesOf(sessionId);
       const table = h(
         'div',
         { class: 'table-responsive' },
@@ -212,7 +252,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
             h(
               'tr',
               {},
-              ['Time', 'Direction', 'From', 'To', 'Type', 'Text', 'Media', 'Status'].map((t) =>
+              ['Time', 'Direction', 'Chat', 'From', 'To', 'Type', 'Text', 'Media', 'Status'].map((t) =>
                 h('th', { scope: 'col' }, t),
               ),
             ),
@@ -234,6 +274,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
                     m.direction === 'inbound' ? 'in' : 'out',
                   ),
                 ),
+                h('td', { class: 'small' }, chatCell(m, groupNames ?? new Map())),
                 h(
                   'td',
                   { class: 'small' },
