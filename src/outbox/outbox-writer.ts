@@ -7,6 +7,10 @@ import { WebhookTargets, type WebhookTarget } from './webhook-targets';
 
 export type OutboxRow = Prisma.WebhookOutboxCreateManyInput;
 
+/** Events about one stored message: their rows name it (`message_id`), for the seed's webhook_sent. */
+const isMessageEvent = (event: string): boolean =>
+  event.startsWith('message.') || event === 'status.inbound' || event === 'newsletter.inbound';
+
 /**
  * Turns facts into outbox rows. Callers insert the rows in the same transaction as the fact, so
  * a stored message (or status change) without its webhook rows cannot exist.
@@ -29,7 +33,7 @@ export class OutboxWriter {
       }
       if (!target || !target.events.includes(event.event)) continue;
       const deliveryId = randomUUID();
-      const messageId = event.event.startsWith('message.') ? event.payload.messageId : undefined;
+      const messageId = isMessageEvent(event.event) ? event.payload.messageId : undefined;
       rows.push({
         deliveryId,
         sessionId: event.sessionId,
