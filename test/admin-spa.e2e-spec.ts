@@ -10,6 +10,7 @@ jest.setTimeout(180_000);
 
 const LEGACY_PASSWORD = 'legacy-dashboard-password';
 const SALES_PHONE = '6281299990077';
+const SUPPORT_PHONE = '6281299990078';
 const contactPhone = (i: number) => `62812444${String(i).padStart(5, '0')}`;
 const XSS_NAME = '<img src=x onerror=alert(1)>';
 /** Data rows whose phone is not a phone number, and the file lines they are on (line 1 is the header). */
@@ -418,6 +419,21 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     await ops.click('#legacy-login-form button[type=submit]');
     await showsView(ops, 'Dashboard');
     expect(await ops.getAttribute('[data-role]', 'data-role')).toBe('admin');
+  });
+
+  it('links a second session with a pairing code from its page, typed on the simulated phone', async () => {
+    await gateway.call('POST', '/api/v1/sessions', adminToken, { id: 'support', name: 'Support' });
+    await page.goto(`${gateway.base}/admin/sessions/support`);
+    await page.click('summary:text-is("Link with a phone number instead")');
+    await page.fill('#pairing-code-form input[name=phoneNumber]', `+${SUPPORT_PHONE}`);
+    await page.click('#pairing-code-form button[type=submit]');
+    const code = await page.waitForSelector('output[data-pairing-code]', { timeout: 30_000 });
+    expect(await code.textContent()).toMatch(/^[1-9A-HJ-NP-TV-Z]{4}-[1-9A-HJ-NP-TV-Z]{4}$/);
+    await browser.screenshot(page, 'pairing-code');
+    await page.click('button[data-type-code]');
+    await page.waitForSelector('[data-linked]', { timeout: 30_000 });
+    expect(await page.textContent('[data-linked]')).toContain(SUPPORT_PHONE);
+    expect(await page.$$('output[data-pairing-code]')).toHaveLength(0);
   });
 
   it('stayed on 127.0.0.1 and the pages logged no errors', () => {

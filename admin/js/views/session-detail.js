@@ -17,8 +17,9 @@ import {
   toast,
 } from '../dom.js';
 import * as live from '../live.js';
-import { canOperate } from '../roles.js';
+import { canOperate, isAdmin } from '../roles.js';
 import { link } from '../router.js';
+import { pairingCodePanel } from './pairing-code-panel.js';
 import { liveStatusBadge, qrPanel } from './session-parts.js';
 import { eventChoices, testButton } from './webhook-parts.js';
 
@@ -335,7 +336,7 @@ function webhookSection(session) {
 }
 
 export async function render(root, ctx) {
-  const { params, user, state, navigate, onCleanup } = ctx;
+  const { params, user, state, navigate, onCleanup, gateway } = ctx;
   const operator = canOperate(user);
   const body = h('div');
   append(root, body);
@@ -397,6 +398,9 @@ export async function render(root, ctx) {
               operator
                 ? qrPanel(session, scoped)
                 : h('p', { class: 'text-secondary small' }, 'Only operators and admins see QR codes.'),
+              operator &&
+                session.status !== 'connected' &&
+                pairingCodePanel(session, { sandboxTyping: Boolean(gateway?.sandbox) && isAdmin(user) }),
               session.status === 'connected' &&
                 h(
                   'p',
