@@ -3,6 +3,7 @@ import request from 'supertest';
 import { messageText } from '../src/sandbox/simulator/message-log';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { createUserAndLogin } from './support/auth-helpers';
+import { CampaignApi } from './support/campaign-helpers';
 import { adminToken, eventually, GatewayFixture, linkSession, MASTER_KEY } from './support/gateway-fixture';
 import { WebhookReceiver } from './support/webhook-receiver';
 
@@ -352,6 +353,44 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
     ).toBe(true);
     const event = await eventually(() => hooksOf('group.joined', gid)[0]);
     expect(event).toMatchObject({ how: 'invited', subject: 'By link' });
+  });
+
+  it('sends a campaign to a group recipient; a group the account is not in fails that row only', async () => {
+    const gid = sim().groups.create(ALICE, [BOB, ACCOUNT], { subject: 'Campaign group' }).jid;
+    const notIn = sim().groups.create(ALICE, [CAROL], { subject: 'Not ours' }).jid;
+    await eventually(() => hooksOf('group.joined', gid)[0]);
+    const campaigns = new CampaignApi(app, admin);
+    const listId = (
+      await campaigns.http('post', '/api/v1/recipient-lists').send({ name: 'Groups' }).expect(201)
+    ).body.data.id as number;
+    const csv = ['phone,name', `${gid},Team`, `+${DAVE},Dave`, `${notIn},Others`, '12ab@g.us,Bad'].join('\n');
+    const imported = await campaigns
+      .http('post', `/api/v1/recipient-lists/${listId}/import`)
+      .attach('file', Buffer.from(csv), { filename: 'groups.csv', contentType: 'text/csv' })
+      .expect(200);
+    expect(imported.body.data).toMatchObject({ added: 3, invalid: 1 });
+    expect(imported.body.data.invalidRows).toEqual([
+      expect.objectContaining({ phone: '12ab@g.us', reason: 'not a valid group id' }),
+    ]);
+    const id = await campaigns.create({
+      name: 'To a group',
+      sessionId: SESSION,
+      template: 'Hello {{name}}',
+      listIds: [listId],
+      minDelayMs: 0,
+      maxDelayMs: 10,
+    });
+    await campaigns.action(id, 'start');
+    const done = await campaigns.until(id, (p) => p.status === 'completed', 60_000);
+    expect(done.counts).toMatchObject({ failed: 1, pending: 0, sending: 0, skipped: 0 });
+    const got = await sim().groups.waitForMessage(BOB, gid, {
+      match: (m) => messageText(m.message) === 'Hello Team',
+      sinceIndex: 0,
+    });
+    expect(got.fromPhoneNumber).toBe(ACCOUNT);
+    const rows = await app.get(PrismaService).campaignRecipient.findMany({ where: { campaignId: id } });
+    expect(rows.find((r) => r.phone === notIn)).toMatchObject({ status: 'failed' });
+    expect(rows.find((r) => r.phone === gid)?.status).toMatch(/^(sent|delivered|read)$/);
   });
 
   it('keeps the metadata across a restart; a group not kept is fetched once for five sends; events are not reported again', async () => {

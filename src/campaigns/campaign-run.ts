@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { isDomainError } from '../common/errors';
+import { parseGroupJid } from '../common/group-jid';
 import { phoneToJid } from '../common/phone';
 import type { AppConfig } from '../config/app-config';
 import type { Campaign } from '../generated/prisma/client';
@@ -107,9 +108,12 @@ export class CampaignRun {
     const { whatsapp, store, config } = this.ctx;
     let jid: string;
     try {
-      const [found] = (await whatsapp.checkNumbers(c.sessionId, [phoneToJid(row.phone)])).filter(
-        (r) => r.exists,
-      );
+      // A group recipient (its jid) needs no number check: a group the account is not in is
+      // refused by the send itself (NOT_A_PARTICIPANT, GROUP_NOT_FOUND), like a number WhatsApp refuses.
+      const group = parseGroupJid(row.phone);
+      const [found] = group
+        ? [{ jid: group, exists: true }]
+        : (await whatsapp.checkNumbers(c.sessionId, [phoneToJid(row.phone)])).filter((r) => r.exists);
       if (!found) {
         await store.skipOne(row.id, 'not on WhatsApp');
         return 'skipped';
@@ -182,6 +186,11 @@ export class CampaignRun {
         'review',
         `send outcome unknown (database error: ${errorText(error)}); check the chat before resending`,
       );
+      return 'attempted';
+    }
+    // A group the account is not in (or that is gone) will not take a retry either.
+    if (isDomainError(error, 'NOT_A_PARTICIPANT') || isDomainError(error, 'GROUP_NOT_FOUND')) {
+      await store.settle(row.id, messageId, 'failed', errorText(error));
       return 'attempted';
     }
     const attempt = row.attempts + 1;

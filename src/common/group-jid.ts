@@ -1,6 +1,11 @@
-/** A WhatsApp group id: `<digits>` (new groups: `120363…`) or `<creator digits>-<seconds>` (old groups). */
-const GROUP_USER = /^\d{5,32}(-\d{5,16})?$/;
-const GROUP_JID = /^(\d{5,32}(?:-\d{5,16})?)@g\.us$/;
+import { InvalidPhoneNumberError, toE164 } from './phone';
+
+/**
+ * A WhatsApp group id: `<digits>` (new groups: `120363…`, 18 digits) or `<creator digits>-<seconds>`
+ * (old groups). At most 38 characters as a jid, so it fits where a recipient's phone is stored.
+ */
+const GROUP_USER = /^\d{5,20}(-\d{5,12})?$/;
+const GROUP_JID = /^(\d{5,20}(?:-\d{5,12})?)@g\.us$/;
 
 /** True when `input` is written as a group jid (`…@g.us`), valid or not: the caller then checks it strictly. */
 export const looksLikeGroupJid = (input: string): boolean => input.trim().toLowerCase().endsWith('@g.us');
@@ -19,4 +24,15 @@ export function groupJidOfParam(input: string): string | null {
   const value = input.trim();
   if (GROUP_USER.test(value)) return `${value}@g.us`;
   return parseGroupJid(value);
+}
+
+/**
+ * A recipient as stored (recipient lists, campaigns): a group jid when written as one (checked
+ * strictly), otherwise the phone number in E.164. Throws InvalidPhoneNumberError for neither.
+ */
+export function recipientAddress(input: string, defaultCountry?: string): string {
+  if (!looksLikeGroupJid(input)) return toE164(input, defaultCountry);
+  const jid = parseGroupJid(input);
+  if (!jid) throw new InvalidPhoneNumberError(input);
+  return jid;
 }

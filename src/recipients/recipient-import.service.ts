@@ -62,7 +62,7 @@ export class RecipientImporter {
       return await this.prisma.$transaction(
         async (tx) => {
           await tx.$executeRawUnsafe(
-            `CREATE TEMPORARY TABLE \`${staging}\` (phone VARCHAR(20) NOT NULL PRIMARY KEY, name VARCHAR(120) NULL, variables LONGTEXT NULL) ` +
+            `CREATE TEMPORARY TABLE \`${staging}\` (phone VARCHAR(40) NOT NULL PRIMARY KEY, name VARCHAR(120) NULL, variables LONGTEXT NULL) ` +
               'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE utf8mb4_unicode_ci',
           );
           try {
@@ -179,7 +179,7 @@ export class RecipientImporter {
     await tx.$executeRawUnsafe(
       `INSERT INTO \`${staging}\` (phone, name, variables) ` +
         "SELECT j.phone, j.name, NULLIF(j.variables, 'null') FROM JSON_TABLE(?, '$[*]' COLUMNS (" +
-        "ord FOR ORDINALITY, phone VARCHAR(20) PATH '$[0]', name VARCHAR(120) PATH '$[1]', variables JSON PATH '$[2]')) AS j " +
+        "ord FOR ORDINALITY, phone VARCHAR(40) PATH '$[0]', name VARCHAR(120) PATH '$[1]', variables JSON PATH '$[2]')) AS j " +
         'ORDER BY j.ord ' +
         `ON DUPLICATE KEY UPDATE name = COALESCE(VALUES(name), \`${staging}\`.name), ` +
         `variables = ${MERGE_VARIABLES(`\`${staging}\`.variables`, 'VALUES(variables)')}`,

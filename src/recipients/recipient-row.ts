@@ -1,4 +1,5 @@
-import { InvalidPhoneNumberError, toE164 } from '../common/phone';
+import { looksLikeGroupJid, recipientAddress } from '../common/group-jid';
+import { InvalidPhoneNumberError } from '../common/phone';
 import { CsvFileError } from './csv-file-error';
 
 /** Which CSV column holds what; every column that is not phone or name is a template variable. */
@@ -74,17 +75,19 @@ export function readHeader(cells: string[]): CsvColumns {
   return { phone, name, variables };
 }
 
-/** One data row: a recipient with its phone in E.164, or the reason it cannot be one. */
+/** One data row: a recipient with its phone in E.164 (or a group jid), or the reason it cannot be one. */
 export function readRow(cells: string[], columns: CsvColumns, defaultCountry?: string): RowResult {
   const cell = (index: number) => unescapeCell(cells[index] ?? '').trim();
   const rawPhone = cell(columns.phone);
   if (rawPhone === '') return { ok: false, phone: '', reason: 'phone is empty' };
   let phone: string;
   try {
-    phone = toE164(rawPhone, defaultCountry);
+    // A group's jid (120363…@g.us) is kept as it is: the campaign sends to the group.
+    phone = recipientAddress(rawPhone, defaultCountry);
   } catch (error) {
     if (!(error instanceof InvalidPhoneNumberError)) throw error;
-    return { ok: false, phone: rawPhone.slice(0, 40), reason: 'not a valid phone number' };
+    const reason = looksLikeGroupJid(rawPhone) ? 'not a valid group id' : 'not a valid phone number';
+    return { ok: false, phone: rawPhone.slice(0, 40), reason };
   }
   const variables: Record<string, string> = {};
   for (const { index, key } of columns.variables) {

@@ -3,7 +3,8 @@ import { ActivityService, audited } from '../activity/activity.service';
 import { type Actor } from '../auth/actor';
 import { csvSafe } from '../common/csv-cell';
 import { DomainError, validationFailed } from '../common/errors';
-import { InvalidPhoneNumberError, toE164 } from '../common/phone';
+import { recipientAddress } from '../common/group-jid';
+import { InvalidPhoneNumberError } from '../common/phone';
 import { AppConfig } from '../config/app-config';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
@@ -219,7 +220,7 @@ export class RecipientsService {
 
   private phoneOf(input: string): string {
     try {
-      return toE164(input, this.config.DEFAULT_COUNTRY);
+      return recipientAddress(input, this.config.DEFAULT_COUNTRY);
     } catch (error) {
       if (!(error instanceof InvalidPhoneNumberError)) throw error;
       throw validationFailed([{ field: 'phone', errors: [error.message] }]);

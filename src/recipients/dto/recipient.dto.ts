@@ -6,7 +6,8 @@ import { IsObject, IsOptional, IsString, Length, MaxLength } from 'class-validat
 export class CreateRecipientDto {
   @ApiProperty({
     example: '+62 812-3456-7890',
-    description: 'Any usual form; stored in E.164 (DEFAULT_COUNTRY for national numbers)',
+    description:
+      'Any usual form; stored in E.164 (DEFAULT_COUNTRY for national numbers). A group JID (120363…@g.us) is kept as is',
   })
   @IsString()
   @Length(3, 64)
