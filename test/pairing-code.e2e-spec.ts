@@ -92,7 +92,7 @@ describe('pairing-code login (real Baileys against the simulator)', () => {
     expect(JSON.stringify(idle.body)).toMatch(/SESSION_NOT_LINKING/);
   });
 
-  it('answers 400 naming phoneNumber for a bad or missing number, 403 to a viewer, 404 for no session', async () => {
+  it('answers 400 naming phoneNumber for a bad or missing number, 403 to a viewer and a session token, 404 for no session', async () => {
     for (const body of [
       { phoneNumber: 'not a number' },
       { phoneNumber: '+1 2' },
@@ -110,6 +110,13 @@ describe('pairing-code login (real Baileys against the simulator)', () => {
     await api()
       .post('/api/v1/sessions/idle/pairing-code')
       .set('authorization', `Bearer ${viewer.accessToken}`)
+      .send({ phoneNumber: `+${OTHER_PHONE}` })
+      .expect(403);
+    // The session's own API token cannot link a phone to it either (like the QR: people only).
+    const sessionToken = (await createSession('own')).body.data.token as string;
+    await api()
+      .post('/api/v1/sessions/own/pairing-code')
+      .set('authorization', `Bearer ${sessionToken}`)
       .send({ phoneNumber: `+${OTHER_PHONE}` })
       .expect(403);
     await asAdmin(api().post('/api/v1/sessions/nope/pairing-code'))
@@ -156,7 +163,8 @@ describe('pairing-code login (real Baileys against the simulator)', () => {
       async () => (await prisma.whatsappSession.findUnique({ where: { id: 'pc' } }))?.status === 'connected',
     );
     await eventually(async () => (await sessionOf('wrong')).status === 'connected');
-    expect(qrs).toEqual([]);
+    // ('own' was never linked: it shows a QR again, as it should.)
+    expect(qrs.filter((id) => id === 'pc' || id === 'wrong')).toEqual([]);
     expect(await sessionOf('pc')).toMatchObject({ status: 'connected', phoneNumber: PHONE });
   });
 });
