@@ -3,9 +3,17 @@ import request from 'supertest';
 import { messageText } from '../src/sandbox/simulator/message-log';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { createUserAndLogin } from './support/auth-helpers';
-import { CampaignApi } from './support/campaign-helpers';
-import { adminToken, eventually, GatewayFixture, linkSession, MASTER_KEY } from './support/gateway-fixture';
+import { CampaignApi, testPng } from './support/campaign-helpers';
+import {
+  adminToken,
+  baseUrl,
+  eventually,
+  GatewayFixture,
+  linkSession,
+  MASTER_KEY,
+} from './support/gateway-fixture';
 import { WebhookReceiver } from './support/webhook-receiver';
+import { RecordingWsClient } from './support/ws-client';
 
 const SESSION = 'groups';
 const OTHER = 'groups-other';
@@ -80,7 +88,30 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
       expect(got.message.extendedTextMessage?.contextInfo?.mentionedJid).toEqual([pn(ALICE)]);
       expect(got.fromPhoneNumber).toBe(ACCOUNT);
     }
-    // A location and a reply go to the group too.
+    // A captioned image (multipart: mentions comma-separated), a reaction, a location and a reply go to the group too.
+    const image = await as(token, api().post(`/api/v1/sessions/${SESSION}/messages/image`))
+      .field('to', gid)
+      .field('caption', `look @${BOB}`)
+      .field('mentions', `${BOB},+${CAROL}`)
+      .attach('file', testPng(), { filename: 'a.png', contentType: 'image/png' })
+      .expect(201);
+    const pic = await sim().groups.waitForMessage(CAROL, gid, {
+      match: (m) => m.id === image.body.data.messageId,
+      sinceIndex: 0,
+    });
+    expect(pic.message.imageMessage?.caption).toBe(`look @${BOB}`);
+    expect(pic.message.imageMessage?.contextInfo?.mentionedJid).toEqual([pn(BOB), pn(CAROL)]);
+    const reaction = await as(token, api().post(`/api/v1/sessions/${SESSION}/reaction`))
+      .send({ to: gid, messageId: id, emoji: '👍' })
+      .expect(201);
+    const reacted = await sim().groups.waitForMessage(ALICE, gid, {
+      match: (m) => m.id === reaction.body.data.messageId,
+      sinceIndex: 0,
+    });
+    expect(reacted.message.reactionMessage).toMatchObject({
+      text: '👍',
+      key: expect.objectContaining({ id }),
+    });
     await as(token, api().post(`/api/v1/sessions/${SESSION}/location`))
       .send({ to: gid, latitude: -6.2, longitude: 106.8 })
       .expect(201);
@@ -295,6 +326,74 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
       expect(messageText(got.message)).toBe('key two');
     }
     expect(await sim().groups.canDecrypt(CAROL, gid, nextId)).toBe(false);
+  });
+
+  it('in a LID-addressed group: authors and members by phone number, rotation under the LID identity, events over /ws', async () => {
+    const wsToken = (await as(viewer, api().post('/api/v1/auth/ws-token')).expect(200)).body.data.token;
+    const ws = await RecordingWsClient.connect(`${baseUrl(app).replace('http', 'ws')}/ws?token=${wsToken}`);
+    try {
+      await eventually(() => ws.of('ready').length === 1);
+      const gid = sim().groups.create(ALICE, [BOB, CAROL, ACCOUNT], {
+        subject: 'LID group',
+        addressingMode: 'lid',
+      }).jid;
+      await eventually(() => hooksOf('group.joined', gid)[0]);
+      const details = await as(token, api().get(`/api/v1/sessions/${SESSION}/groups/${gid}`)).expect(200);
+      expect(details.body.data.addressingMode).toBe('lid');
+      for (const member of sim().groups.info(gid).participants)
+        expect(details.body.data.participants).toContainEqual(
+          expect.objectContaining({ phoneNumber: member.phoneNumber, lid: member.lidJid }),
+        );
+
+      const first = await as(token, api().post(`/api/v1/sessions/${SESSION}/messages/text`))
+        .send({ to: gid, text: `hi @${BOB}`, mentions: [BOB] })
+        .expect(201);
+      await sim().groups.waitForMessage(CAROL, gid, {
+        match: (m) => m.id === first.body.data.messageId,
+        sinceIndex: 0,
+      });
+
+      sim().groups.setSubject(ALICE, gid, 'LID renamed');
+      sim().groups.remove(ALICE, gid, [CAROL]);
+      const removed = await eventually(() =>
+        hooksOf('group.participants', gid).find((h) => h.action === 'removed'),
+      );
+      const alice = sim()
+        .groups.info(gid)
+        .participants.find((p) => p.phoneNumber === ALICE)!;
+      expect(removed.author).toEqual({ phoneNumber: ALICE, lid: alice.lidJid });
+      expect(removed.participants).toEqual([expect.objectContaining({ phoneNumber: CAROL })]);
+      expect(hooksOf('group.updated', gid)).toEqual([
+        expect.objectContaining({
+          changes: { subject: 'LID renamed' },
+          author: { phoneNumber: ALICE, lid: alice.lidJid },
+        }),
+      ]);
+
+      const next = await as(token, api().post(`/api/v1/sessions/${SESSION}/messages/text`))
+        .send({ to: gid, text: 'lid key two' })
+        .expect(201);
+      const nextId = next.body.data.messageId as string;
+      for (const member of [ALICE, BOB]) {
+        const got = await sim().groups.waitForMessage(member, gid, {
+          match: (m) => m.id === nextId,
+          sinceIndex: 0,
+        });
+        expect(messageText(got.message)).toBe('lid key two');
+      }
+      expect(await sim().groups.canDecrypt(CAROL, gid, nextId)).toBe(false);
+
+      // /ws: the same events, to a viewer too.
+      await eventually(() => ws.of('group.participants').some((e) => e.data.groupId === gid));
+      expect(ws.of('group.updated').filter((e) => e.data.groupId === gid)).toEqual([
+        expect.objectContaining({
+          data: expect.objectContaining({ sessionId: SESSION, changes: { subject: 'LID renamed' } }),
+        }),
+      ]);
+      expect(ws.of('group.joined').filter((e) => e.data.groupId === gid)).toHaveLength(1);
+    } finally {
+      ws.close();
+    }
   });
 
   it('checks roles and input: viewers read but do not change, another session token is 404, bad input 400', async () => {
