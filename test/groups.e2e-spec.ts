@@ -292,6 +292,23 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
     ]);
     const ids = receiver.hooks.filter((h) => h.body.groupId === gid).map((h) => h.body.deliveryId);
     expect(new Set(ids).size).toBe(ids.length);
+
+    // Each change is in the activity log, against the session, without phone numbers.
+    const audit = await app.get(PrismaService).activityLog.findMany({
+      where: { targetId: SESSION, action: { startsWith: 'group.' } },
+      orderBy: { id: 'asc' },
+    });
+    const mine = audit.filter((a) => (a.metadata as { groupId?: string } | null)?.groupId === gid);
+    expect(mine.map((a) => a.action)).toEqual([
+      'group.created',
+      'group.updated',
+      'group.participants',
+      'group.participants',
+      'group.participants',
+      'group.invite_revoked',
+      'group.left',
+    ]);
+    expect(JSON.stringify(mine.map((a) => a.metadata))).not.toContain(DAVE);
   });
 
   it('rotates its sender key when a contact admin removes a member (notification)', async () => {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { RequestActor, type Actor } from '../auth/actor';
 import { ANY_ROLE, OPERATOR_ROLES, Roles, SessionToken } from '../auth/decorators';
 import { ResponseMessage } from '../common/response.decorators';
 import type { SessionRecord } from '../whatsapp/session.repository';
@@ -37,8 +38,8 @@ export class SessionGroupsController {
   @ApiOperation({
     summary: 'Create a group with these participants (phone numbers); the account is its owner',
   })
-  create(@SessionParam() session: SessionRecord, @Body() dto: CreateGroupDto) {
-    return this.groups.create(session.id, dto);
+  create(@SessionParam() session: SessionRecord, @Body() dto: CreateGroupDto, @RequestActor() actor: Actor) {
+    return this.groups.create(session.id, dto, actor);
   }
 
   @Post('join')
@@ -49,8 +50,8 @@ export class SessionGroupsController {
   @ApiOperation({
     summary: 'Join a group by invite code or link (404 INVITE_NOT_FOUND for a bad or revoked one)',
   })
-  join(@SessionParam() session: SessionRecord, @Body() dto: JoinGroupDto) {
-    return this.groups.join(session.id, dto.code);
+  join(@SessionParam() session: SessionRecord, @Body() dto: JoinGroupDto, @RequestActor() actor: Actor) {
+    return this.groups.join(session.id, dto.code, actor);
   }
 
   @Get(':groupId')
@@ -75,8 +76,9 @@ export class SessionGroupsController {
     @SessionParam() session: SessionRecord,
     @Param('groupId') groupId: string,
     @Body() dto: UpdateGroupDto,
+    @RequestActor() actor: Actor,
   ) {
-    return this.groups.update(session.id, groupId, dto);
+    return this.groups.update(session.id, groupId, dto, actor);
   }
 
   @Post(':groupId/participants')
@@ -95,8 +97,9 @@ export class SessionGroupsController {
     @SessionParam() session: SessionRecord,
     @Param('groupId') groupId: string,
     @Body() dto: GroupParticipantsDto,
+    @RequestActor() actor: Actor,
   ) {
-    return this.groups.changeParticipants(session.id, groupId, dto.action, dto.participants);
+    return this.groups.changeParticipants(session.id, groupId, dto.action, dto.participants, actor);
   }
 
   @Post(':groupId/leave')
@@ -106,8 +109,12 @@ export class SessionGroupsController {
   @GROUP_ID
   @ResponseMessage('Left the group')
   @ApiOperation({ summary: 'The account leaves the group' })
-  leave(@SessionParam() session: SessionRecord, @Param('groupId') groupId: string) {
-    return this.groups.leave(session.id, groupId);
+  leave(
+    @SessionParam() session: SessionRecord,
+    @Param('groupId') groupId: string,
+    @RequestActor() actor: Actor,
+  ) {
+    return this.groups.leave(session.id, groupId, actor);
   }
 
   @Get(':groupId/invite')
@@ -130,7 +137,11 @@ export class SessionGroupsController {
   @GROUP_ID
   @ResponseMessage('Invite link revoked')
   @ApiOperation({ summary: 'Revoke the invite link; answers the new one' })
-  revokeInvite(@SessionParam() session: SessionRecord, @Param('groupId') groupId: string) {
-    return this.groups.revokeInvite(session.id, groupId);
+  revokeInvite(
+    @SessionParam() session: SessionRecord,
+    @Param('groupId') groupId: string,
+    @RequestActor() actor: Actor,
+  ) {
+    return this.groups.revokeInvite(session.id, groupId, actor);
   }
 }
