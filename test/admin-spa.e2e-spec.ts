@@ -436,6 +436,49 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     expect(await page.$$('output[data-pairing-code]')).toHaveLength(0);
   });
 
+  it("shows a session's groups with their members and invite link, and creates a group", async () => {
+    const owner = '6281255500001';
+    const member = '6281255500002';
+    for (const phoneNumber of [owner, member])
+      await gateway.call('POST', '/api/v1/sandbox/contacts', adminToken, {
+        phoneNumber,
+        pushName: phoneNumber,
+      });
+    const group = await gateway.call<{ jid: string }>('POST', '/api/v1/sandbox/groups', adminToken, {
+      owner,
+      members: [member, SUPPORT_PHONE],
+      subject: 'Support crew',
+    });
+    // The session's account is made an admin of the group, so it may read the invite link.
+    await gateway.call(
+      'POST',
+      `/api/v1/sandbox/groups/${encodeURIComponent(group.jid)}/participants`,
+      adminToken,
+      {
+        actor: owner,
+        action: 'promote',
+        participants: [SUPPORT_PHONE],
+      },
+    );
+    await page.goto(`${gateway.base}/admin/sessions/support`);
+    await page.waitForSelector('#session-groups td:text-is("Support crew")', { timeout: 30_000 });
+    await page.click(`#session-groups button[data-group-id="${group.jid}"]`);
+    await page.waitForSelector('#session-groups caption:text-is("Members of Support crew")');
+    const members = await page
+      .locator('#session-groups caption:text-is("Members of Support crew") >> xpath=..')
+      .innerText();
+    for (const phone of [owner, member, SUPPORT_PHONE]) expect(members).toContain(phone);
+    await page.click('#session-groups button:text-is("Invite link")');
+    const link = await page.waitForSelector('input[data-invite-link]');
+    expect(await link.inputValue()).toMatch(/^https:\/\/chat\.whatsapp\.com\/[\w-]+$/);
+
+    await page.fill('#group-create-form input[name=subject]', 'Made in the admin app');
+    await page.fill('#group-create-form textarea[name=participants]', `+${member}`);
+    await page.click('#group-create-form button[type=submit]');
+    await page.waitForSelector('#session-groups td:text-is("Made in the admin app")', { timeout: 30_000 });
+    await browser.screenshot(page, 'session-groups');
+  });
+
   it('stayed on 127.0.0.1 and the pages logged no errors', () => {
     expect(browser.requests.length).toBeGreaterThan(50);
     expect(browser.requestsLeavingLoopback()).toEqual([]);

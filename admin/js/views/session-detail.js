@@ -19,6 +19,7 @@ import {
 import * as live from '../live.js';
 import { canOperate, isAdmin } from '../roles.js';
 import { link } from '../router.js';
+import { groupsSection } from './session-groups.js';
 import { pairingCodePanel } from './pairing-code-panel.js';
 import { liveStatusBadge, qrPanel } from './session-parts.js';
 import { eventChoices, testButton } from './webhook-parts.js';
@@ -411,6 +412,7 @@ export async function render(root, ctx) {
           ),
         ),
       ),
+      groupsSection(session, operator),
       operator && tokensSection(session),
       operator && webhookSection(session),
     );
