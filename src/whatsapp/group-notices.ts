@@ -57,9 +57,14 @@ export class GroupNotices {
   forSession(sessionId: string, logger: Logger): GroupSocketHooks {
     let socket: WASocket | null = null;
     const fetching = new Map<string, Promise<GroupMetadata | undefined>>();
-    // Events are reported in the order WhatsApp sent the notifications.
+    // Changes to the cache, and events, are applied in the order WhatsApp sent them (one at a time,
+    // so two changes to one group cannot overwrite each other).
+    let changing: Promise<unknown> = Promise.resolve();
     let reporting: Promise<unknown> = Promise.resolve();
     const failed = (what: string) => (error: unknown) => logger.warn({ err: error }, `Groups: ${what}`);
+    const inOrder = (what: string, change: () => Promise<void>) => {
+      changing = changing.then(change).catch(failed(what));
+    };
 
     return {
       cachedGroupMetadata: async (groupJid) => {
@@ -68,8 +73,7 @@ export class GroupNotices {
         // Sends to one group at once share one query.
         let pending = fetching.get(groupJid);
         if (!pending) {
-          const current = socket;
-          pending = current
+          pending = socket
             .groupMetadata(groupJid)
             .then(async (metadata) => {
               await this.store.put(sessionId, metadata);
@@ -83,14 +87,13 @@ export class GroupNotices {
       attach: (s) => {
         socket = s;
         s.ev.on('groups.upsert', (groups) => {
-          for (const group of groups) void this.store.put(sessionId, group).catch(failed('keep metadata'));
+          for (const group of groups) inOrder('keep metadata', () => this.store.put(sessionId, group));
         });
         s.ev.on('groups.update', (updates) => {
-          for (const update of updates)
-            void this.applyUpdate(sessionId, update).catch(failed('update metadata'));
+          for (const update of updates) inOrder('update metadata', () => this.applyUpdate(sessionId, update));
         });
         s.ev.on('group-participants.update', (update) => {
-          void this.applyParticipants(sessionId, s, update).catch(failed('update participants'));
+          inOrder('update participants', () => this.applyParticipants(sessionId, s, update));
         });
         s.ev.on('messages.upsert', ({ messages }) => {
           const notices = messages.filter(
