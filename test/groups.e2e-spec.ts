@@ -453,6 +453,17 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
     const unknownGroup = await as(token, api().get(`${base}/120363000000000001@g.us`));
     expect(unknownGroup.status).toBe(404);
     expect(unknownGroup.body.code).toBe('GROUP_NOT_FOUND');
+
+    // A session that is not connected answers 409, like its other routes.
+    await as(admin, api().post(`/api/v1/sessions/${OTHER}/disconnect`)).expect(200);
+    const offline = await as(otherToken, api().get(`/api/v1/sessions/${OTHER}/groups`));
+    expect(offline.status).toBe(409);
+    expect(offline.body.code).toBe('SESSION_NOT_CONNECTED');
+    const offlineSend = await as(otherToken, api().post(`/api/v1/sessions/${OTHER}/messages/text`)).send({
+      to: '120363000000000001@g.us',
+      text: 'x',
+    });
+    expect(offlineSend.status).toBe(409);
   });
 
   it('joins by invite link: group.joined (invited)', async () => {
