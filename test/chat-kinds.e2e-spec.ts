@@ -192,11 +192,9 @@ describe('chat kinds, group authors and LIDs', () => {
     await settleHooks();
     expect(hooksFor(status2)).toHaveLength(1);
     // The delivery names its message, as message.* deliveries do.
-    const row = await app
-      .get(PrismaService)
-      .webhookOutbox.findFirst({
-        where: { sessionId: SESSION, event: 'status.inbound', messageId: status2 },
-      });
+    const row = await app.get(PrismaService).webhookOutbox.findFirst({
+      where: { sessionId: SESSION, event: 'status.inbound', messageId: status2 },
+    });
     expect(row).not.toBeNull();
     expect(
       receiver.hooks.filter((h) => h.body.event === 'message.inbound' && h.body.kind === 'status'),
