@@ -3,7 +3,7 @@ import { CaptureConnection } from '../src/messages/capture-connection';
 import { MessageCapture, type MessageToStore } from '../src/messages/message-capture.service';
 import { Database } from '../src/prisma/database';
 import { PrismaService } from '../src/prisma/prisma.service';
-import { GatewayFixture } from './support/gateway-fixture';
+import { eventually, GatewayFixture } from './support/gateway-fixture';
 
 const SESSION = 'capture';
 
@@ -177,11 +177,18 @@ describe('message capture: pipelined batches for new messages, the checked path 
     expect(results.every((r) => r === true)).toBe(true);
     expect(outcomes.length).toBeGreaterThan(1);
     expect(outcomes.filter((o) => o.status === 'rejected')).toEqual([]);
-    const stored = await prisma.message.findMany({
-      where: { sessionId: SESSION, waMessageId: { startsWith: 'long-' } },
-      select: { text: true },
-    });
+    // store() answers once a message is durable: on a busy machine a batch of these may take longer
+    // than the capture waits before it journals (SLOW_BATCH_MS), and the journal is then written
+    // to the database in the background. Every message ends up stored, whole.
+    const stored = await eventually(async () => {
+      const rows = await prisma.message.findMany({
+        where: { sessionId: SESSION, waMessageId: { startsWith: 'long-' } },
+        select: { text: true },
+      });
+      return rows.length === ids.length && rows;
+    }, 60_000);
     expect(stored).toHaveLength(ids.length);
+    await eventually(() => !capture.state().journaling, 30_000);
     expect(stored.every((m) => m.text === text)).toBe(true);
   });
 
