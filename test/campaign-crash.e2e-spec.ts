@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -10,84 +8,16 @@ import { poolConfigFromUrl } from '../src/prisma/database-url';
 import { disableSandboxBaileys, enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { WhatsAppSimulator } from '../src/sandbox/simulator/whatsapp-simulator';
 import { silenceLibsignalConsole } from './support/baileys-test-client';
+import { freePort, GatewayProcess } from './support/gateway-process';
 import { CampaignApi, receivedFrom } from './support/campaign-helpers';
 import { ADMIN, eventually, MASTER_KEY } from './support/gateway-fixture';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 jest.setTimeout(180_000);
 
-const root = join(__dirname, '..');
 const ACCOUNT = '6281255500004';
 const CONTACTS = 40;
 const contact = (i: number) => `62812666${String(i).padStart(5, '0')}`;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-/**
- * The gateway as a real process (src/main.ts in sandbox mode attached to the simulator of this test
- * process, which outlives it), so it can be killed with SIGKILL and started again on the same database.
- */
-class GatewayProcess {
-  private child: ChildProcess | null = null;
-  output = '';
-
-  constructor(private readonly env: Record<string, string>) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.env.PORT}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'src', 'main.ts')], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (this.output += String(d)));
-    child.stderr!.on('data', (d) => (this.output += String(d)));
-    this.child = child;
-    await eventually(
-      async () => {
-        if (child.exitCode !== null)
-          throw new Error(`gateway exited ${child.exitCode}: ${this.output.slice(-2000)}`);
-        return (
-          (
-            await request(this.url)
-              .get('/health')
-              .catch(() => null)
-          )?.status === 200
-        );
-      },
-      90_000,
-      250,
-    );
-  }
-
-  /** SIGKILL: no shutdown hook runs, whatever was in flight stays as it was. */
-  async kill(): Promise<void> {
-    const child = this.child!;
-    this.child = null;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  }
-}
 
 describe('campaign crash safety: SIGKILL mid-campaign, restart', () => {
   const simulator = new WhatsAppSimulator({ qrRefCount: 6 });

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { poolConfigFromUrl } from '../src/prisma/database-url';
 import { disableSandboxBaileys, enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { WhatsAppSimulator } from '../src/sandbox/simulator/whatsapp-simulator';
 import { silenceLibsignalConsole } from './support/baileys-test-client';
+import { freePort, GatewayProcess } from './support/gateway-process';
 import { ADMIN, eventually, MASTER_KEY } from './support/gateway-fixture';
 import { createTestDatabase, TEST_SERVER_URL, type TestDatabase } from './support/test-database';
 import { WebhookReceiver } from './support/webhook-receiver';
@@ -23,19 +23,10 @@ const SESSIONS = 4;
 
 jest.setTimeout(OUTAGE_MS + 180_000);
 
-const root = join(__dirname, '..');
 const phone = (s: number) => `62815000000${s}`;
 const contact = (s: number) => `62816000000${s}`;
 const sessionId = (s: number) => `outage-${s}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 /**
  * A TCP proxy in front of MariaDB. `cut` closes the listener and every connection (the gateway's
@@ -74,69 +65,6 @@ class DatabaseProxy {
 
   restore(): Promise<void> {
     return this.listen();
-  }
-}
-
-/** src/main.ts as a real process (sandbox mode, attached to this test's simulator), its database through the proxy. */
-class GatewayProcess {
-  private child: ChildProcess | null = null;
-  output = '';
-
-  constructor(private readonly env: Record<string, string>) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.env.PORT}`;
-  }
-
-  get alive(): boolean {
-    return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'src', 'main.ts')], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (this.output += String(d)));
-    child.stderr!.on('data', (d) => (this.output += String(d)));
-    this.child = child;
-    await eventually(
-      async () => {
-        if (child.exitCode !== null)
-          throw new Error(`gateway exited ${child.exitCode}: ${this.output.slice(-2000)}`);
-        return (
-          (
-            await request(this.url)
-              .get('/health')
-              .catch(() => null)
-          )?.status === 200
-        );
-      },
-      90_000,
-      250,
-    );
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child!;
-    this.child = null;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  /** SIGTERM; resolves with how long the process took to exit (SIGKILL after 15 s). */
-  async stop(): Promise<number> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null) return 0;
-    const started = Date.now();
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(15_000)]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    return Date.now() - started;
   }
 }
 
