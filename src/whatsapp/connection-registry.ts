@@ -335,7 +335,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
             this.logger.error({ err: error, sessionId }, 'Could not handle a closed WhatsApp socket'),
           );
         },
-        onMessages: (messages, ownNumber) => this.ingest.accept(sessionId, messages, ownNumber, logger),
+        onMessages: (messages, ownNumber) => this.ingest.accept(sessionId, messages, ownNumber),
         onMessageUpdates: (updates) => this.ingest.acceptUpdates(sessionId, updates),
         onLidMapping: (mapping) => this.ingest.acceptLidMapping(sessionId, mapping),
         getMessage: (key) => this.ingest.findSentContent(sessionId, key),

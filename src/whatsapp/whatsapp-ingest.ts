@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Logger as PinoLogger } from 'pino';
 import type { MessageStatusValue } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
 import type { StoredMedia } from '../media/media-store';
@@ -60,7 +59,7 @@ export class WhatsappIngest {
   }
 
   /** Queues the messages of one upsert for storing, in order; sessions in parallel. */
-  accept(sessionId: string, messages: WAMessage[], ownNumber: string, _logger?: PinoLogger): void {
+  accept(sessionId: string, messages: WAMessage[], ownNumber: string): void {
     this.touch(sessionId);
     try {
       const phoneOf = (lid: string) => this.lids.phoneOf(sessionId, lid);
