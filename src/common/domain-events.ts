@@ -121,6 +121,21 @@ export interface GroupParticipantsEvent extends GroupChange {
   left?: boolean;
 }
 
+/**
+ * A contact's vote on a poll, decrypted (whatsapp/whatsapp-polls.ts): the option texts chosen now,
+ * which replace the voter's previous vote (empty: the vote was withdrawn). Emitted after commit.
+ */
+export interface PollVoteEvent {
+  sessionId: string;
+  /** WhatsApp's id of the poll message. */
+  pollMessageId: string;
+  chatJid: string;
+  /** The voter's phone digits (the LID user when no phone number is known). */
+  voter: string;
+  selectedOptions: string[];
+  at: Date;
+}
+
 /** What ended or changed a user's access; each one closes the user's open WebSockets. */
 export type AccessChangeReason =
   'logout' | 'refresh_reused' | 'password_changed' | 'password_reset' | 'deactivated' | 'role_changed';
@@ -144,6 +159,7 @@ export interface DomainEventMap {
   'group.joined': GroupJoinedEvent;
   'group.updated': GroupUpdatedEvent;
   'group.participants': GroupParticipantsEvent;
+  'poll.vote': PollVoteEvent;
   'user.access_changed': UserAccessChangedEvent;
 }
 

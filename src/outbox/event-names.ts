@@ -10,6 +10,7 @@ export const WEBHOOK_EVENTS = [
   'group.joined',
   'group.updated',
   'group.participants',
+  'poll.vote',
   'status.inbound',
   'newsletter.inbound',
 ] as const;

@@ -34,6 +34,7 @@ const FORWARDED: DomainEventName[] = [
   'group.joined',
   'group.updated',
   'group.participants',
+  'poll.vote',
 ];
 
 /** Status updates and channel posts are stored but not pushed as messages (see docs/webhooks.md). */

@@ -15,6 +15,7 @@ import type {
   SendReactionDto,
   SendTextDto,
 } from './dto/send-message.dto';
+import type { SendPollDto } from './dto/poll.dto';
 
 export interface SentMessageView {
   messageId: string;
@@ -70,6 +71,21 @@ export class MessageSender {
   sendContact(sessionId: string, dto: SendContactDto): Promise<SentMessageView> {
     const phone = this.jidOf(dto.contactPhone, 'contactPhone').split('@')[0];
     return this.send(sessionId, dto, { kind: 'contact', name: dto.contactName, phone });
+  }
+
+  /** A poll; blank options (only spaces) are refused like empty ones. */
+  sendPoll(sessionId: string, dto: SendPollDto): Promise<SentMessageView> {
+    const blank = dto.options.findIndex((o) => !o.trim());
+    if (blank >= 0 || !dto.question.trim()) {
+      const field = blank >= 0 ? `options.${blank}` : 'question';
+      throw validationFailed([{ field, errors: [`${field} must not be blank`] }]);
+    }
+    return this.send(sessionId, dto, {
+      kind: 'poll',
+      question: dto.question,
+      options: dto.options,
+      multiple: dto.multiple ?? false,
+    });
   }
 
   sendReaction(sessionId: string, dto: SendReactionDto): Promise<SentMessageView> {

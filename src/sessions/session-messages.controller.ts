@@ -22,7 +22,8 @@ import { MediaStore } from '../media/media-store';
 import type { MediaKind } from '../media/media-types';
 import { MessageQueries } from '../messages/message-queries.service';
 import type { SessionRecord } from '../whatsapp/session.repository';
-import { InboundMediaPort } from '../whatsapp/whatsapp.port';
+import { InboundMediaPort, PollsPort } from '../whatsapp/whatsapp.port';
+import { SendPollDto } from './dto/poll.dto';
 import {
   CheckNumbersDto,
   ListMessagesQuery,
@@ -46,6 +47,7 @@ export class SessionMessagesController {
     private readonly queries: MessageQueries,
     private readonly mediaStore: MediaStore,
     private readonly inboundMedia: InboundMediaPort,
+    private readonly polls: PollsPort,
   ) {}
 
   @Post('messages/text')
@@ -55,6 +57,25 @@ export class SessionMessagesController {
   @ApiOperation({ summary: 'Send a text (optionally as a reply: quotedMessageId)' })
   sendText(@SessionParam() session: SessionRecord, @Body() dto: SendTextDto) {
     return this.sender.sendText(session.id, dto);
+  }
+
+  /** Before `messages/:kind`, which would take `poll` for a media kind. */
+  @Post('messages/poll')
+  @SessionToken()
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Poll sent')
+  @ApiOperation({ summary: 'Send a poll: a question and 2 to 12 options, single or multiple choice' })
+  sendPoll(@SessionParam() session: SessionRecord, @Body() dto: SendPollDto) {
+    return this.sender.sendPoll(session.id, dto);
+  }
+
+  @Get('messages/:messageId/poll')
+  @SessionToken()
+  @Roles(...ANY_ROLE)
+  @ResponseMessage('Poll results retrieved successfully')
+  @ApiOperation({ summary: 'A stored poll with its current votes per option (who voted for what)' })
+  pollResults(@SessionParam() session: SessionRecord, @Param('messageId') messageId: string) {
+    return this.polls.results(session.id, messageId);
   }
 
   @Post('messages/:kind')

@@ -8,6 +8,7 @@ export {
   DisconnectReason,
   WAMessageStubType,
   areJidsSameUser,
+  decryptPollVote,
   generateMessageIDV2,
   getContentType,
   getMediaKeys,

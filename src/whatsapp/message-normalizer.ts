@@ -61,7 +61,13 @@ const toDate = (ts: WAMessage['messageTimestamp']): Date => {
 };
 
 /** Content that is bookkeeping, not a message a person sent (receipts of edits, key shares, ...). */
-const IGNORED = new Set(['protocolMessage', 'senderKeyDistributionMessage', 'messageContextInfo']);
+const IGNORED = new Set([
+  'protocolMessage',
+  'senderKeyDistributionMessage',
+  'messageContextInfo',
+  // A vote: decrypted into the poll's votes (whatsapp-polls.ts), not a message of its own.
+  'pollUpdateMessage',
+]);
 
 const NO_LIDS_KNOWN: PhoneOfLid = () => undefined;
 
@@ -127,6 +133,7 @@ export function normalizeMessage(
         quotedId: content.reactionMessage?.key?.id ?? null,
       };
     case 'pollCreationMessage':
+    case 'pollCreationMessageV2':
     case 'pollCreationMessageV3':
       return {
         ...base,

@@ -79,6 +79,12 @@ function toBaileys(content: OutboundContent, reactTo: WAMessageKey | undefined):
       };
     case 'reaction':
       return { react: { text: content.emoji, key: reactTo! } };
+    case 'poll':
+      // Baileys adds the poll's messageSecret (messageContextInfo), kept with the stored message:
+      // the votes are encrypted with it. selectableCount 0 means "any number".
+      return {
+        poll: { name: content.question, values: content.options, selectableCount: content.multiple ? 0 : 1 },
+      };
   }
 }
 

@@ -11,6 +11,7 @@ import { LidMappings } from './lid-mappings';
 import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
 import { decodeRawMessage, encodeRawMessage } from './raw-message';
 import { SessionRepository } from './session.repository';
+import { WhatsAppPolls } from './whatsapp-polls';
 
 const STATUS: Record<number, MessageStatusValue> = {
   [proto.WebMessageInfo.Status.ERROR]: 'failed',
@@ -46,6 +47,7 @@ export class WhatsappIngest {
     private readonly mediaQueue: InboundMediaQueue,
     private readonly sessions: SessionRepository,
     private readonly lids: LidMappings,
+    private readonly polls: WhatsAppPolls,
   ) {}
 
   /** Before a session's socket opens: the LID mappings it learned before, for the messages to come. */
@@ -66,6 +68,7 @@ export class WhatsappIngest {
       for (const msg of messages) {
         // The pairs a message carries first: its own addressing then names the phone number.
         if (msg.key) this.lids.record(sessionId, lidPairsOf(msg.key));
+        if (this.polls.accept(sessionId, msg, ownNumber)) continue;
         const normalized = normalizeMessage(msg, ownNumber, phoneOf);
         if (normalized) this.enqueue(sessionId, { msg, normalized });
       }

@@ -16,12 +16,14 @@ import { GroupNotices } from './group-notices';
 import { InboundMediaQueue } from './inbound-media-queue';
 import { LidMappings } from './lid-mappings';
 import { OutboundMessages } from './outbound-messages';
+import { PollVotes } from './poll-votes';
 import { SessionLeases } from './session-leases';
 import { SessionSupervisor } from './session-supervisor';
 import { SessionRepository } from './session.repository';
 import { WhatsAppGroups } from './whatsapp-groups';
 import { WhatsappIngest } from './whatsapp-ingest';
-import { GroupsPort, InboundMediaPort, WhatsAppPort } from './whatsapp.port';
+import { WhatsAppPolls } from './whatsapp-polls';
+import { GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } from './whatsapp.port';
 
 /**
  * WhatsApp: one Baileys socket per session held by this process, its encrypted auth state, leases,
@@ -44,12 +46,15 @@ import { GroupsPort, InboundMediaPort, WhatsAppPort } from './whatsapp.port';
     LidMappings,
     { provide: InboundMediaPort, useExisting: InboundMediaQueue },
     OutboundMessages,
+    PollVotes,
+    WhatsAppPolls,
+    { provide: PollsPort, useExisting: WhatsAppPolls },
     SessionLeases,
     SessionRepository,
     SessionSupervisor,
     WhatsappIngest,
   ],
-  exports: [WhatsAppPort, InboundMediaPort, GroupsPort, SessionRepository],
+  exports: [WhatsAppPort, InboundMediaPort, GroupsPort, PollsPort, SessionRepository],
 })
 export class WhatsappModule implements OnModuleInit {
   constructor(

@@ -20,7 +20,9 @@ export type OutboundContent =
   /** A contact card: the name shown and the phone number (digits, with country code). */
   | { kind: 'contact'; name: string; phone: string }
   /** An emoji on a stored message of the session (an empty emoji removes the reaction). */
-  | { kind: 'reaction'; emoji: string; messageId: string };
+  | { kind: 'reaction'; emoji: string; messageId: string }
+  /** A poll: 2 to 12 distinct options; `multiple` lets a voter choose several (else one). */
+  | { kind: 'poll'; question: string; options: string[]; multiple: boolean };
 
 export interface SendOptions {
   /** The WhatsApp id to send with, chosen before the send (campaigns record it first). */
@@ -104,6 +106,31 @@ export interface MediaRetryResult {
 export abstract class InboundMediaPort {
   /** Downloads a message's media again (after failed, too_large or skipped). */
   abstract retry(sessionId: string, waMessageId: string): Promise<MediaRetryResult>;
+}
+
+/** One option of a poll with its current votes. */
+export interface PollOptionResult {
+  text: string;
+  votes: number;
+  /** The voters' phone digits (the LID user when no phone number is known). */
+  voters: string[];
+}
+
+/** A poll as stored, with the current votes. */
+export interface PollResults {
+  messageId: string;
+  question: string;
+  /** A voter may choose several options (else one). */
+  multiple: boolean;
+  options: PollOptionResult[];
+}
+
+/**
+ * The polls of a session: their questions and the votes kept so far (held here or not). Errors are
+ * DomainErrors: MESSAGE_NOT_FOUND (no such message, or it is not a poll).
+ */
+export abstract class PollsPort {
+  abstract results(sessionId: string, pollMessageId: string): Promise<PollResults>;
 }
 
 /** A group member: the phone number (digits) when known, and the LID jid when known. */

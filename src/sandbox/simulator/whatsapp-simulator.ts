@@ -10,6 +10,7 @@ import { decryptMedia, uploadToken, type MediaKind } from './media-crypto';
 import { MediaHost } from './media-host';
 import type { ReceivedMessage } from './message-log';
 import { buildOutgoingMessage } from './outgoing-content';
+import { PollControl } from './poll-control';
 import type { SimulatorContext } from './simulator-context';
 import { describeDevice } from './simulator-context';
 import { SimulatorServer } from './simulator-server';
@@ -64,6 +65,8 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   private readonly mediaUrls = new Map<string, string>();
   /** Groups of simulated users and the account (see docs/simulator.md, Groups). */
   readonly groups: GroupControl;
+  /** Polls: those a phone received, votes encrypted as WhatsApp does, polls a user sends (docs/simulator.md). */
+  readonly polls: PollControl;
   private nextNewsletterServerId = 100;
 
   constructor(options: SimulatorOptions = {}) {
@@ -87,6 +90,12 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
       messenger: this.server.groupMessenger,
       notifier: this.server.groupNotifier,
       media: this.media,
+    });
+    this.polls = new PollControl({
+      directory: this.directory,
+      groups: context.groups,
+      messenger: this.server.messenger,
+      groupMessenger: this.server.groupMessenger,
     });
   }
 
