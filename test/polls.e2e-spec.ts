@@ -242,6 +242,16 @@ describe('polls and poll votes', () => {
       options: ['Yes', 'No'],
     });
     expect(refused.status).toBe(403);
+    // Viewers read the results (like the stored messages).
+    const polls = await as(
+      token,
+      api().get(`/api/v1/sessions/${SESSION}/messages`).query({ type: 'poll' }),
+    ).expect(200);
+    const anyPoll = polls.body.data.messages[0].messageId as string;
+    const seen = await as(viewer, api().get(`/api/v1/sessions/${SESSION}/messages/${anyPoll}/poll`)).expect(
+      200,
+    );
+    expect(seen.body.data.options.length).toBeGreaterThanOrEqual(2);
 
     const text = await as(token, api().post(`/api/v1/sessions/${SESSION}/messages/text`))
       .send({ to: ALICE, text: 'not a poll' })

@@ -136,6 +136,22 @@ export interface PollVoteEvent {
   at: Date;
 }
 
+/** What a contact shows: online (available), offline (unavailable), typing or recording. */
+export type PresenceValue = 'available' | 'unavailable' | 'composing' | 'recording' | 'paused';
+
+/** A presence or chat state a session heard (after a presence subscription, or in an open chat). */
+export interface PresenceUpdateEvent {
+  sessionId: string;
+  /** The chat: the contact's jid, or the group's jid for someone typing in a group. */
+  chatJid: string;
+  /** Whose presence it is (digits), when known. */
+  phoneNumber: string | null;
+  presence: PresenceValue;
+  /** When they were last online (unavailable), if WhatsApp says. */
+  lastSeen: Date | null;
+  at: Date;
+}
+
 /** What ended or changed a user's access; each one closes the user's open WebSockets. */
 export type AccessChangeReason =
   'logout' | 'refresh_reused' | 'password_changed' | 'password_reset' | 'deactivated' | 'role_changed';
@@ -160,6 +176,7 @@ export interface DomainEventMap {
   'group.updated': GroupUpdatedEvent;
   'group.participants': GroupParticipantsEvent;
   'poll.vote': PollVoteEvent;
+  'presence.update': PresenceUpdateEvent;
   'user.access_changed': UserAccessChangedEvent;
 }
 

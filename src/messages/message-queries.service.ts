@@ -77,6 +77,20 @@ export const toMessageView = (m: Message): MessageView => ({
   createdAt: m.createdAt,
 });
 
+/** What a read receipt for a received message needs: its chat, id and (in a group) author. */
+export type ReceivedMessageRef = Pick<
+  Message,
+  'waMessageId' | 'chatJid' | 'chatKind' | 'participant' | 'participantLid'
+>;
+
+const RECEIVED_REF = {
+  waMessageId: true,
+  chatJid: true,
+  chatKind: true,
+  participant: true,
+  participantLid: true,
+} as const;
+
 /** Reads stored messages: pages newest first (keyset cursor or the seed's offset), and single lookups. */
 @Injectable()
 export class MessageQueries {
@@ -129,6 +143,24 @@ export class MessageQueries {
       select: { raw: true },
     });
     return row?.raw;
+  }
+
+  /** Received messages of the session by WhatsApp id, with what a read receipt names (unknown ids left out). */
+  inboundByIds(sessionId: string, waMessageIds: string[]): Promise<ReceivedMessageRef[]> {
+    return this.prisma.message.findMany({
+      where: { sessionId, direction: 'inbound', waMessageId: { in: waMessageIds } },
+      select: RECEIVED_REF,
+    });
+  }
+
+  /** The latest `limit` received messages of one chat, newest first. */
+  latestInbound(sessionId: string, chatJid: string, limit: number): Promise<ReceivedMessageRef[]> {
+    return this.prisma.message.findMany({
+      where: { sessionId, direction: 'inbound', chatJid },
+      orderBy: { id: 'desc' },
+      take: limit,
+      select: RECEIVED_REF,
+    });
   }
 
   /** A message this session sent, as stored (its delivery status and when it was stored), or null. */

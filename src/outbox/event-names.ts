@@ -13,15 +13,21 @@ export const WEBHOOK_EVENTS = [
   'poll.vote',
   'status.inbound',
   'newsletter.inbound',
+  'presence.update',
 ] as const;
 
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 /**
  * Events a target gets only when its `events` list names them: status updates and channel posts
- * can be many and are not conversations, so "all events" (an empty list) leaves them out.
+ * can be many and are not conversations, and presence (online, typing) comes in bursts, so
+ * "all events" (an empty list) leaves them out.
  */
-export const OPT_IN_EVENTS: readonly WebhookEventName[] = ['status.inbound', 'newsletter.inbound'];
+export const OPT_IN_EVENTS: readonly WebhookEventName[] = [
+  'status.inbound',
+  'newsletter.inbound',
+  'presence.update',
+];
 
 /** What an empty `events` list means: every event but the opt-in ones. */
 export const DEFAULT_EVENTS: readonly WebhookEventName[] = WEBHOOK_EVENTS.filter(

@@ -35,6 +35,7 @@ const FORWARDED: DomainEventName[] = [
   'group.updated',
   'group.participants',
   'poll.vote',
+  'presence.update',
 ];
 
 /** Status updates and channel posts are stored but not pushed as messages (see docs/webhooks.md). */

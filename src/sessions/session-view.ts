@@ -11,6 +11,8 @@ export interface SessionView {
   pushName: string | null;
   hasQrCode: boolean;
   shouldConnect: boolean;
+  /** Received messages are marked read as they arrive. */
+  autoRead: boolean;
   webhookUrl: string | null;
   webhookEvents: string[];
   heldBy: string | null;
@@ -38,6 +40,7 @@ export function toSessionView(
     pushName: row.pushName,
     hasQrCode: live.qr !== null,
     shouldConnect: row.shouldConnect,
+    autoRead: row.autoRead,
     webhookUrl: webhook?.url ?? null,
     webhookEvents: webhook?.events ?? [],
     heldBy: leaseValid ? row.leaseOwner : null,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { RequestActor, userIdOf, type Actor } from '../auth/actor';
@@ -7,6 +7,7 @@ import { SessionTokensService } from '../auth/session-tokens.service';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
 import type { SessionRecord } from '../whatsapp/session.repository';
 import { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
+import { UpdateSessionDto } from './dto/chat-state.dto';
 import { CreateTokenDto } from './dto/create-token.dto';
 import { RequestPairingCodeDto } from './dto/pairing-code.dto';
 import { SessionParam } from './session.pipe';
@@ -45,6 +46,14 @@ export class SessionsController {
   @ApiOperation({ summary: 'One session' })
   get(@Param('id') id: string) {
     return this.sessions.get(id);
+  }
+
+  @Patch(':id')
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Session updated')
+  @ApiOperation({ summary: "Change a session's settings (autoRead: mark received messages read)" })
+  update(@SessionParam() session: SessionRecord, @Body() dto: UpdateSessionDto, @RequestActor() actor: Actor) {
+    return this.sessions.update(session, dto, actor);
   }
 
   @Delete(':id')

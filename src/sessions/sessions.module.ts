@@ -10,6 +10,8 @@ import { MessagesModule } from '../messages/messages.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { WhatsappModule } from '../whatsapp/whatsapp.module';
 import { MessageSender } from './message-sender.service';
+import { SessionChatStateController } from './session-chat-state.controller';
+import { SessionChatState } from './session-chat-state.service';
 import { SessionGroupsController } from './session-groups.controller';
 import { SessionGroups } from './session-groups.service';
 import { SessionMessagesController } from './session-messages.controller';
@@ -36,8 +38,14 @@ import { SessionsService } from './sessions.service';
       }),
     }),
   ],
-  controllers: [SessionsController, SessionMessagesController, SessionGroupsController],
-  providers: [SessionsService, MessageSender, SessionGroups, SessionPipe],
+  controllers: [
+    SessionsController,
+    // Before the messages routes: `messages/read` must not be taken for `messages/:kind`.
+    SessionChatStateController,
+    SessionMessagesController,
+    SessionGroupsController,
+  ],
+  providers: [SessionsService, MessageSender, SessionGroups, SessionChatState, SessionPipe],
   exports: [SessionsService, SessionPipe],
 })
 export class SessionsModule {}

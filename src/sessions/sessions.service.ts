@@ -13,6 +13,7 @@ import { WebhookTargets } from '../outbox/webhook-targets';
 import { Database } from '../prisma/database';
 import { SessionRepository, type SessionRecord } from '../whatsapp/session.repository';
 import { WhatsAppPort, type PairingCode } from '../whatsapp/whatsapp.port';
+import type { UpdateSessionDto } from './dto/chat-state.dto';
 import type { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { toSessionView, type SessionView } from './session-view';
 
@@ -171,6 +172,15 @@ export class SessionsService {
       webhookUrl: dto.webhookUrl ?? null,
       webhookEvents: dto.webhookEvents ?? null,
     });
+    return this.get(session.id);
+  }
+
+  /** Changes the session's settings (only what the body names). */
+  async update(session: SessionRecord, dto: UpdateSessionDto, actor: Actor): Promise<SessionView> {
+    if (dto.autoRead !== undefined && dto.autoRead !== session.autoRead) {
+      await this.sessions.setAutoRead(session.id, dto.autoRead);
+      await this.audit('session.updated', session.id, actor, { autoRead: dto.autoRead });
+    }
     return this.get(session.id);
   }
 

@@ -5,9 +5,11 @@ import { AppConfig } from '../config/app-config';
 import { createBaileysLogger } from '../logging/baileys-logger';
 import { AuthStateStore } from './auth-state.store';
 import { generateMessageIDV2, type WASocket } from './baileys';
+import { AutoReader } from './auto-reader';
 import { GroupNotices } from './group-notices';
 import { OutboundMessages } from './outbound-messages';
 import { formatPairingCode, SessionNotLinkingError } from './pairing-code';
+import { PresenceReporter } from './presence-reporter';
 import { decideOnClose } from './reconnect-policy';
 import { SessionConnection } from './session-connection';
 import { SessionLeases } from './session-leases';
@@ -87,6 +89,8 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     private readonly outbound: OutboundMessages,
     private readonly socketSettings: WhatsAppSocketSettings,
     private readonly groups: GroupNotices,
+    private readonly presence: PresenceReporter,
+    private readonly autoReader: AutoReader,
   ) {
     super();
     this.baileysLogger = createBaileysLogger(config);
@@ -335,7 +339,13 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
             this.logger.error({ err: error, sessionId }, 'Could not handle a closed WhatsApp socket'),
           );
         },
-        onMessages: (messages, ownNumber) => this.ingest.accept(sessionId, messages, ownNumber),
+        onMessages: (messages, ownNumber) => {
+          this.ingest.accept(sessionId, messages, ownNumber);
+          this.autoReader.consider(sessionId, messages, (keys) =>
+            runtime.connection.requireSocket().readMessages(keys),
+          );
+        },
+        onPresence: (update) => this.presence.accept(sessionId, update),
         onMessageUpdates: (updates) => this.ingest.acceptUpdates(sessionId, updates),
         onLidMapping: (mapping) => this.ingest.acceptLidMapping(sessionId, mapping),
         getMessage: (key) => this.ingest.findSentContent(sessionId, key),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AuthStateStore } from './auth-state.store';
 import type { GroupSocketHooks } from './group-notices';
+import type { PresenceUpdate } from './presence-reporter';
 import {
   Browsers,
   makeWASocket,
@@ -22,6 +23,8 @@ export interface ConnectionListener {
   onMessageUpdates(updates: WAMessageUpdate[]): void;
   /** Baileys learned the phone number of a LID (JIDs). */
   onLidMapping?(mapping: { lid: string; pn: string }): void;
+  /** A contact's presence or chat state (after a presence subscription, or typing in a chat). */
+  onPresence?(update: PresenceUpdate): void;
   /** Looks up a message this session sent, so Baileys can re-encrypt it on a retry receipt. */
   getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
 }
@@ -96,6 +99,7 @@ export class SessionConnection {
     });
     socket.ev.on('messages.update', (updates) => listener.onMessageUpdates(updates));
     socket.ev.on('lid-mapping.update', (mapping) => listener.onLidMapping?.(mapping));
+    socket.ev.on('presence.update', (update) => listener.onPresence?.(update as PresenceUpdate));
   }
 
   /** Closes the socket without logging out; the saved credentials stay valid. */

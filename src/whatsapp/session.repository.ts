@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainEvents, type SessionStatusValue } from '../common/domain-events';
 import type { Prisma, WhatsappSession } from '../generated/prisma/client';
 import { OutboxWriter } from '../outbox/outbox-writer';
+import { RefreshingCache } from '../outbox/refreshing-cache';
 import { PrismaService } from '../prisma/prisma.service';
 import { SessionLeases } from './session-leases';
 
@@ -21,6 +22,9 @@ export interface StatusChange {
 
 type Db = Prisma.TransactionClient;
 
+/** How long a process keeps a session's auto-read setting before reading it again. */
+const AUTO_READ_TTL_MS = 5_000;
+
 /**
  * The whatsapp_sessions table (with SessionLeases, which keeps its lease columns): the session
  * records, and their connection state. Each state change is one transaction with its webhook outbox
@@ -28,6 +32,8 @@ type Db = Prisma.TransactionClient;
  */
 @Injectable()
 export class SessionRepository {
+  private readonly autoRead = new RefreshingCache<string, boolean>(AUTO_READ_TTL_MS);
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly leases: SessionLeases,
@@ -63,6 +69,20 @@ export class SessionRepository {
   /** Deletes the session with everything that belongs to it (keys, tokens, messages, campaigns). */
   async delete(id: string): Promise<void> {
     await this.prisma.whatsappSession.delete({ where: { id } });
+  }
+
+  /** Turns automatic read receipts on or off (read again by other processes within AUTO_READ_TTL_MS). */
+  async setAutoRead(id: string, on: boolean): Promise<void> {
+    await this.prisma.whatsappSession.update({ where: { id }, data: { autoRead: on } });
+    this.autoRead.set(id, on);
+  }
+
+  /** Whether the session marks inbound messages read as they arrive; cached, it is asked per message. */
+  autoReadOf(id: string): Promise<boolean> {
+    return this.autoRead.get(id, async () => {
+      const row = await this.prisma.whatsappSession.findUnique({ where: { id }, select: { autoRead: true } });
+      return row?.autoRead ?? false;
+    });
   }
 
   /** Marks the session to be connected by whichever process holds it (or claims it next). */

@@ -9,6 +9,7 @@ import { MessagesModule } from '../messages/messages.module';
 import { OutboxModule } from '../outbox/outbox.module';
 import { AuthKeyWriter } from './auth-key-writer';
 import { AuthStateStore } from './auth-state.store';
+import { AutoReader } from './auto-reader';
 import { ConnectionRegistry } from './connection-registry';
 import { GroupEventLog } from './group-event-log';
 import { GroupMetadataStore } from './group-metadata-store';
@@ -16,14 +17,16 @@ import { GroupNotices } from './group-notices';
 import { InboundMediaQueue } from './inbound-media-queue';
 import { LidMappings } from './lid-mappings';
 import { OutboundMessages } from './outbound-messages';
+import { PresenceReporter } from './presence-reporter';
 import { PollVotes } from './poll-votes';
 import { SessionLeases } from './session-leases';
 import { SessionSupervisor } from './session-supervisor';
 import { SessionRepository } from './session.repository';
 import { WhatsAppGroups } from './whatsapp-groups';
+import { WhatsAppChatState } from './whatsapp-chat-state';
 import { WhatsappIngest } from './whatsapp-ingest';
 import { WhatsAppPolls } from './whatsapp-polls';
-import { GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } from './whatsapp.port';
+import { ChatStatePort, GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } from './whatsapp.port';
 
 /**
  * WhatsApp: one Baileys socket per session held by this process, its encrypted auth state, leases,
@@ -35,6 +38,7 @@ import { GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } from './whatsap
   providers: [
     AuthKeyWriter,
     AuthStateStore,
+    AutoReader,
     ConnectionRegistry,
     { provide: WhatsAppPort, useExisting: ConnectionRegistry },
     GroupEventLog,
@@ -46,6 +50,9 @@ import { GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } from './whatsap
     LidMappings,
     { provide: InboundMediaPort, useExisting: InboundMediaQueue },
     OutboundMessages,
+    PresenceReporter,
+    WhatsAppChatState,
+    { provide: ChatStatePort, useExisting: WhatsAppChatState },
     PollVotes,
     WhatsAppPolls,
     { provide: PollsPort, useExisting: WhatsAppPolls },
@@ -54,7 +61,7 @@ import { GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } from './whatsap
     SessionSupervisor,
     WhatsappIngest,
   ],
-  exports: [WhatsAppPort, InboundMediaPort, GroupsPort, PollsPort, SessionRepository],
+  exports: [WhatsAppPort, InboundMediaPort, GroupsPort, PollsPort, ChatStatePort, SessionRepository],
 })
 export class WhatsappModule implements OnModuleInit {
   constructor(

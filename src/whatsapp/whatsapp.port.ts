@@ -210,3 +210,26 @@ export abstract class GroupsPort {
   /** Joins by invite code; answers the group's jid. */
   abstract join(sessionId: string, code: string): Promise<string>;
 }
+
+/** What a session shows: online or offline to everyone, or a chat state in one chat. */
+export type PresenceState = 'available' | 'unavailable' | 'composing' | 'recording' | 'paused';
+
+/** A received message to mark read: its chat, WhatsApp id, and author in a group (a user jid). */
+export interface ReadKey {
+  chatJid: string;
+  messageId: string;
+  participant?: string;
+}
+
+/**
+ * Presence and read receipts of the sessions this process holds. Errors are DomainErrors:
+ * SESSION_NOT_CONNECTED.
+ */
+export abstract class ChatStatePort {
+  /** available/unavailable are global (`jid` null); composing/recording/paused go to one chat. */
+  abstract sendPresence(sessionId: string, state: PresenceState, jid: string | null): Promise<void>;
+  /** Asks WhatsApp to tell this session when a contact comes online, goes offline or types. */
+  abstract subscribePresence(sessionId: string, jid: string): Promise<void>;
+  /** Sends read receipts (blue ticks) for received messages. */
+  abstract markRead(sessionId: string, keys: ReadKey[]): Promise<void>;
+}

@@ -15,6 +15,7 @@ import { LinkCodePairing } from './link-code-pairing';
 import type { ClientFinishResult } from './noise-responder';
 import { OutboundRouter } from './outbound-router';
 import { PairingDesk } from './pairing-desk';
+import { PresenceDesk } from './presence-desk';
 import { ReceiptHandler } from './receipt-handler';
 import type { SimulatorContext } from './simulator-context';
 import { describeDevice, unixNow } from './simulator-context';
@@ -34,6 +35,7 @@ export class SimulatorServer {
   readonly groupNotifier: GroupNotifier;
   readonly groupActions: GroupActions;
   readonly groupMessenger: GroupMessenger;
+  readonly presence: PresenceDesk;
   private readonly iqs: IqResponder;
   private readonly router: OutboundRouter;
   private readonly receipts: ReceiptHandler;
@@ -53,6 +55,7 @@ export class SimulatorServer {
     this.iqs = new IqResponder(ctx, new GroupIqResponder(ctx, this.groupActions), this.linkCodes);
     this.router = new OutboundRouter(ctx, this.messenger, this.groupMessenger);
     this.receipts = new ReceiptHandler(ctx, this.messenger, this.groupMessenger);
+    this.presence = new PresenceDesk(ctx);
   }
 
   async listen(host: string, port: number): Promise<{ baseUrl: string; webSocketUrl: string }> {
@@ -147,9 +150,12 @@ export class SimulatorServer {
         return device && this.router.route(device, node);
       case 'receipt':
         return device && this.receipts.handle(device, node);
+      case 'presence':
+        return device && this.presence.onPresence(device, node);
+      case 'chatstate':
+        return device && this.presence.onChatState(device, node);
       case 'ack':
       case 'ib':
-      case 'presence':
         return;
       default:
         return;

@@ -8,6 +8,7 @@ import { GroupControl } from './group-control';
 import { GroupDirectory } from './group-directory';
 import { decryptMedia, uploadToken, type MediaKind } from './media-crypto';
 import { MediaHost } from './media-host';
+import type { ChatState, ChatStateSeen, OnlineState } from './presence-desk';
 import type { ReceivedMessage } from './message-log';
 import { buildOutgoingMessage } from './outgoing-content';
 import { PollControl } from './poll-control';
@@ -302,6 +303,30 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
     }
     if (type !== 'delivery') attrs.type = type;
     this.delivery.receipt(device, { tag: 'receipt', attrs });
+  }
+
+  /**
+   * `from` (a simulated user) shows `state` to `to`: online/offline reaches `to`'s companions only
+   * when they subscribed to `from`'s presence; composing/recording/paused always do. Answers how
+   * many devices it reached (presence is not queued for offline devices).
+   */
+  sendPresence(from: string, to: string, state: OnlineState | ChatState): number {
+    return this.server.presence.send(this.requireUser(from), this.requireUser(to), state);
+  }
+
+  /** What `phoneNumber` last announced (available/unavailable) and who subscribed to its presence. */
+  presenceOf(phoneNumber: string): { state?: OnlineState; subscribers: string[] } {
+    return this.server.presence.presenceOf(phoneNumber);
+  }
+
+  /** Chat states (typing, recording, paused) shown to a user (phone number) or in a group (jid). */
+  chatStatesSeen(phoneNumberOrGroup: string): ChatStateSeen[] {
+    return this.server.presence.chatStatesSeen(phoneNumberOrGroup);
+  }
+
+  /** Ids of messages `phoneNumber` sent that its phone got read receipts for (type read or read-self). */
+  readReceiptsReceived(phoneNumber: string): string[] {
+    return this.server.presence.readReceiptsReceived(phoneNumber);
   }
 
   /** Ends a device's connection so that Baileys reports `code` (408 by going silent until its keep-alive gives up). */
