@@ -152,6 +152,36 @@ export interface PresenceUpdateEvent {
   at: Date;
 }
 
+/** A stored message's text was edited (by its author, or by this session through the API); after commit. */
+export interface MessageEditedEvent {
+  sessionId: string;
+  waMessageId: string;
+  /** WhatsApp's id of the edit itself. */
+  editId: string;
+  chatJid: string;
+  chatKind: ChatKindValue;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  participant: string | null;
+  text: string;
+  previousText: string | null;
+  at: Date;
+}
+
+/** A stored message was deleted for everyone (the stored row keeps its text); after commit. */
+export interface MessageRevokedEvent {
+  sessionId: string;
+  waMessageId: string;
+  chatJid: string;
+  chatKind: ChatKindValue;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  participant: string | null;
+  at: Date;
+}
+
 /** What ended or changed a user's access; each one closes the user's open WebSockets. */
 export type AccessChangeReason =
   'logout' | 'refresh_reused' | 'password_changed' | 'password_reset' | 'deactivated' | 'role_changed';
@@ -171,6 +201,8 @@ export interface DomainEventMap {
   'message.stored': StoredMessageEvent;
   'message.status': MessageStatusEvent;
   'message.media': MessageMediaEvent;
+  'message.edited': MessageEditedEvent;
+  'message.revoked': MessageRevokedEvent;
   'campaign.progress': CampaignProgressEvent;
   'group.joined': GroupJoinedEvent;
   'group.updated': GroupUpdatedEvent;

@@ -62,6 +62,8 @@ export const ERROR_STATUS = {
   DELIVERY_NOT_DEAD: 409,
   MEDIA_STATE: 409,
   GROUP_CONFLICT: 409,
+  /** Not a text this session sent, deleted, or past WhatsApp's window for an edit or a delete. */
+  MESSAGE_NOT_EDITABLE: 409,
 
   PAYLOAD_TOO_LARGE: 413,
   MEDIA_TOO_LARGE: 413,

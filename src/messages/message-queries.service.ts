@@ -46,6 +46,12 @@ export interface MessageView {
   pushName: string | null;
   status: string;
   timestamp: string;
+  /** The text was edited (`message` is the current text; the history is on GET of the one message). */
+  edited: boolean;
+  editedAt: Date | null;
+  /** Deleted for everyone (the stored text is kept). */
+  revoked: boolean;
+  revokedAt: Date | null;
   createdAt: Date;
 }
 
@@ -74,6 +80,10 @@ export const toMessageView = (m: Message): MessageView => ({
   pushName: m.pushName,
   status: m.status,
   timestamp: String(Math.floor(m.waTimestamp.getTime() / 1000)),
+  edited: m.editedAt !== null,
+  editedAt: m.editedAt,
+  revoked: m.revokedAt !== null,
+  revokedAt: m.revokedAt,
   createdAt: m.createdAt,
 });
 
@@ -134,6 +144,15 @@ export class MessageQueries {
 
   async findWithMedia(sessionId: string, waMessageId: string): Promise<Message | null> {
     return this.prisma.message.findFirst({ where: { sessionId, waMessageId, mediaPath: { not: null } } });
+  }
+
+  /** One stored message of the session (either direction; the outbound one when both exist), or null. */
+  async findOne(sessionId: string, waMessageId: string): Promise<MessageView | null> {
+    const row = await this.prisma.message.findFirst({
+      where: { sessionId, waMessageId },
+      orderBy: { direction: 'desc' },
+    });
+    return row ? toMessageView(row) : null;
   }
 
   /** The `raw` column of a stored message (any direction unless given), or undefined when none is stored. */

@@ -5,11 +5,19 @@ import { MessageCapture } from './message-capture.service';
 import { MessageChats } from './message-chats';
 import { MessageMedia } from './message-media';
 import { MessageQueries } from './message-queries.service';
+import { MessageRevisions } from './message-revisions';
 
-/** The messages table: captured messages and their statuses, written in batches with their outbox rows, their media state, and read back. */
+/** The messages table: captured messages and their statuses, written in batches with their outbox rows, their media state, edits and deletes, and read back. */
 @Module({
   imports: [OutboxModule],
-  providers: [CaptureConnection, MessageCapture, MessageChats, MessageMedia, MessageQueries],
-  exports: [MessageCapture, MessageChats, MessageMedia, MessageQueries],
+  providers: [
+    CaptureConnection,
+    MessageCapture,
+    MessageChats,
+    MessageMedia,
+    MessageQueries,
+    MessageRevisions,
+  ],
+  exports: [MessageCapture, MessageChats, MessageMedia, MessageQueries, MessageRevisions],
 })
 export class MessagesModule {}

@@ -4,6 +4,8 @@ export const WEBHOOK_EVENTS = [
   'message.outbound',
   'message.status',
   'message.media',
+  'message.edited',
+  'message.revoked',
   'session.status',
   'session.qr',
   'campaign.progress',

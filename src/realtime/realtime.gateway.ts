@@ -30,6 +30,8 @@ const FORWARDED: DomainEventName[] = [
   'message.stored',
   'message.status',
   'message.media',
+  'message.edited',
+  'message.revoked',
   'campaign.progress',
   'group.joined',
   'group.updated',

@@ -14,6 +14,7 @@ import { SessionChatStateController } from './session-chat-state.controller';
 import { SessionChatState } from './session-chat-state.service';
 import { SessionGroupsController } from './session-groups.controller';
 import { SessionGroups } from './session-groups.service';
+import { SessionMessageEditsController } from './session-message-edits.controller';
 import { SessionMessagesController } from './session-messages.controller';
 import { SessionPipe } from './session.pipe';
 import { SessionsController } from './sessions.controller';
@@ -43,6 +44,7 @@ import { SessionsService } from './sessions.service';
     // Before the messages routes: `messages/read` must not be taken for `messages/:kind`.
     SessionChatStateController,
     SessionMessagesController,
+    SessionMessageEditsController,
     SessionGroupsController,
   ],
   providers: [SessionsService, MessageSender, SessionGroups, SessionChatState, SessionPipe],

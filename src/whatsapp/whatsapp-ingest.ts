@@ -7,6 +7,7 @@ import { MessageQueries } from '../messages/message-queries.service';
 import { proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
 import { lidPairsOf } from './chat-addressing';
 import { InboundMediaQueue } from './inbound-media-queue';
+import { InboundRevisions } from './inbound-revisions';
 import { LidMappings } from './lid-mappings';
 import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
 import { decodeRawMessage, encodeRawMessage } from './raw-message';
@@ -47,6 +48,7 @@ export class WhatsappIngest {
     private readonly mediaQueue: InboundMediaQueue,
     private readonly sessions: SessionRepository,
     private readonly lids: LidMappings,
+    private readonly revisions: InboundRevisions,
     private readonly polls: WhatsAppPolls,
   ) {}
 
@@ -68,6 +70,8 @@ export class WhatsappIngest {
       for (const msg of messages) {
         // The pairs a message carries first: its own addressing then names the phone number.
         if (msg.key) this.lids.record(sessionId, lidPairsOf(msg.key));
+        // An edit or a delete is applied to the message it names, not stored as a message.
+        if (this.revisions.accept(sessionId, msg, phoneOf)) continue;
         if (this.polls.accept(sessionId, msg, ownNumber)) continue;
         const normalized = normalizeMessage(msg, ownNumber, phoneOf);
         if (normalized) this.enqueue(sessionId, { msg, normalized });

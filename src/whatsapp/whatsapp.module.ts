@@ -15,7 +15,9 @@ import { GroupEventLog } from './group-event-log';
 import { GroupMetadataStore } from './group-metadata-store';
 import { GroupNotices } from './group-notices';
 import { InboundMediaQueue } from './inbound-media-queue';
+import { InboundRevisions } from './inbound-revisions';
 import { LidMappings } from './lid-mappings';
+import { MessageEdits } from './message-edits';
 import { OutboundMessages } from './outbound-messages';
 import { PresenceReporter } from './presence-reporter';
 import { PollVotes } from './poll-votes';
@@ -26,7 +28,14 @@ import { WhatsAppGroups } from './whatsapp-groups';
 import { WhatsAppChatState } from './whatsapp-chat-state';
 import { WhatsappIngest } from './whatsapp-ingest';
 import { WhatsAppPolls } from './whatsapp-polls';
-import { ChatStatePort, GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } from './whatsapp.port';
+import {
+  ChatStatePort,
+  GroupsPort,
+  InboundMediaPort,
+  MessageEditsPort,
+  PollsPort,
+  WhatsAppPort,
+} from './whatsapp.port';
 
 /**
  * WhatsApp: one Baileys socket per session held by this process, its encrypted auth state, leases,
@@ -47,7 +56,10 @@ import { ChatStatePort, GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } 
     WhatsAppGroups,
     { provide: GroupsPort, useExisting: WhatsAppGroups },
     InboundMediaQueue,
+    InboundRevisions,
     LidMappings,
+    MessageEdits,
+    { provide: MessageEditsPort, useExisting: MessageEdits },
     { provide: InboundMediaPort, useExisting: InboundMediaQueue },
     OutboundMessages,
     PresenceReporter,
@@ -61,7 +73,15 @@ import { ChatStatePort, GroupsPort, InboundMediaPort, PollsPort, WhatsAppPort } 
     SessionSupervisor,
     WhatsappIngest,
   ],
-  exports: [WhatsAppPort, InboundMediaPort, GroupsPort, PollsPort, ChatStatePort, SessionRepository],
+  exports: [
+    WhatsAppPort,
+    InboundMediaPort,
+    MessageEditsPort,
+    GroupsPort,
+    PollsPort,
+    ChatStatePort,
+    SessionRepository,
+  ],
 })
 export class WhatsappModule implements OnModuleInit {
   constructor(

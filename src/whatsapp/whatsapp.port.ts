@@ -92,6 +92,30 @@ export abstract class WhatsAppPort {
   abstract checkNumbers(sessionId: string, jids: string[]): Promise<{ jid: string; exists: boolean }[]>;
 }
 
+/** An edit made through the API, as it answers. */
+export interface MessageEditResult {
+  messageId: string;
+  /** WhatsApp's id of the edit itself. */
+  editId: string;
+  text: string;
+  editedAt: string;
+}
+
+export interface MessageRevokeResult {
+  messageId: string;
+  revokedAt: string;
+}
+
+/**
+ * Editing and deleting (for everyone) messages this session sent. Errors are DomainErrors:
+ * SESSION_NOT_CONNECTED, MESSAGE_NOT_FOUND (no such outbound message), MESSAGE_NOT_EDITABLE (not a
+ * text, already deleted, or past WhatsApp's window: 15 minutes for an edit, 48 hours for a delete).
+ */
+export abstract class MessageEditsPort {
+  abstract edit(sessionId: string, waMessageId: string, text: string): Promise<MessageEditResult>;
+  abstract revoke(sessionId: string, waMessageId: string): Promise<MessageRevokeResult>;
+}
+
 /** What an operator's media retry answers: the download is queued. */
 export interface MediaRetryResult {
   messageId: string;

@@ -10,6 +10,7 @@ import { decryptMedia, uploadToken, type MediaKind } from './media-crypto';
 import { MediaHost } from './media-host';
 import type { ChatState, ChatStateSeen, OnlineState } from './presence-desk';
 import type { ReceivedMessage } from './message-log';
+import { editMessageContent, revokeMessageContent, seenAs, type SeenMessage } from './message-revisions';
 import { buildOutgoingMessage } from './outgoing-content';
 import { PollControl } from './poll-control';
 import type { SimulatorContext } from './simulator-context';
@@ -209,6 +210,27 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
     });
     if (built.publishedUrl) this.mediaUrls.set(id, built.publishedUrl);
     return id;
+  }
+
+  /** `from` edits the text of a message it sent `to` (a phone's MESSAGE_EDIT); returns the edit's id. */
+  editMessage(from: string, to: string, messageId: string, text: string): Promise<string> {
+    const content = editMessageContent(this.requireUser(to).pnJid, messageId, text);
+    return this.server.messenger.send(this.requireUser(from), this.requireUser(to), content, {
+      stanzaType: 'text',
+    });
+  }
+
+  /** `from` deletes for everyone a message it sent `to` (a phone's REVOKE); returns the revoke's id. */
+  revokeMessage(from: string, to: string, messageId: string): Promise<string> {
+    const content = revokeMessageContent(this.requireUser(to).pnJid, messageId);
+    return this.server.messenger.send(this.requireUser(from), this.requireUser(to), content, {
+      stanzaType: 'text',
+    });
+  }
+
+  /** Message `messageId` as the phone of `phoneNumber` shows it: the edits and the delete it received. */
+  messageAsSeen(phoneNumber: string, messageId: string): SeenMessage | undefined {
+    return seenAs(this.requireUser(phoneNumber).inbox.list(), messageId);
   }
 
   /** A status update from `from` (`status@broadcast`, sender keys) to the companions of `to`; returns its id. */
