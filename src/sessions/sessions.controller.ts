@@ -52,7 +52,11 @@ export class SessionsController {
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Session updated')
   @ApiOperation({ summary: "Change a session's settings (autoRead: mark received messages read)" })
-  update(@SessionParam() session: SessionRecord, @Body() dto: UpdateSessionDto, @RequestActor() actor: Actor) {
+  update(
+    @SessionParam() session: SessionRecord,
+    @Body() dto: UpdateSessionDto,
+    @RequestActor() actor: Actor,
+  ) {
     return this.sessions.update(session, dto, actor);
   }
 
