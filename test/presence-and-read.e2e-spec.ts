@@ -163,6 +163,30 @@ describe('presence and read receipts', () => {
     await eventually(() => sim().readReceiptsReceived(ALICE).includes(ids[1]) || undefined);
   });
 
+  it.each(['pn', 'lid'] as const)(
+    'marks a %s-addressed group read: the author gets the receipt; typing in the group is seen there',
+    async (addressingMode) => {
+      const group = sim().groups.create(ALICE, [BOB, ACCOUNT], {
+        subject: `Read ${addressingMode}`,
+        addressingMode,
+      });
+      const text = `group read ${addressingMode}`;
+      const sent = await sim().groups.send(BOB, group.jid, { text });
+      expect(await inboundId(text)).toBe(sent);
+      const res = await as(token, api().post(path('chats/read')))
+        .send({ chat: group.jid })
+        .expect(200);
+      expect(res.body.data).toEqual({ chat: group.jid, read: [sent] });
+      await eventually(() => sim().readReceiptsReceived(BOB).includes(sent) || undefined);
+
+      await as(token, api().post(path('presence')))
+        .send({ state: 'composing', to: group.jid })
+        .expect(200);
+      const seen = await eventually(() => sim().chatStatesSeen(group.jid)[0]);
+      expect(seen).toMatchObject({ from: ACCOUNT, state: 'composing', groupJid: group.jid });
+    },
+  );
+
   it('autoRead marks a received message read as it arrives', async () => {
     const off = await sim().sendMessage(BOB, ACCOUNT, { text: 'not auto read' });
     await inboundId('not auto read');
