@@ -190,6 +190,37 @@ describe('edit and delete messages', () => {
     expect(unknown).toBe(0);
   });
 
+  it('in a group the author edits and deletes its message; an edit by another member is refused', async () => {
+    const group = sim().groups.create(ALICE, [BOB, ACCOUNT], { subject: 'Edits' });
+    const id = await sim().groups.send(BOB, group.jid, { text: 'meet at 5' });
+    await eventually(
+      async () => (await api().get(`${base}/${id}`).set('authorization', `Bearer ${token}`)).status === 200,
+    );
+
+    // Alice names Bob's message as if it were hers: not the author, so not applied.
+    await sim().editMessage(ALICE, group.jid, id, 'forged by Alice');
+    await sim().editMessage(BOB, group.jid, id, 'meet at 6');
+    const edited = await eventually(async () => {
+      const m = await one(id);
+      return m.edited ? m : null;
+    });
+    expect(edited).toMatchObject({ message: 'meet at 6', kind: 'group', participant: BOB });
+    expect(edited.edits).toEqual([expect.objectContaining({ text: 'meet at 6', previousText: 'meet at 5' })]);
+
+    await sim().revokeMessage(BOB, group.jid, id);
+    await eventually(async () => (await one(id)).revoked);
+    await settleHooks();
+    expect(hooks('message.edited', id)).toHaveLength(1);
+    expect(hooks('message.edited', id)[0].body).toMatchObject({
+      kind: 'group',
+      groupId: group.jid,
+      participant: BOB,
+      message: 'meet at 6',
+    });
+    expect(hooks('message.revoked', id)).toHaveLength(1);
+    expect((await one(id)).edits).toHaveLength(1);
+  });
+
   it('a contact cannot edit someone else’s message: an edit naming the account’s message is ignored', async () => {
     const id = await sendText(BOB, 'from the account');
     await sim().waitForMessage(BOB, { match: (m) => m.id === id, sinceIndex: 0 });

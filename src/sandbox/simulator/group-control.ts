@@ -112,6 +112,13 @@ export class GroupControl {
     return this.deps.messenger.sendToGroup(sender, group, message, { ...built, id: options.id });
   }
 
+  /** `from`'s phone sends a protocol message (an edit or a delete, see message-revisions.ts) in the group. */
+  sendProtocol(from: string, groupJid: string, message: B.proto.IMessage): Promise<string> {
+    return this.deps.messenger.sendToGroup(this.user(from), this.group(groupJid), message, {
+      stanzaType: 'text',
+    });
+  }
+
   /** What `member`'s phone received in the group (its own messages left out). */
   received(member: string, groupJid: string): ReceivedMessage[] {
     const jid = this.group(groupJid).jid;

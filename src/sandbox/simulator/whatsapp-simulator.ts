@@ -212,16 +212,22 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
     return id;
   }
 
-  /** `from` edits the text of a message it sent `to` (a phone's MESSAGE_EDIT); returns the edit's id. */
+  /**
+   * `from` edits the text of a message it sent `to` (a phone number, or a group's jid) as a phone
+   * does (MESSAGE_EDIT); returns the edit's id.
+   */
   editMessage(from: string, to: string, messageId: string, text: string): Promise<string> {
+    if (to.endsWith('@g.us'))
+      return this.groups.sendProtocol(from, to, editMessageContent(to, messageId, text));
     const content = editMessageContent(this.requireUser(to).pnJid, messageId, text);
     return this.server.messenger.send(this.requireUser(from), this.requireUser(to), content, {
       stanzaType: 'text',
     });
   }
 
-  /** `from` deletes for everyone a message it sent `to` (a phone's REVOKE); returns the revoke's id. */
+  /** `from` deletes for everyone a message it sent `to` (a phone number or a group's jid); returns the revoke's id. */
   revokeMessage(from: string, to: string, messageId: string): Promise<string> {
+    if (to.endsWith('@g.us')) return this.groups.sendProtocol(from, to, revokeMessageContent(to, messageId));
     const content = revokeMessageContent(this.requireUser(to).pnJid, messageId);
     return this.server.messenger.send(this.requireUser(from), this.requireUser(to), content, {
       stanzaType: 'text',
