@@ -7,6 +7,8 @@ import { SandboxController } from './sandbox.controller';
 import { SandboxDemo } from './sandbox-demo';
 import { SandboxGroupsController } from './sandbox-groups.controller';
 import { SandboxGroupsService } from './sandbox-groups.service';
+import { SandboxPollsController } from './sandbox-polls.controller';
+import { SandboxPollsService } from './sandbox-polls.service';
 import { SandboxRuntime } from './sandbox-runtime';
 import { SandboxService } from './sandbox.service';
 
@@ -22,11 +24,12 @@ export class SandboxModule implements OnModuleInit {
     return {
       module: SandboxModule,
       imports: [HealthModule, SessionsModule, WhatsappModule],
-      controllers: [SandboxController, SandboxGroupsController],
+      controllers: [SandboxController, SandboxGroupsController, SandboxPollsController],
       providers: [
         { provide: SandboxRuntime, useValue: runtime },
         SandboxService,
         SandboxGroupsService,
+        SandboxPollsService,
         ...(options.demo ? [SandboxDemo] : []),
       ],
       exports: [SandboxService],
