@@ -174,33 +174,39 @@ describe('polls and poll votes', () => {
     expect(r.options.map((o) => o.votes)).toEqual([1, 0, 1, 0]);
   });
 
-  it('a poll to a group: members vote, each counted by phone number', async () => {
-    const gid = sim().groups.create(ALICE, [BOB, CAROL, ACCOUNT], { subject: 'Poll group' }).jid;
-    await eventually(() =>
-      receiver.hooks.some((h) => h.body.event === 'group.joined' && h.body.groupId === gid),
-    );
-    const pollId = await sendPoll({ to: gid, question: 'Where?', options: ['Here', 'There'] });
-    await eventually(() =>
-      sim()
-        .polls.received(CAROL)
-        .find((p) => p.id === pollId),
-    );
-    await eventually(() =>
-      sim()
-        .polls.received(BOB)
-        .find((p) => p.id === pollId),
-    );
-    await sim().polls.vote(CAROL, pollId, ['There']);
-    await sim().polls.vote(BOB, pollId, ['There']);
-    await eventually(() => votesOf(pollId).length === 2);
-    expect(votesOf(pollId)[0].body).toMatchObject({ chatJid: gid, selectedOptions: ['There'] });
-    const r = await results(pollId);
-    expect(r.options.find((o) => o.text === 'There')).toEqual({
-      text: 'There',
-      votes: 2,
-      voters: [BOB, CAROL].sort(),
-    });
-  });
+  it.each(['pn', 'lid'] as const)(
+    'a poll to a %s group: members vote, each counted by phone number',
+    async (addressingMode) => {
+      const gid = sim().groups.create(ALICE, [BOB, CAROL, ACCOUNT], {
+        subject: `Poll group ${addressingMode}`,
+        addressingMode,
+      }).jid;
+      await eventually(() =>
+        receiver.hooks.some((h) => h.body.event === 'group.joined' && h.body.groupId === gid),
+      );
+      const pollId = await sendPoll({ to: gid, question: 'Where?', options: ['Here', 'There'] });
+      await eventually(() =>
+        sim()
+          .polls.received(CAROL)
+          .find((p) => p.id === pollId),
+      );
+      await eventually(() =>
+        sim()
+          .polls.received(BOB)
+          .find((p) => p.id === pollId),
+      );
+      await sim().polls.vote(CAROL, pollId, ['There']);
+      await sim().polls.vote(BOB, pollId, ['There']);
+      await eventually(() => votesOf(pollId).length === 2);
+      expect(votesOf(pollId)[0].body).toMatchObject({ chatJid: gid, selectedOptions: ['There'] });
+      const r = await results(pollId);
+      expect(r.options.find((o) => o.text === 'There')).toEqual({
+        text: 'There',
+        votes: 2,
+        voters: [BOB, CAROL].sort(),
+      });
+    },
+  );
 
   it('a contact sends a poll: stored as type poll with its options; the results route shows it', async () => {
     const pollId = await sim().polls.send(CAROL, ACCOUNT, {
