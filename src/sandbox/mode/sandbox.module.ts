@@ -9,6 +9,8 @@ import { SandboxGroupsController } from './sandbox-groups.controller';
 import { SandboxGroupsService } from './sandbox-groups.service';
 import { SandboxPollsController } from './sandbox-polls.controller';
 import { SandboxPollsService } from './sandbox-polls.service';
+import { SandboxRevisionsController } from './sandbox-revisions.controller';
+import { SandboxRevisionsService } from './sandbox-revisions.service';
 import { SandboxRuntime } from './sandbox-runtime';
 import { SandboxService } from './sandbox.service';
 
@@ -24,11 +26,17 @@ export class SandboxModule implements OnModuleInit {
     return {
       module: SandboxModule,
       imports: [HealthModule, SessionsModule, WhatsappModule],
-      controllers: [SandboxController, SandboxGroupsController, SandboxPollsController],
+      controllers: [
+        SandboxController,
+        SandboxGroupsController,
+        SandboxPollsController,
+        SandboxRevisionsController,
+      ],
       providers: [
         { provide: SandboxRuntime, useValue: runtime },
         SandboxService,
         SandboxGroupsService,
+        SandboxRevisionsService,
         SandboxPollsService,
         ...(options.demo ? [SandboxDemo] : []),
       ],
