@@ -219,6 +219,18 @@ describe('edit and delete messages', () => {
     });
     expect(hooks('message.revoked', id)).toHaveLength(1);
     expect((await one(id)).edits).toHaveLength(1);
+
+    // Alice, the group's admin, deletes the account's own message in the group.
+    const own = await sendText(group.jid, 'posted by the account');
+    await sim().groups.waitForMessage(BOB, group.jid, { match: (m) => m.id === own, sinceIndex: 0 });
+    await sim().revokeMessage(ALICE, group.jid, own, { author: ACCOUNT });
+    expect(await eventually(async () => (await one(own)).revoked)).toBe(true);
+    await settleHooks();
+    expect(hooks('message.revoked', own)).toHaveLength(1);
+    expect(hooks('message.revoked', own)[0].body).toMatchObject({
+      direction: 'outbound',
+      groupId: group.jid,
+    });
   });
 
   it('a contact cannot edit someone else’s message: an edit naming the account’s message is ignored', async () => {

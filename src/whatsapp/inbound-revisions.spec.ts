@@ -69,6 +69,30 @@ describe('revisionOf: edits and deletes carried by protocol messages', () => {
     });
   });
 
+  it('a group admin’s delete of another author’s message names that message’s direction', () => {
+    const byAdmin = (participant: string, fromMe = false) =>
+      wrapped(
+        { remoteJid: '120363000000000001@g.us', participant: `${PHONE}@s.whatsapp.net`, fromMe },
+        {
+          protocolMessage: {
+            key: { id: 'TARGET3', fromMe: false, remoteJid: '120363000000000001@g.us', participant },
+            type: Type.REVOKE,
+          },
+        },
+      );
+    expect(revisionOf(byAdmin('6285156808928@s.whatsapp.net'), noLids, '6285156808928')).toMatchObject({
+      kind: 'revoke',
+      direction: 'outbound',
+    });
+    expect(revisionOf(byAdmin('6281100000009@s.whatsapp.net'), noLids, '6285156808928')).toMatchObject({
+      direction: 'inbound',
+    });
+    // The account's phone, an admin, deletes a contact's message.
+    expect(revisionOf(byAdmin('6281100000009@s.whatsapp.net', true), noLids, '6285156808928')).toMatchObject({
+      direction: 'inbound',
+    });
+  });
+
   it('other protocol messages, edits without text and ordinary messages are not revisions', () => {
     const ephemeral = { protocolMessage: { key: { id: 'T' }, type: Type.EPHEMERAL_SETTING } };
     expect(revisionOf(wrapped({}, ephemeral), noLids)).toBeNull();

@@ -45,7 +45,7 @@ const numberOf = (v: unknown): number | null => (v === null || v === undefined ?
  * `messages.update` without the protocol message's id; the upsert is used, since its id makes each
  * edit count once.
  */
-export function revisionOf(msg: WAMessage, phoneOfLid: PhoneOfLid): ParsedRevision | null {
+export function revisionOf(msg: WAMessage, phoneOfLid: PhoneOfLid, ownNumber = ''): ParsedRevision | null {
   const p = normalizeMessageContent(msg.message)?.protocolMessage;
   const key = msg.key;
   if (!p?.key?.id || !key?.id || !key.remoteJid) return null;
@@ -59,7 +59,12 @@ export function revisionOf(msg: WAMessage, phoneOfLid: PhoneOfLid): ParsedRevisi
     chatJid: address.chatJid,
     author: address.participant,
   };
-  if (p.type === Type.REVOKE) return { ...base, kind: 'revoke', at: new Date(sentAt) };
+  if (p.type === Type.REVOKE) {
+    // A group admin's delete names another author's message (fromMe false, its participant).
+    const author = p.key.fromMe === false ? chatAddressOf(p.key, phoneOfLid).participant : null;
+    const direction = author === null ? base.direction : author === ownNumber ? 'outbound' : 'inbound';
+    return { ...base, direction, kind: 'revoke', at: new Date(sentAt) };
+  }
   const text = editedText(p.editedMessage);
   if (text === undefined) return null;
   return { ...base, kind: 'edit', text, at: new Date(numberOf(p.timestampMs) ?? sentAt) };
@@ -81,8 +86,8 @@ export class InboundRevisions {
   constructor(private readonly revisions: MessageRevisions) {}
 
   /** True when the message was an edit or a delete (handled here, not a message to store). */
-  accept(sessionId: string, msg: WAMessage, phoneOfLid: PhoneOfLid): boolean {
-    const revision = revisionOf(msg, phoneOfLid);
+  accept(sessionId: string, msg: WAMessage, phoneOfLid: PhoneOfLid, ownNumber: string): boolean {
+    const revision = revisionOf(msg, phoneOfLid, ownNumber);
     if (!revision) return false;
     void this.apply(sessionId, revision, 0);
     return true;

@@ -71,7 +71,7 @@ export class WhatsappIngest {
         // The pairs a message carries first: its own addressing then names the phone number.
         if (msg.key) this.lids.record(sessionId, lidPairsOf(msg.key));
         // An edit or a delete is applied to the message it names, not stored as a message.
-        if (this.revisions.accept(sessionId, msg, phoneOf)) continue;
+        if (this.revisions.accept(sessionId, msg, phoneOf, ownNumber)) continue;
         if (this.polls.accept(sessionId, msg, ownNumber)) continue;
         const normalized = normalizeMessage(msg, ownNumber, phoneOf);
         if (normalized) this.enqueue(sessionId, { msg, normalized });

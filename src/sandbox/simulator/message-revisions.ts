@@ -22,9 +22,15 @@ export function editMessageContent(toJid: string, messageId: string, text: strin
   };
 }
 
-/** A phone's delete-for-everyone of a message it sent to `toJid`. */
-export function revokeMessageContent(toJid: string, messageId: string): B.proto.IMessage {
-  return { protocolMessage: { key: { remoteJid: toJid, fromMe: true, id: messageId }, type: Type.REVOKE } };
+/**
+ * A phone's delete-for-everyone of a message it sent to `toJid`; with `authorJid`, a group admin's
+ * delete of a message that member wrote.
+ */
+export function revokeMessageContent(toJid: string, messageId: string, authorJid?: string): B.proto.IMessage {
+  const key = authorJid
+    ? { remoteJid: toJid, fromMe: false, id: messageId, participant: authorJid }
+    : { remoteJid: toJid, fromMe: true, id: messageId };
+  return { protocolMessage: { key, type: Type.REVOKE } };
 }
 
 /** A message as the receiving phone shows it after the edits and deletes it received for it. */

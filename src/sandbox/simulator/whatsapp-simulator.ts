@@ -226,8 +226,17 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   }
 
   /** `from` deletes for everyone a message it sent `to` (a phone number or a group's jid); returns the revoke's id. */
-  revokeMessage(from: string, to: string, messageId: string): Promise<string> {
-    if (to.endsWith('@g.us')) return this.groups.sendProtocol(from, to, revokeMessageContent(to, messageId));
+  revokeMessage(
+    from: string,
+    to: string,
+    messageId: string,
+    options: { author?: string } = {},
+  ): Promise<string> {
+    if (to.endsWith('@g.us')) {
+      // A group admin may delete another member's message: the key names its author.
+      const author = options.author ? this.requireUser(options.author).pnJid : undefined;
+      return this.groups.sendProtocol(from, to, revokeMessageContent(to, messageId, author));
+    }
     const content = revokeMessageContent(this.requireUser(to).pnJid, messageId);
     return this.server.messenger.send(this.requireUser(from), this.requireUser(to), content, {
       stanzaType: 'text',
