@@ -1,16 +1,10 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
 import { DomainEvents, type SessionStatusEvent } from '../src/common/domain-events';
 import { PrismaService } from '../src/prisma/prisma.service';
-import { SandboxRuntime } from '../src/sandbox/mode/sandbox-runtime';
 import { activityTableText, createUserAndLogin } from './support/auth-helpers';
-import { silenceLibsignalConsole } from './support/baileys-test-client';
-import { ADMIN, adminToken, eventually, GatewayFixture, MASTER_KEY } from './support/gateway-fixture';
-import { testConfig } from './support/test-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { adminToken, eventually, GatewayFixture, MASTER_KEY } from './support/gateway-fixture';
+import { SandboxApp } from './support/sandbox-app';
 
 jest.setTimeout(120_000);
 
@@ -171,36 +165,17 @@ describe('pairing-code login (real Baileys against the simulator)', () => {
 
 describe('sandbox: typing the code on the simulated phone (POST /api/v1/sandbox/pairing-code)', () => {
   const PHONE_IN_SANDBOX = '6281299990301';
-  let db: TestDatabase;
-  let runtime: SandboxRuntime;
+  const sandbox = new SandboxApp();
   let app: NestExpressApplication;
   let admin: string;
-  let restoreConsole: () => void;
   const api = () => request(app.getHttpServer());
   const asAdmin = (req: request.Test) => req.set('authorization', `Bearer ${admin}`);
 
   beforeAll(async () => {
-    restoreConsole = silenceLibsignalConsole();
-    db = await createTestDatabase('wagw_sbpaircode');
-    runtime = await SandboxRuntime.start();
-    const config = testConfig(db.url, {
-      MASTER_API_KEY: MASTER_KEY,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    });
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, { sandbox: { runtime, demo: false } })],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
-    configureApp(app, config);
-    await app.listen(0, '127.0.0.1');
-    admin = await adminToken(app);
+    ({ app, admin } = await sandbox.start('wagw_sbpaircode'));
   });
   afterAll(async () => {
-    await app?.close();
-    await runtime?.stop();
-    await db?.drop();
-    restoreConsole?.();
+    await sandbox.close();
   });
 
   it('refuses a wrong code (422), then links with the right one', async () => {

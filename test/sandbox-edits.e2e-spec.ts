@@ -1,14 +1,10 @@
 import * as B from '@whiskeysockets/baileys';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
 import { SandboxRuntime } from '../src/sandbox/mode/sandbox-runtime';
-import { BaileysTestClient, silenceLibsignalConsole } from './support/baileys-test-client';
-import { ADMIN, adminToken, eventually, MASTER_KEY } from './support/gateway-fixture';
-import { testConfig } from './support/test-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { BaileysTestClient } from './support/baileys-test-client';
+import { eventually } from './support/gateway-fixture';
+import { SandboxApp } from './support/sandbox-app';
 
 const ACCOUNT = '6281299990801';
 const ALICE = '6281100000801';
@@ -21,43 +17,25 @@ const pn = (phone: string): string => `${phone}@s.whatsapp.net`;
  * receives them.
  */
 describe('sandbox edit and delete routes', () => {
-  let db: TestDatabase;
+  const sandbox = new SandboxApp();
   let runtime: SandboxRuntime;
   let app: NestExpressApplication;
   let admin: string;
   let client: BaileysTestClient;
-  let restoreConsole: () => void;
 
   const api = () => request(app.getHttpServer());
   const auth = (req: request.Test) => req.set('authorization', `Bearer ${admin}`);
   const route = (phone: string, id: string) => `/api/v1/sandbox/contacts/${phone}/messages/${id}`;
 
   beforeAll(async () => {
-    restoreConsole = silenceLibsignalConsole();
-    db = await createTestDatabase('wagw_sbedits');
-    runtime = await SandboxRuntime.start();
-    const config = testConfig(db.url, {
-      MASTER_API_KEY: MASTER_KEY,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    });
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, { sandbox: { runtime, demo: false } })],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
-    configureApp(app, config);
-    await app.listen(0, '127.0.0.1');
-    admin = await adminToken(app);
+    ({ runtime, app, admin } = await sandbox.start('wagw_sbedits'));
     await auth(api().post('/api/v1/sandbox/contacts')).send({ phoneNumber: ALICE }).expect(201);
     client = new BaileysTestClient(runtime.simulator);
     await client.pair(ACCOUNT);
   });
   afterAll(async () => {
     client?.end();
-    await app?.close();
-    await runtime?.stop();
-    await db?.drop();
-    restoreConsole?.();
+    await sandbox.close();
   });
 
   it('shows what the contact’s phone shows after the account edits one message and deletes another', async () => {

@@ -1,13 +1,9 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
 import { SandboxRuntime } from '../src/sandbox/mode/sandbox-runtime';
-import { BaileysTestClient, silenceLibsignalConsole } from './support/baileys-test-client';
-import { ADMIN, adminToken, eventually, MASTER_KEY } from './support/gateway-fixture';
-import { testConfig } from './support/test-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { BaileysTestClient } from './support/baileys-test-client';
+import { eventually } from './support/gateway-fixture';
+import { SandboxApp } from './support/sandbox-app';
 
 const ACCOUNT = '6281299990101';
 const ALICE = '6281100000101';
@@ -20,33 +16,18 @@ const pn = (phone: string): string => `${phone}@s.whatsapp.net`;
  * linked to the same simulator standing in for a session's phone.
  */
 describe('sandbox group routes', () => {
-  let db: TestDatabase;
+  const sandbox = new SandboxApp();
   let runtime: SandboxRuntime;
   let app: NestExpressApplication;
   let admin: string;
   let client: BaileysTestClient;
-  let restoreConsole: () => void;
   const removed: string[] = [];
 
   const api = () => request(app.getHttpServer());
   const auth = (req: request.Test) => req.set('authorization', `Bearer ${admin}`);
 
   beforeAll(async () => {
-    restoreConsole = silenceLibsignalConsole();
-    db = await createTestDatabase('wagw_sbgroups');
-    runtime = await SandboxRuntime.start();
-    const config = testConfig(db.url, {
-      MASTER_API_KEY: MASTER_KEY,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    });
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, { sandbox: { runtime, demo: false } })],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
-    configureApp(app, config);
-    await app.listen(0, '127.0.0.1');
-    admin = await adminToken(app);
+    ({ runtime, app, admin } = await sandbox.start('wagw_sbgroups'));
     for (const [phoneNumber, pushName] of [
       [ALICE, 'Alice'],
       [BOB, 'Bob'],
@@ -62,10 +43,7 @@ describe('sandbox group routes', () => {
   });
   afterAll(async () => {
     client?.end();
-    await app?.close();
-    await runtime?.stop();
-    await db?.drop();
-    restoreConsole?.();
+    await sandbox.close();
   });
 
   it('creates a group, makes a member write in it with a mention, and shows what each member received', async () => {

@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
 import * as B from '@whiskeysockets/baileys';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { AppModule } from '../src/app.module';
-import { configureApp } from '../src/app.setup';
 import { SandboxRuntime } from '../src/sandbox/mode/sandbox-runtime';
-import { BaileysTestClient, silenceLibsignalConsole } from './support/baileys-test-client';
-import { ADMIN, adminToken, eventually, MASTER_KEY } from './support/gateway-fixture';
-import { testConfig } from './support/test-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { BaileysTestClient } from './support/baileys-test-client';
+import { eventually } from './support/gateway-fixture';
+import { SandboxApp } from './support/sandbox-app';
 
 const ACCOUNT = '6281299990701';
 const ALICE = '6281100000701';
@@ -23,32 +19,17 @@ const sha256 = (text: string) => createHash('sha256').update(text).digest();
  * (Baileys' own decryptPollVote opens the vote), and sends a poll of its own.
  */
 describe('sandbox poll routes', () => {
-  let db: TestDatabase;
+  const sandbox = new SandboxApp();
   let runtime: SandboxRuntime;
   let app: NestExpressApplication;
   let admin: string;
   let client: BaileysTestClient;
-  let restoreConsole: () => void;
 
   const api = () => request(app.getHttpServer());
   const auth = (req: request.Test) => req.set('authorization', `Bearer ${admin}`);
 
   beforeAll(async () => {
-    restoreConsole = silenceLibsignalConsole();
-    db = await createTestDatabase('wagw_sbpolls');
-    runtime = await SandboxRuntime.start();
-    const config = testConfig(db.url, {
-      MASTER_API_KEY: MASTER_KEY,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    });
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(config, { sandbox: { runtime, demo: false } })],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: false });
-    configureApp(app, config);
-    await app.listen(0, '127.0.0.1');
-    admin = await adminToken(app);
+    ({ runtime, app, admin } = await sandbox.start('wagw_sbpolls'));
     for (const phoneNumber of [ALICE, BOB]) {
       await auth(api().post('/api/v1/sandbox/contacts')).send({ phoneNumber }).expect(201);
     }
@@ -57,10 +38,7 @@ describe('sandbox poll routes', () => {
   });
   afterAll(async () => {
     client?.end();
-    await app?.close();
-    await runtime?.stop();
-    await db?.drop();
-    restoreConsole?.();
+    await sandbox.close();
   });
 
   it('shows the poll a contact received and sends its vote, encrypted so Baileys opens it', async () => {
