@@ -112,10 +112,14 @@ export async function overlapOnRowLock<T>(
       );
       running.push(started);
       const deadline = Date.now() + 10_000;
-      while (!settled && (await lockWaits(prisma)) < running.length) {
-        if (Date.now() > deadline) throw new Error(`call ${running.length} never waited for the row lock`);
-        // INNODB_TRX is a cache that InnoDB refreshes only when it was not read for 0.1 s.
+      for (;;) {
+        // INNODB_TRX is a cache that InnoDB refreshes only when it was not read for 0.1 s: read right
+        // after the call started, it can still show the waits of calls that are long done (the test
+        // before), and the next call would start before this one waits. Sleeping first makes what
+        // is read newer than the call's start.
         await sleep(150);
+        if (settled || (await lockWaits(prisma)) >= running.length) break;
+        if (Date.now() > deadline) throw new Error(`call ${running.length} never waited for the row lock`);
       }
     }
   } finally {
