@@ -33,6 +33,8 @@ describe('the admin SPA files at /admin', () => {
 
   it('answers index.html for /admin/ and any client route, under the strict CSP, never cached stale', async () => {
     await request(app.getHttpServer()).get('/admin').expect(301).expect('location', '/admin/');
+    // The first seed served its dashboard at /.
+    await request(app.getHttpServer()).get('/').expect(302).expect('location', '/admin/');
     for (const path of ['/admin/', '/admin/campaigns/12', '/admin/sessions/sales/messages']) {
       const res = await request(app.getHttpServer()).get(path).expect(200);
       expect(res.type).toBe('text/html');

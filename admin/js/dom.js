@@ -16,8 +16,11 @@ export function h(tag, props = {}, ...children) {
     else if (key === 'dataset') Object.assign(el.dataset, value);
     else if (key === 'style') Object.assign(el.style, value);
     else if (key === 'value' && 'value' in el) el.value = value;
-    else if (key === 'checked' || key === 'selected') el[key] = Boolean(value);
-    else el.setAttribute(key, value === true ? '' : String(value));
+    // As an attribute too: it is the default that form.reset() goes back to.
+    else if (key === 'checked' || key === 'selected') {
+      el.setAttribute(key, '');
+      el[key] = true;
+    } else el.setAttribute(key, value === true ? '' : String(value));
   }
   append(el, children);
   return el;

@@ -243,7 +243,8 @@ async function render() {
     replace(root, errorBox(error));
   }
   if (count === renderCount && history.state?.focus !== false)
-    root.querySelector('h1')?.focus({ preventScroll: true });
+    // A view's own first field (the login's email) before its heading.
+    (root.querySelector('[autofocus]') ?? root.querySelector('h1'))?.focus({ preventScroll: true });
 }
 
 async function boot() {

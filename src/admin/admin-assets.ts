@@ -63,7 +63,8 @@ export interface AdminClientConfig {
  * - /admin/vendor/<name>@<version>/... from node_modules, cached for a year (immutable);
  * - /admin/config.json, what the login page needs to know;
  * - /admin/css, /admin/js, ... from admin/, revalidated on every load (ETag);
- * - any other GET under /admin without a file extension: index.html, so client routes survive a reload.
+ * - any other GET under /admin without a file extension: index.html, so client routes survive a reload;
+ * - GET / leads to /admin/ (the first seed served its dashboard at /).
  */
 export function mountAdminSpa(adapter: ExpressAdapter, clientConfig: AdminClientConfig): void {
   const vendors = vendorPackages();
@@ -82,6 +83,7 @@ export function mountAdminSpa(adapter: ExpressAdapter, clientConfig: AdminClient
       setHeaders: noCache,
     });
   }
+  adapter.get('/', (_req: Request, res: Response) => res.redirect(302, `${ADMIN_PREFIX}/`));
   adapter.get(`${ADMIN_PREFIX}/config.json`, (_req: Request, res: Response) => {
     noCache(res);
     res.json(clientConfig);

@@ -25,7 +25,8 @@ function createForm(onCreated) {
   const role = select(
     { name: 'role' },
     ROLES.map((r) => [r, r]),
-    'operator',
+    // The least privileged role: a user is never made an admin without choosing it.
+    'viewer',
   );
   const password = h('input', {
     type: 'password',
