@@ -2,6 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { json } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { createValidationPipe } from './common/validation';
@@ -19,6 +21,21 @@ export function trustProxyValue(raw: string): boolean | number | string {
 /** BigInt ids (messages, outbox rows) go out as JSON numbers. */
 const jsonReplacer = (_key: string, value: unknown): unknown =>
   typeof value === 'bigint' ? Number(value) : value;
+
+/** The routes that take a media file as base64 in JSON (POST messages/:kind). */
+const MEDIA_SEND_PATH =
+  /^\/api\/v1\/sessions\/[^/]+\/messages\/(image|video|audio|voice|document|sticker)\/?$/;
+
+/**
+ * JSON bodies of the media send routes may carry a whole file as base64 (4/3 of MEDIA_MAX_BYTES,
+ * plus the other fields); every other route keeps BODY_LIMIT. Registered before the global parser,
+ * which then leaves an already parsed body alone.
+ */
+function mediaJsonParser(config: AppConfig) {
+  const parse = json({ limit: Math.max(Math.ceil(config.MEDIA_MAX_BYTES / 3) * 4 + 64 * 1024, 1024 * 1024) });
+  return (req: Request, res: Response, next: NextFunction) =>
+    req.method === 'POST' && MEDIA_SEND_PATH.test(req.path) ? parse(req, res, next) : next();
+}
 
 /** Everything main.ts and the tests both need: security headers, CORS, parsers, pipes, OpenAPI. */
 export function configureApp(app: NestExpressApplication, config: AppConfig): INestApplication {
@@ -45,6 +62,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     .map((o) => o.trim())
     .filter(Boolean);
   if (origins.length > 0) app.enableCors({ origin: origins.includes('*') ? '*' : origins, maxAge: 600 });
+  app.use(mediaJsonParser(config));
   app.useBodyParser('json', { limit: config.BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT, extended: false });
   app.useGlobalPipes(createValidationPipe());

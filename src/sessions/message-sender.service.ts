@@ -4,7 +4,9 @@ import { DomainError, validationFailed } from '../common/errors';
 import { looksLikeGroupJid, parseGroupJid } from '../common/group-jid';
 import { InvalidPhoneNumberError, phoneToJid } from '../common/phone';
 import { AppConfig } from '../config/app-config';
+import { decodeBase64Media, sniffMimetype } from '../media/base64-media';
 import { MediaFetcher, type MediaInput } from '../media/media-fetch';
+import { MediaStore } from '../media/media-store';
 import { checkMediaType, type MediaKind } from '../media/media-types';
 import { WhatsAppPort, type OutboundContent } from '../whatsapp/whatsapp.port';
 import type {
@@ -16,6 +18,12 @@ import type {
   SendTextDto,
 } from './dto/send-message.dto';
 import type { SendPollDto } from './dto/poll.dto';
+
+/** What `messages/:kind` sends: a media kind, or `voice` (an audio sent as a voice note). */
+export type SendMediaKind = MediaKind | 'voice';
+
+/** The ogg/opus type WhatsApp gives the voice notes it records. */
+const VOICE_MIMETYPE = 'audio/ogg; codecs=opus';
 
 export interface SentMessageView {
   messageId: string;
@@ -31,6 +39,7 @@ export class MessageSender {
     private readonly whatsapp: WhatsAppPort,
     private readonly fetcher: MediaFetcher,
     private readonly config: AppConfig,
+    private readonly mediaStore: MediaStore,
   ) {}
 
   /** A recipient's jid; a bad number is a 400 naming the field. */
@@ -98,17 +107,23 @@ export class MessageSender {
 
   async sendMedia(
     sessionId: string,
-    kind: MediaKind,
+    sendKind: SendMediaKind,
     dto: SendMediaDto,
     upload?: Express.Multer.File,
   ): Promise<SentMessageView> {
+    const kind: MediaKind = sendKind === 'voice' ? 'audio' : sendKind;
+    const ptt = sendKind === 'voice' || dto.ptt === true;
+    if (dto.ptt !== undefined && kind !== 'audio')
+      throw validationFailed([{ field: 'ptt', errors: ['ptt (a voice note) is for audio only'] }]);
     // Checked before anything is fetched: a URL is fetched only for a send that can happen.
     this.recipientJid(dto.to);
     const mentions = this.mentionsOf(dto.mentions);
     this.requireConnected(sessionId);
     const input = await this.mediaInput(dto, upload);
-    const mimetype = dto.mimetype ?? input.mimetype;
+    let mimetype = dto.mimetype ?? input.mimetype;
     checkMediaType(kind, mimetype);
+    // A voice note plays as one when it is ogg/opus, the type WhatsApp records them in.
+    if (ptt && /^audio\/ogg\s*(;|$)/i.test(mimetype)) mimetype = VOICE_MIMETYPE;
     const media = { data: input.data, mimetype };
     const fileName = dto.fileName ?? input.fileName ?? `file.${extension(mimetype) || 'bin'}`;
     const content: OutboundContent =
@@ -116,7 +131,9 @@ export class MessageSender {
         ? { kind, media, fileName, caption: dto.caption, ...mentions }
         : kind === 'image' || kind === 'video'
           ? { kind, media, caption: dto.caption, ...mentions }
-          : { kind, media };
+          : kind === 'audio'
+            ? { kind, media, ...(ptt ? { ptt } : {}) }
+            : { kind, media };
     return this.send(sessionId, dto, content);
   }
 
@@ -127,13 +144,31 @@ export class MessageSender {
     return numbers.map((input, i) => ({ input, jid: jids[i], exists: found.get(jids[i]) ?? false }));
   }
 
+  /** The file from exactly one source: the upload, `url` (fetched) or `base64` (decoded). */
   private async mediaInput(dto: SendMediaDto, upload?: Express.Multer.File): Promise<MediaInput> {
+    const given = [
+      upload && 'file',
+      dto.url !== undefined && 'url',
+      dto.base64 !== undefined && 'base64',
+    ].filter((s): s is string => Boolean(s));
+    if (given.length === 0)
+      throw validationFailed([
+        { field: 'file', errors: ['upload a file (multipart field "file"), or give a url or base64'] },
+      ]);
+    if (given.length > 1)
+      throw validationFailed(
+        given.map((field) => ({
+          field,
+          errors: [`give one of file, url or base64, not ${given.join(' and ')}`],
+        })),
+      );
     if (upload)
       return { data: upload.buffer, mimetype: upload.mimetype, fileName: upload.originalname || null };
-    if (dto.url) return this.fetcher.fetch(dto.url);
-    throw validationFailed([
-      { field: 'file', errors: ['upload a file (multipart field "file") or give a url'] },
-    ]);
+    if (dto.url !== undefined) return this.fetcher.fetch(dto.url);
+    const decoded = decodeBase64Media(dto.base64!, this.mediaStore.maxBytes);
+    const mimetype =
+      decoded.mimetype ?? dto.mimetype ?? (await sniffMimetype(decoded.data)) ?? 'application/octet-stream';
+    return { data: decoded.data, mimetype, fileName: null };
   }
 
   /** Mentioned phone numbers as user jids (400 naming `mentions.<i>` for a bad one). */

@@ -19,7 +19,6 @@ import { ANY_ROLE, OPERATOR_ROLES, Roles, SessionToken } from '../auth/decorator
 import { DomainError } from '../common/errors';
 import { RawResponse, ResponseMessage } from '../common/response.decorators';
 import { MediaStore } from '../media/media-store';
-import type { MediaKind } from '../media/media-types';
 import { MessageQueries } from '../messages/message-queries.service';
 import type { SessionRecord } from '../whatsapp/session.repository';
 import { InboundMediaPort, PollsPort } from '../whatsapp/whatsapp.port';
@@ -33,10 +32,11 @@ import {
   SendReactionDto,
   SendTextDto,
 } from './dto/send-message.dto';
-import { MessageSender } from './message-sender.service';
+import { MessageSender, type SendMediaKind } from './message-sender.service';
 import { SessionParam } from './session.pipe';
 
-const MEDIA_KINDS = ['image', 'video', 'audio', 'document', 'sticker'] as const;
+/** `voice` is an audio sent as a voice note (the same as `audio` with `ptt: true`). */
+const MEDIA_KINDS = ['image', 'video', 'audio', 'voice', 'document', 'sticker'] as const;
 
 /** What a session's API token (or an operator) can do with that session: send, check, read. */
 @ApiTags('session messages')
@@ -85,12 +85,16 @@ export class SessionMessagesController {
   @ApiParam({ name: 'kind', enum: MEDIA_KINDS })
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiOperation({
-    summary: 'Send an image, video, audio, document or sticker: multipart field `file`, or JSON with `url`',
+    summary:
+      'Send an image, video, audio, voice note, document or sticker: multipart field `file`, or JSON with `url` or `base64`',
+    description:
+      'Exactly one source: `file` (multipart), `url` (fetched) or `base64` (plain or a `data:<mime>;base64,` URL). ' +
+      '`ptt: true` sends an audio as a voice note; `voice` is the same as `audio` with `ptt: true`.',
   })
   @UseInterceptors(FileInterceptor('file'))
   sendMedia(
     @SessionParam() session: SessionRecord,
-    @Param('kind', new ParseEnumPipe(MEDIA_KINDS)) kind: MediaKind,
+    @Param('kind', new ParseEnumPipe(MEDIA_KINDS)) kind: SendMediaKind,
     @Body() dto: SendMediaDto,
     @UploadedFile() file?: Express.Multer.File,
   ) {

@@ -53,7 +53,11 @@ function toBaileys(content: OutboundContent, reactTo: WAMessageKey | undefined):
         ...mentionsOf(content),
       };
     case 'audio':
-      return { audio: content.media.data, mimetype: content.media.mimetype };
+      return {
+        audio: content.media.data,
+        mimetype: content.media.mimetype,
+        ...(content.ptt ? { ptt: true } : {}),
+      };
     case 'sticker':
       return { sticker: content.media.data, mimetype: content.media.mimetype };
     case 'document':

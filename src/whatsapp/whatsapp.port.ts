@@ -14,7 +14,9 @@ export interface OutboundMedia {
 export type OutboundContent =
   | { kind: 'text'; text: string; mentions?: string[] }
   | { kind: 'image' | 'video'; media: OutboundMedia; caption?: string; mentions?: string[] }
-  | { kind: 'audio' | 'sticker'; media: OutboundMedia }
+  /** `ptt`: a voice note (push to talk), shown with a waveform and played in the chat. */
+  | { kind: 'audio'; media: OutboundMedia; ptt?: boolean }
+  | { kind: 'sticker'; media: OutboundMedia }
   | { kind: 'document'; media: OutboundMedia; fileName: string; caption?: string; mentions?: string[] }
   | { kind: 'location'; latitude: number; longitude: number; name?: string; address?: string }
   /** A contact card: the name shown and the phone number (digits, with country code). */

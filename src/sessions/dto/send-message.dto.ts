@@ -4,6 +4,7 @@ import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
+  IsBoolean,
   IsDate,
   IsIn,
   IsInt,
@@ -66,12 +67,39 @@ export class SendTextDto extends RecipientDto {
   mentions?: string[];
 }
 
-/** Media by URL in JSON, or by a multipart upload (field `file`) with these fields beside it. */
+/** Multipart forms send a boolean as text: `true`/`false` (also 1/0). */
+const booleanFromForm = ({ value }: { value: unknown }): unknown => {
+  if (typeof value !== 'string') return value;
+  const text = value.trim().toLowerCase();
+  return text === 'true' || text === '1' ? true : text === 'false' || text === '0' ? false : value;
+};
+
+/**
+ * Media from exactly one source: a multipart upload (field `file`) with these fields beside it, or
+ * JSON with `url` (fetched) or `base64` (plain or a data URL).
+ */
 export class SendMediaDto extends RecipientDto {
   @ApiPropertyOptional({ description: 'http(s) URL to fetch the media from (when no file is uploaded)' })
   @IsOptional()
   @IsUrl({ protocols: ['http', 'https'], require_tld: false, require_protocol: true })
   url?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'The file itself, base64-encoded (plain, or a data URL `data:<mime>;base64,…` whose type is used); ' +
+      'at most MEDIA_MAX_BYTES once decoded',
+  })
+  @IsOptional()
+  @IsString()
+  base64?: string;
+
+  @ApiPropertyOptional({
+    description: 'audio only: send as a voice note (push-to-talk); `messages/voice` implies it',
+  })
+  @IsOptional()
+  @Transform(booleanFromForm)
+  @IsBoolean()
+  ptt?: boolean;
 
   @ApiPropertyOptional()
   @IsOptional()
@@ -98,7 +126,10 @@ export class SendMediaDto extends RecipientDto {
   @MaxLength(255)
   fileName?: string;
 
-  @ApiPropertyOptional({ description: 'MIME type (taken from the upload or the URL response when omitted)' })
+  @ApiPropertyOptional({
+    description:
+      "MIME type (when omitted: the upload's, the URL response's, the data URL's, or sniffed from base64 bytes)",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(128)
