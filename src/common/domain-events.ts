@@ -32,6 +32,8 @@ export interface StoredMessageEvent {
   fileName: string | null;
   mediaMime: string | null;
   hasMedia: boolean;
+  /** An audio sent as a voice note; absent (false) in journals of older runs. */
+  ptt?: boolean;
   waTimestamp: Date;
   /** Set when the media's state is known before the message is stored (skipped: MEDIA_DOWNLOAD is off). */
   mediaState?: MediaStateValue;

@@ -107,10 +107,10 @@ function isDuplicateKey(error: unknown): boolean {
 const INSERT_MESSAGES = `
   INSERT INTO messages (session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
     file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw,
-    chat_kind, participant, participant_lid, chat_lid, updated_at)
+    chat_kind, participant, participant_lid, chat_lid, ptt, updated_at)
   SELECT session_id, wa_message_id, chat_jid, from_number, to_number, direction, type, text,
     file_name, media_path, media_mime, media_size, quoted_id, push_name, wa_timestamp, status, raw,
-    chat_kind, participant, participant_lid, chat_lid, ?
+    chat_kind, participant, participant_lid, chat_lid, COALESCE(ptt, 0), ?
   FROM JSON_TABLE(?, '$[*]' COLUMNS (
     n FOR ORDINALITY,
     session_id LONGTEXT PATH '$[0]', wa_message_id LONGTEXT PATH '$[1]', chat_jid LONGTEXT PATH '$[2]',
@@ -119,7 +119,8 @@ const INSERT_MESSAGES = `
     media_path LONGTEXT PATH '$[9]', media_mime LONGTEXT PATH '$[10]', media_size BIGINT PATH '$[11]',
     quoted_id LONGTEXT PATH '$[12]', push_name LONGTEXT PATH '$[13]', wa_timestamp DATETIME(3) PATH '$[14]',
     status LONGTEXT PATH '$[15]', raw LONGTEXT PATH '$[16]', chat_kind LONGTEXT PATH '$[17]',
-    participant LONGTEXT PATH '$[18]', participant_lid LONGTEXT PATH '$[19]', chat_lid LONGTEXT PATH '$[20]'
+    participant LONGTEXT PATH '$[18]', participant_lid LONGTEXT PATH '$[19]', chat_lid LONGTEXT PATH '$[20]',
+    ptt INT PATH '$[21]'
   )) AS batch
   ORDER BY n`;
 
@@ -144,6 +145,7 @@ const storedEvent = (m: MessageToStore): StoredMessageEvent => ({
   fileName: m.fileName,
   mediaMime: m.mediaMime,
   hasMedia: m.hasMedia,
+  ptt: m.ptt === true,
   waTimestamp: m.waTimestamp,
   chatKind: m.chatKind ?? 'direct',
   participant: m.participant ?? null,
@@ -646,6 +648,7 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
       m.participant ?? null,
       m.participantLid ?? null,
       m.chatLid ?? null,
+      m.ptt ? 1 : 0,
     ]);
     return { sql: INSERT_MESSAGES, values: [sqlDateTime(new Date()), JSON.stringify(rows)] };
   }

@@ -25,6 +25,7 @@ export function messagePayload(m: StoredMessageEvent, hasStoredMedia: boolean): 
     ...chatFields(m),
     ...(m.fileName ? { fileName: m.fileName } : {}),
     ...(m.mediaMime ? { mimetype: m.mediaMime } : {}),
+    ...(m.type === 'audio' ? { ptt: m.ptt === true } : {}),
     ...(hasStoredMedia ? { mediaUrl: mediaUrlOf(m.sessionId, m.waMessageId) } : {}),
     ...(m.hasMedia ? { mediaState: mediaStateAtStore(m, hasStoredMedia) } : {}),
   };

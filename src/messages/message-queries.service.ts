@@ -36,6 +36,8 @@ export interface MessageView {
   message: string | null;
   fileName: string | null;
   mimetype: string | null;
+  /** An audio sent as a voice note (push to talk); false for everything else. */
+  ptt: boolean;
   mediaUrl: string | null;
   mediaSize: number | null;
   /** pending, stored, failed, too_large or skipped; null for a message without media. */
@@ -72,6 +74,7 @@ export const toMessageView = (m: Message): MessageView => ({
   message: m.text,
   fileName: m.fileName,
   mimetype: m.mediaMime,
+  ptt: m.ptt,
   mediaUrl: m.mediaPath ? mediaUrlOf(m.sessionId, m.waMessageId) : null,
   mediaSize: m.mediaSize,
   mediaState: m.mediaState,

@@ -119,3 +119,21 @@ describe('normalizeMessage: chat kinds and authors', () => {
     });
   });
 });
+
+describe('normalizeMessage: voice notes', () => {
+  const withContent = (content: proto.IMessage): WAMessage =>
+    proto.WebMessageInfo.fromObject({
+      key: { id: '3EB0C431C26A1916E46C', fromMe: false, remoteJid: `${PHONE}@s.whatsapp.net` },
+      message: content,
+      messageTimestamp: 1_754_889_300,
+    }) as WAMessage;
+
+  it('keeps type audio and flags a voice note (ptt); a plain audio and other media are not', () => {
+    const voice = withContent({ audioMessage: { mimetype: 'audio/ogg; codecs=opus', ptt: true } });
+    expect(normalizeMessage(voice, OWN)).toMatchObject({ type: 'audio', ptt: true, hasMedia: true });
+    const audio = withContent({ audioMessage: { mimetype: 'audio/mpeg' } });
+    expect(normalizeMessage(audio, OWN)).toMatchObject({ type: 'audio', ptt: false });
+    const image = withContent({ imageMessage: { mimetype: 'image/png' } });
+    expect(normalizeMessage(image, OWN)).toMatchObject({ type: 'image', ptt: false });
+  });
+});

@@ -39,6 +39,8 @@ export interface NormalizedMessage {
   fileName: string | null;
   mediaMime: string | null;
   hasMedia: boolean;
+  /** An audio sent as a voice note (push to talk); `type` stays 'audio'. */
+  ptt: boolean;
   quotedId: string | null;
   pushName: string | null;
   waTimestamp: Date;
@@ -105,6 +107,7 @@ export function normalizeMessage(
     fileName: null,
     mediaMime: null,
     hasMedia: false,
+    ptt: false,
     quotedId: null,
   } as const;
   const quotedOf = (info?: proto.IContextInfo | null) => info?.stanzaId ?? null;
@@ -155,6 +158,7 @@ export function normalizeMessage(
       fileName,
       mediaMime: m.mimetype ?? null,
       hasMedia: true,
+      ptt: mediaType === 'audio' && (m as proto.Message.IAudioMessage).ptt === true,
       quotedId: quotedOf(m.contextInfo),
     };
   }
