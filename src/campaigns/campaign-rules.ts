@@ -23,6 +23,8 @@ export interface ThrottleFields {
   timeZone: string;
   minDelayMs: number;
   maxDelayMs: number;
+  typingMinMs: number;
+  typingMaxMs: number;
   quietHoursStart: string | null;
   quietHoursEnd: string | null;
 }
@@ -38,6 +40,8 @@ export function checkSettings(s: ThrottleFields): string {
     });
   if (s.maxDelayMs < s.minDelayMs)
     errors.push({ field: 'maxDelayMs', errors: ['maxDelayMs must not be less than minDelayMs'] });
+  if (s.typingMaxMs < s.typingMinMs)
+    errors.push({ field: 'typingMaxMs', errors: ['typingMaxMs must not be less than typingMinMs'] });
   if ((s.quietHoursStart === null) !== (s.quietHoursEnd === null)) {
     errors.push({
       field: 'quietHoursEnd',

@@ -6,7 +6,7 @@ import type { AppConfig } from '../config/app-config';
 import type { Campaign } from '../generated/prisma/client';
 import type { MediaStore } from '../media/media-store';
 import type { MessageQueries } from '../messages/message-queries.service';
-import type { OutboundMedia, WhatsAppPort } from '../whatsapp/whatsapp.port';
+import type { ChatStatePort, OutboundMedia, PresenceState, WhatsAppPort } from '../whatsapp/whatsapp.port';
 import { campaignContent } from './campaign-media';
 import type { CampaignProgress } from './campaign-progress.service';
 import type { CampaignRecipientStore, DueRecipient } from './campaign-recipient-store';
@@ -14,13 +14,14 @@ import { CampaignTransitions, PAUSE_MEDIA } from './campaign-transitions';
 import type { CampaignRepository } from './campaign.repository';
 import { errorText, isDatabaseError, retryDelay } from './send-errors';
 import { renderTemplate } from './template';
-import { drawGap, nextSendTime } from './throttle';
+import { drawGap, drawTyping, nextSendTime } from './throttle';
 import { startOfDay } from './time-zone';
 
 export interface RunContext {
   config: AppConfig;
   campaigns: CampaignRepository;
   whatsapp: WhatsAppPort;
+  chatState: ChatStatePort;
   messages: MessageQueries;
   media: MediaStore;
   store: CampaignRecipientStore;
@@ -45,6 +46,8 @@ export class CampaignRun {
   private stopped = false;
   private wake: (() => void) | null = null;
   private media: OutboundMedia | null = null;
+  /** When the last message left after showing "typing…" (the throttle counts from there). */
+  private typedAt: Date | null = null;
 
   constructor(
     readonly campaignId: number,
@@ -62,17 +65,19 @@ export class CampaignRun {
     let lastSendAt = await store.lastSentAt(id);
     let today = null as { start: number; sent: number } | null;
     let gap: ReturnType<typeof drawGap> | null = null;
+    let typingMs: number | null = null;
     try {
       while (!this.stopped) {
         const c = await this.ctx.campaigns.findRow(id);
         if (!c || c.status !== 'running' || this.ctx.whatsapp.statusOf(c.sessionId) !== 'connected') return;
         if (c.mediaPath && !this.media && !(await this.loadMedia(c, c.mediaPath))) return;
         gap ??= drawGap(c);
+        typingMs ??= drawTyping(c);
         const now = new Date();
         const dayStart = startOfDay(now, c.timeZone).getTime();
         if (c.perDayCap !== null && today?.start !== dayStart)
           today = { start: dayStart, sent: await store.sentSince(id, new Date(dayStart)) };
-        const next = nextSendTime(c, { now, lastSendAt, gap, sentToday: today?.sent ?? 0 });
+        const next = nextSendTime(c, { now, lastSendAt, gap, sentToday: today?.sent ?? 0, leadMs: typingMs });
         if (next.at > now) {
           progress.waits.set(id, { reason: next.reason!, until: next.at });
           await this.sleep(next.at.getTime() - now.getTime());
@@ -91,10 +96,12 @@ export class CampaignRun {
         }
         progress.waits.delete(id);
         const startedAt = new Date();
-        const outcome = await this.sendOne(c, row);
+        this.typedAt = null;
+        const outcome = await this.sendOne(c, row, typingMs);
         if (outcome === 'attempted') {
-          lastSendAt = startedAt;
+          lastSendAt = this.typedAt ?? startedAt;
           gap = drawGap(c);
+          typingMs = drawTyping(c);
           if (today) today.sent += 1;
         }
         if (outcome !== 'none') progress.changed(id);
@@ -104,7 +111,7 @@ export class CampaignRun {
     }
   }
 
-  private async sendOne(c: Campaign, row: DueRecipient): Promise<Outcome> {
+  private async sendOne(c: Campaign, row: DueRecipient, typingMs: number): Promise<Outcome> {
     const { whatsapp, store, config } = this.ctx;
     let jid: string;
     try {
@@ -130,10 +137,12 @@ export class CampaignRun {
       );
       return 'skipped';
     }
+    if (typingMs > 0 && !(await this.showTyping(c, jid, typingMs))) return 'none';
     let messageId: string;
     try {
       messageId = whatsapp.newMessageId(c.sessionId);
     } catch {
+      if (typingMs > 0) await this.presence(c.sessionId, 'paused', jid);
       return 'none';
     }
     this.ctx.inFlight.add(row.id);
@@ -149,13 +158,41 @@ export class CampaignRun {
           },
         );
       } catch (error) {
+        if (typingMs > 0) await this.presence(c.sessionId, 'paused', jid);
         return await this.afterSendError(c, row, messageId, error);
       }
       await store.markSent(row.id, messageId);
+      if (typingMs > 0) await this.presence(c.sessionId, 'paused', jid);
       return 'attempted';
     } finally {
       this.ctx.inFlight.delete(row.id);
     }
+  }
+
+  /**
+   * Shows "typing…" to the recipient for `ms`, then checks the campaign may still send (it may
+   * have been paused or cancelled meanwhile). False: nothing is sent now (the row stays pending).
+   */
+  private async showTyping(c: Campaign, jid: string, ms: number): Promise<boolean> {
+    await this.presence(c.sessionId, 'composing', jid);
+    const until = Date.now() + ms;
+    while (!this.stopped && Date.now() < until) await this.sleep(until - Date.now());
+    const now = this.stopped ? null : await this.ctx.campaigns.findRow(c.id);
+    if (!now || now.status !== 'running') {
+      await this.presence(c.sessionId, 'paused', jid);
+      return false;
+    }
+    this.typedAt = new Date();
+    return true;
+  }
+
+  /** A chat state for the recipient; a failure never fails the recipient (typing is only a look). */
+  private async presence(sessionId: string, state: PresenceState, jid: string): Promise<void> {
+    await this.ctx.chatState
+      .sendPresence(sessionId, state, jid)
+      .catch((error: unknown) =>
+        this.logger.debug(`Campaign ${this.campaignId}: ${state} presence not sent: ${errorText(error)}`),
+      );
   }
 
   /**

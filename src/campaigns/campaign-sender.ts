@@ -3,7 +3,7 @@ import { DomainEvents } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
 import { MediaStore } from '../media/media-store';
 import { MessageQueries } from '../messages/message-queries.service';
-import { WhatsAppPort } from '../whatsapp/whatsapp.port';
+import { ChatStatePort, WhatsAppPort } from '../whatsapp/whatsapp.port';
 import { CampaignProgress } from './campaign-progress.service';
 import { CampaignRecipientStore } from './campaign-recipient-store';
 import { CampaignRecovery } from './campaign-recovery';
@@ -39,11 +39,13 @@ export class CampaignSender implements OnApplicationBootstrap, OnModuleDestroy {
     store: CampaignRecipientStore,
     progress: CampaignProgress,
     transitions: CampaignTransitions,
+    chatState: ChatStatePort,
   ) {
     this.ctx = {
       config,
       campaigns,
       whatsapp,
+      chatState,
       messages,
       media,
       store,

@@ -16,6 +16,10 @@ export interface CampaignView {
   maxDelayMs: number;
   perMinuteCap: number | null;
   perDayCap: number | null;
+  /** Shows "typing…" for a random typingMinMs..typingMaxMs before each message. */
+  typing: boolean;
+  typingMinMs: number;
+  typingMaxMs: number;
   quietHoursStart: string | null;
   quietHoursEnd: string | null;
   missingVariables: string;
@@ -48,6 +52,9 @@ export const toCampaignView = (c: CampaignRow): CampaignView => ({
   maxDelayMs: c.maxDelayMs,
   perMinuteCap: c.perMinuteCap,
   perDayCap: c.perDayCap,
+  typing: c.typing,
+  typingMinMs: c.typingMinMs,
+  typingMaxMs: c.typingMaxMs,
   quietHoursStart: c.quietHoursStart,
   quietHoursEnd: c.quietHoursEnd,
   missingVariables: c.missingVars,

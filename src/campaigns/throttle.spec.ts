@@ -1,4 +1,4 @@
-import { drawGap, inQuietHours, nextSendTime, type ThrottleSettings } from './throttle';
+import { drawGap, drawTyping, inQuietHours, nextSendTime, type ThrottleSettings } from './throttle';
 
 const base: ThrottleSettings = {
   minDelayMs: 3000,
@@ -56,5 +56,43 @@ describe('campaign throttle', () => {
     const day = { ...base, quietHoursStart: '12:00', quietHoursEnd: '13:00' };
     expect(inQuietHours(at('2026-12-01T05:30:00Z'), day)).toBe(true);
     expect(inQuietHours(at('2026-12-01T06:00:00Z'), day)).toBe(false);
+  });
+});
+
+describe('campaign typing', () => {
+  const typing = { typing: true, typingMinMs: 1000, typingMaxMs: 3000 };
+
+  it('draws a typing time between min and max, none when off', () => {
+    expect(drawTyping(typing, () => 0)).toBe(1000);
+    expect(drawTyping(typing, () => 1)).toBe(3000);
+    expect(drawTyping({ ...typing, typing: false }, () => 0.5)).toBe(0);
+  });
+
+  it('types inside the gap: the next send starts that much earlier, so messages stay a gap apart', () => {
+    const now = at('2026-12-01T03:00:01Z');
+    const last = at('2026-12-01T03:00:00Z');
+    const gap = { gapMs: 5000, capBound: true };
+    expect(nextSendTime(base, { now, lastSendAt: last, gap, sentToday: 0, leadMs: 2000 })).toEqual({
+      at: at('2026-12-01T03:00:03Z'),
+      reason: 'per-minute cap',
+    });
+    // Typing longer than the gap starts at once (the message then leaves after the typing).
+    expect(nextSendTime(base, { now, lastSendAt: last, gap, sentToday: 0, leadMs: 9000 })).toEqual({
+      at: now,
+      reason: null,
+    });
+  });
+
+  it('does not type into quiet hours', () => {
+    const quiet = { ...base, timeZone: 'UTC', quietHoursStart: '22:00', quietHoursEnd: '06:00' };
+    const now = at('2026-12-01T21:59:59Z');
+    const next = nextSendTime(quiet, {
+      now,
+      lastSendAt: null,
+      gap: { gapMs: 0, capBound: false },
+      sentToday: 0,
+      leadMs: 2000,
+    });
+    expect(next).toEqual({ at: at('2026-12-02T06:00:00Z'), reason: 'quiet hours' });
   });
 });

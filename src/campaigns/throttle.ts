@@ -10,6 +10,13 @@ export interface ThrottleSettings {
   timeZone: string;
 }
 
+/** Showing "typing…" before each message (campaign typing). */
+export interface TypingSettings {
+  typing: boolean;
+  typingMinMs: number;
+  typingMaxMs: number;
+}
+
 export type WaitReason = 'delay' | 'per-minute cap' | 'per-day cap' | 'quiet hours';
 
 /**
@@ -23,6 +30,12 @@ export function drawGap(
   const delay = Math.round(s.minDelayMs + random() * Math.max(0, s.maxDelayMs - s.minDelayMs));
   const spacing = s.perMinuteCap ? Math.ceil(60_000 / s.perMinuteCap) : 0;
   return { gapMs: Math.max(delay, spacing), capBound: spacing > delay };
+}
+
+/** How long to show "typing…" before the next message: random between min and max; 0 when off. */
+export function drawTyping(s: TypingSettings, random: () => number = Math.random): number {
+  if (!s.typing) return 0;
+  return Math.round(s.typingMinMs + random() * Math.max(0, s.typingMaxMs - s.typingMinMs));
 }
 
 /** Whether the zone's clock at `date` is inside [start, end) (which may wrap past midnight). */
@@ -42,6 +55,11 @@ export interface ThrottleState {
   gap: { gapMs: number; capBound: boolean };
   /** Sends of this campaign since the zone's midnight. */
   sentToday: number;
+  /**
+   * How long the next send shows "typing…" before its message leaves: it starts that much earlier,
+   * so the gap between two messages (lastSendAt is when the previous one left) stays the same.
+   */
+  leadMs?: number;
 }
 
 /** When the next send may go out and, if that is later than now, why. */
@@ -51,8 +69,9 @@ export function nextSendTime(
 ): { at: Date; reason: WaitReason | null } {
   let at = st.now;
   let reason: WaitReason | null = null;
-  if (st.lastSendAt && st.lastSendAt.getTime() + st.gap.gapMs > at.getTime()) {
-    at = new Date(st.lastSendAt.getTime() + st.gap.gapMs);
+  const lead = st.leadMs ?? 0;
+  if (st.lastSendAt && st.lastSendAt.getTime() + st.gap.gapMs - lead > at.getTime()) {
+    at = new Date(st.lastSendAt.getTime() + st.gap.gapMs - lead);
     reason = st.gap.capBound ? 'per-minute cap' : 'delay';
   }
   if (s.perDayCap !== null && st.sentToday >= s.perDayCap) {
@@ -62,7 +81,8 @@ export function nextSendTime(
       reason = 'per-day cap';
     }
   }
-  if (inQuietHours(at, s)) {
+  // Neither the typing nor the message after it falls in quiet hours.
+  if (inQuietHours(at, s) || (lead > 0 && inQuietHours(new Date(at.getTime() + lead), s))) {
     at = nextWallTime(at, s.timeZone, s.quietHoursEnd!);
     reason = 'quiet hours';
   }

@@ -5,6 +5,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsInt,
   IsOptional,
   IsString,
@@ -95,6 +96,28 @@ export class CreateCampaignDto {
   @Min(1)
   @Max(1_000_000)
   perDayCap?: number | null;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Show "typing…" to each recipient for a random typingMinMs..typingMaxMs before its message',
+  })
+  @IsOptional()
+  @IsBoolean()
+  typing?: boolean;
+
+  @ApiPropertyOptional({ default: 1000, description: 'Shortest typing time (ms); counts inside the delay' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30_000)
+  typingMinMs?: number;
+
+  @ApiPropertyOptional({ default: 3000, description: 'Longest typing time (ms)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30_000)
+  typingMaxMs?: number;
 
   @ApiPropertyOptional({
     example: '21:00',
