@@ -105,6 +105,15 @@ export async function render(root, { navigate, query }) {
   const perDay = h('input', { type: 'number', name: 'perDayCap', min: '1', max: '1000000' });
   const quietStart = h('input', { type: 'time', name: 'quietHoursStart' });
   const quietEnd = h('input', { type: 'time', name: 'quietHoursEnd' });
+  // Typing: "typing…" shown to each recipient before its message, for a random time in the range.
+  const typing = h('input', { type: 'checkbox', name: 'typing' });
+  const typingSeconds = (props) => seconds({ max: '30', disabled: true, ...props });
+  const typingMin = typingSeconds({ name: 'typingMin', value: '1' });
+  const typingMax = typingSeconds({ name: 'typingMax', value: '3' });
+  typing.addEventListener('change', () => {
+    typingMin.disabled = !typing.checked;
+    typingMax.disabled = !typing.checked;
+  });
 
   // The live preview: the template rendered for a recipient of the chosen lists.
   let samples = [];
@@ -188,6 +197,8 @@ export async function render(root, { navigate, query }) {
               perDayCap: optionalInt(perDay),
               quietHoursStart: quietStart.value || null,
               quietHoursEnd: quietEnd.value || null,
+              typing: typing.checked,
+              ...(typing.checked ? { typingMinMs: msOf(typingMin), typingMaxMs: msOf(typingMax) } : {}),
             });
             if (media.files?.[0]) {
               const body = new FormData();
@@ -323,6 +334,17 @@ export async function render(root, { navigate, query }) {
               { class: 'row g-2' },
               h('div', { class: 'col-6' }, field('Quiet from', quietStart)),
               h('div', { class: 'col-6' }, field('Quiet until', quietEnd)),
+            ),
+            field('Show “typing…” before each message', typing),
+            h(
+              'div',
+              { class: 'row g-2' },
+              h('div', { class: 'col-6' }, field('Typing at least (s)', typingMin)),
+              h(
+                'div',
+                { class: 'col-6' },
+                field('Typing at most (s)', typingMax, 'Counted inside the pause.'),
+              ),
             ),
           ),
         ),
