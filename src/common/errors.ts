@@ -69,6 +69,8 @@ export const ERROR_STATUS = {
   MEDIA_TOO_LARGE: 413,
   UNPROCESSABLE_ENTITY: 422,
   GROUP_REFUSED: 422,
+  /** An Idempotency-Key already used for a different send of the session. */
+  IDEMPOTENCY_KEY_REUSED: 422,
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,

@@ -217,6 +217,27 @@ export class AppConfig {
   @Min(5)
   SESSION_LEASE_SECONDS = 30;
 
+  /** A send accepted while its session cannot send (reconnecting) waits this long, then fails (`expired`). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(5)
+  OUTBOUND_TTL_SECONDS = 300;
+
+  /** How often each process looks for queued sends of the sessions it holds, accepted by other processes (ms). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(50)
+  OUTBOUND_POLL_MS = 250;
+
+  /**
+   * How long, after a session is opened by a new holder, a send its old holder left in flight may wait
+   * for WhatsApp's answer (a receipt for its id) before it is failed as `unknown_after_crash`.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OUTBOUND_SETTLE_SECONDS = 20;
+
   /** This process's name in session leases; defaults to host name and pid. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -6,6 +6,7 @@ import { MessageChats } from './message-chats';
 import { MessageMedia } from './message-media';
 import { MessageQueries } from './message-queries.service';
 import { MessageRevisions } from './message-revisions';
+import { OutboundQueue } from './outbound-queue';
 
 /** The messages table: captured messages and their statuses, written in batches with their outbox rows, their media state, edits and deletes, and read back. */
 @Module({
@@ -17,7 +18,15 @@ import { MessageRevisions } from './message-revisions';
     MessageMedia,
     MessageQueries,
     MessageRevisions,
+    OutboundQueue,
   ],
-  exports: [MessageCapture, MessageChats, MessageMedia, MessageQueries, MessageRevisions],
+  exports: [
+    MessageCapture,
+    MessageChats,
+    MessageMedia,
+    MessageQueries,
+    MessageRevisions,
+    OutboundQueue,
+  ],
 })
 export class MessagesModule {}

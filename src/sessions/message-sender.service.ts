@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { extension } from 'mime-types';
-import { DomainError, validationFailed } from '../common/errors';
+import { validationFailed } from '../common/errors';
 import { looksLikeGroupJid, parseGroupJid } from '../common/group-jid';
 import { InvalidPhoneNumberError, phoneToJid } from '../common/phone';
 import { AppConfig } from '../config/app-config';
@@ -8,7 +8,12 @@ import { decodeBase64Media, sniffMimetype } from '../media/base64-media';
 import { MediaFetcher, type MediaInput } from '../media/media-fetch';
 import { MediaStore } from '../media/media-store';
 import { checkMediaType, type MediaKind } from '../media/media-types';
-import { WhatsAppPort, type OutboundContent } from '../whatsapp/whatsapp.port';
+import {
+  SendQueuePort,
+  WhatsAppPort,
+  type OutboundContent,
+  type QueuedSendView,
+} from '../whatsapp/whatsapp.port';
 import type {
   RecipientDto,
   SendContactDto,
@@ -18,6 +23,7 @@ import type {
   SendTextDto,
 } from './dto/send-message.dto';
 import type { SendPollDto } from './dto/poll.dto';
+import type { SendRequest } from './send-request';
 
 /** What `messages/:kind` sends: a media kind, or `voice` (an audio sent as a voice note). */
 export type SendMediaKind = MediaKind | 'voice';
@@ -25,18 +31,18 @@ export type SendMediaKind = MediaKind | 'voice';
 /** The ogg/opus type WhatsApp gives the voice notes it records. */
 const VOICE_MIMETYPE = 'audio/ogg; codecs=opus';
 
-export interface SentMessageView {
-  messageId: string;
-  to: string;
-  status: 'pending';
-  timestamp: string;
-}
+/**
+ * A send as the API answers it: `queued` at once (the process holding the session sends it), or with
+ * `?wait=true` the status once WhatsApp took it (`sent`), or `failed` with `error`.
+ */
+export type SentMessageView = QueuedSendView;
 
 /** Turns API requests into WhatsApp messages of a session. */
 @Injectable()
 export class MessageSender {
   constructor(
     private readonly whatsapp: WhatsAppPort,
+    private readonly queue: SendQueuePort,
     private readonly fetcher: MediaFetcher,
     private readonly config: AppConfig,
     private readonly mediaStore: MediaStore,
@@ -63,45 +69,61 @@ export class MessageSender {
     return group;
   }
 
-  sendText(sessionId: string, dto: SendTextDto): Promise<SentMessageView> {
-    return this.send(sessionId, dto, { kind: 'text', text: dto.text, ...this.mentionsOf(dto.mentions) });
+  sendText(sessionId: string, dto: SendTextDto, request: SendRequest = {}): Promise<SentMessageView> {
+    return this.send(
+      sessionId,
+      dto,
+      { kind: 'text', text: dto.text, ...this.mentionsOf(dto.mentions) },
+      request,
+    );
   }
 
-  sendLocation(sessionId: string, dto: SendLocationDto): Promise<SentMessageView> {
-    return this.send(sessionId, dto, {
-      kind: 'location',
-      latitude: dto.latitude,
-      longitude: dto.longitude,
-      name: dto.name,
-      address: dto.address,
-    });
+  sendLocation(sessionId: string, dto: SendLocationDto, request: SendRequest = {}): Promise<SentMessageView> {
+    return this.send(
+      sessionId,
+      dto,
+      {
+        kind: 'location',
+        latitude: dto.latitude,
+        longitude: dto.longitude,
+        name: dto.name,
+        address: dto.address,
+      },
+      request,
+    );
   }
 
-  sendContact(sessionId: string, dto: SendContactDto): Promise<SentMessageView> {
+  sendContact(sessionId: string, dto: SendContactDto, request: SendRequest = {}): Promise<SentMessageView> {
     const phone = this.jidOf(dto.contactPhone, 'contactPhone').split('@')[0];
-    return this.send(sessionId, dto, { kind: 'contact', name: dto.contactName, phone });
+    return this.send(sessionId, dto, { kind: 'contact', name: dto.contactName, phone }, request);
   }
 
   /** A poll; blank options (only spaces) are refused like empty ones. */
-  sendPoll(sessionId: string, dto: SendPollDto): Promise<SentMessageView> {
+  sendPoll(sessionId: string, dto: SendPollDto, request: SendRequest = {}): Promise<SentMessageView> {
     const blank = dto.options.findIndex((o) => !o.trim());
     if (blank >= 0 || !dto.question.trim()) {
       const field = blank >= 0 ? `options.${blank}` : 'question';
       throw validationFailed([{ field, errors: [`${field} must not be blank`] }]);
     }
-    return this.send(sessionId, dto, {
-      kind: 'poll',
-      question: dto.question,
-      options: dto.options,
-      multiple: dto.multiple ?? false,
-    });
+    return this.send(
+      sessionId,
+      dto,
+      {
+        kind: 'poll',
+        question: dto.question,
+        options: dto.options,
+        multiple: dto.multiple ?? false,
+      },
+      request,
+    );
   }
 
-  sendReaction(sessionId: string, dto: SendReactionDto): Promise<SentMessageView> {
+  sendReaction(sessionId: string, dto: SendReactionDto, request: SendRequest = {}): Promise<SentMessageView> {
     return this.send(
       sessionId,
       { to: dto.to },
       { kind: 'reaction', emoji: dto.emoji, messageId: dto.messageId },
+      request,
     );
   }
 
@@ -110,6 +132,7 @@ export class MessageSender {
     sendKind: SendMediaKind,
     dto: SendMediaDto,
     upload?: Express.Multer.File,
+    request: SendRequest = {},
   ): Promise<SentMessageView> {
     const kind: MediaKind = sendKind === 'voice' ? 'audio' : sendKind;
     const ptt = sendKind === 'voice' || dto.ptt === true;
@@ -118,7 +141,7 @@ export class MessageSender {
     // Checked before anything is fetched: a URL is fetched only for a send that can happen.
     this.recipientJid(dto.to);
     const mentions = this.mentionsOf(dto.mentions);
-    this.requireConnected(sessionId);
+    await this.queue.requireSendable(sessionId);
     const input = await this.mediaInput(dto, upload);
     let mimetype = dto.mimetype ?? input.mimetype;
     checkMediaType(kind, mimetype);
@@ -134,7 +157,7 @@ export class MessageSender {
           : kind === 'audio'
             ? { kind, media, ...(ptt ? { ptt } : {}) }
             : { kind, media };
-    return this.send(sessionId, dto, content);
+    return this.send(sessionId, dto, content, request);
   }
 
   /** Which numbers are on WhatsApp (409 SESSION_NOT_CONNECTED unless the session is connected here). */
@@ -177,20 +200,18 @@ export class MessageSender {
     return { mentions: numbers.map((n, i) => this.jidOf(n, `mentions.${i}`)) };
   }
 
-  private requireConnected(sessionId: string): void {
-    if (this.whatsapp.statusOf(sessionId) !== 'connected')
-      throw new DomainError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
-  }
-
-  private async send(
+  /** Into the outbound queue (any process; the session's holder sends it). */
+  private send(
     sessionId: string,
     recipient: RecipientDto,
     content: OutboundContent,
+    request: SendRequest,
   ): Promise<SentMessageView> {
     const jid = this.recipientJid(recipient.to);
-    const sent = await this.whatsapp.send(sessionId, jid, content, {
+    return this.queue.enqueue(sessionId, jid, content, {
       quotedMessageId: recipient.quotedMessageId,
+      idempotencyKey: request.idempotencyKey,
+      wait: request.wait,
     });
-    return { messageId: sent.messageId, to: sent.to, status: 'pending', timestamp: sent.timestamp };
   }
 }

@@ -33,6 +33,7 @@ import {
   SendTextDto,
 } from './dto/send-message.dto';
 import { MessageSender, type SendMediaKind } from './message-sender.service';
+import { SendRequestDocs, SendRequestParam, type SendRequest } from './send-request';
 import { SessionParam } from './session.pipe';
 
 /** `voice` is an audio sent as a voice note (the same as `audio` with `ptt: true`). */
@@ -53,20 +54,30 @@ export class SessionMessagesController {
   @Post('messages/text')
   @SessionToken()
   @Roles(...OPERATOR_ROLES)
-  @ResponseMessage('Message sent')
+  @ResponseMessage('Message accepted')
   @ApiOperation({ summary: 'Send a text (optionally as a reply: quotedMessageId)' })
-  sendText(@SessionParam() session: SessionRecord, @Body() dto: SendTextDto) {
-    return this.sender.sendText(session.id, dto);
+  @SendRequestDocs()
+  sendText(
+    @SessionParam() session: SessionRecord,
+    @Body() dto: SendTextDto,
+    @SendRequestParam() request: SendRequest,
+  ) {
+    return this.sender.sendText(session.id, dto, request);
   }
 
   /** Before `messages/:kind`, which would take `poll` for a media kind. */
   @Post('messages/poll')
   @SessionToken()
   @Roles(...OPERATOR_ROLES)
-  @ResponseMessage('Poll sent')
+  @ResponseMessage('Poll accepted')
   @ApiOperation({ summary: 'Send a poll: a question and 2 to 12 options, single or multiple choice' })
-  sendPoll(@SessionParam() session: SessionRecord, @Body() dto: SendPollDto) {
-    return this.sender.sendPoll(session.id, dto);
+  @SendRequestDocs()
+  sendPoll(
+    @SessionParam() session: SessionRecord,
+    @Body() dto: SendPollDto,
+    @SendRequestParam() request: SendRequest,
+  ) {
+    return this.sender.sendPoll(session.id, dto, request);
   }
 
   @Get('messages/:messageId/poll')
@@ -81,7 +92,7 @@ export class SessionMessagesController {
   @Post('messages/:kind')
   @SessionToken()
   @Roles(...OPERATOR_ROLES)
-  @ResponseMessage('Message sent')
+  @ResponseMessage('Message accepted')
   @ApiParam({ name: 'kind', enum: MEDIA_KINDS })
   @ApiConsumes('multipart/form-data', 'application/json')
   @ApiOperation({
@@ -92,40 +103,57 @@ export class SessionMessagesController {
       '`ptt: true` sends an audio as a voice note; `voice` is the same as `audio` with `ptt: true`.',
   })
   @UseInterceptors(FileInterceptor('file'))
+  @SendRequestDocs()
   sendMedia(
     @SessionParam() session: SessionRecord,
     @Param('kind', new ParseEnumPipe(MEDIA_KINDS)) kind: SendMediaKind,
     @Body() dto: SendMediaDto,
+    @SendRequestParam() request: SendRequest,
     @UploadedFile() file?: Express.Multer.File,
   ) {
-    return this.sender.sendMedia(session.id, kind, dto, file);
+    return this.sender.sendMedia(session.id, kind, dto, file, request);
   }
 
   @Post('location')
   @SessionToken()
   @Roles(...OPERATOR_ROLES)
-  @ResponseMessage('Message sent')
+  @ResponseMessage('Message accepted')
   @ApiOperation({ summary: 'Send a location' })
-  sendLocation(@SessionParam() session: SessionRecord, @Body() dto: SendLocationDto) {
-    return this.sender.sendLocation(session.id, dto);
+  @SendRequestDocs()
+  sendLocation(
+    @SessionParam() session: SessionRecord,
+    @Body() dto: SendLocationDto,
+    @SendRequestParam() request: SendRequest,
+  ) {
+    return this.sender.sendLocation(session.id, dto, request);
   }
 
   @Post('contact')
   @SessionToken()
   @Roles(...OPERATOR_ROLES)
-  @ResponseMessage('Message sent')
+  @ResponseMessage('Message accepted')
   @ApiOperation({ summary: 'Send a contact card' })
-  sendContact(@SessionParam() session: SessionRecord, @Body() dto: SendContactDto) {
-    return this.sender.sendContact(session.id, dto);
+  @SendRequestDocs()
+  sendContact(
+    @SessionParam() session: SessionRecord,
+    @Body() dto: SendContactDto,
+    @SendRequestParam() request: SendRequest,
+  ) {
+    return this.sender.sendContact(session.id, dto, request);
   }
 
   @Post('reaction')
   @SessionToken()
   @Roles(...OPERATOR_ROLES)
-  @ResponseMessage('Reaction sent')
+  @ResponseMessage('Reaction accepted')
   @ApiOperation({ summary: 'React to a stored message with an emoji' })
-  sendReaction(@SessionParam() session: SessionRecord, @Body() dto: SendReactionDto) {
-    return this.sender.sendReaction(session.id, dto);
+  @SendRequestDocs()
+  sendReaction(
+    @SessionParam() session: SessionRecord,
+    @Body() dto: SendReactionDto,
+    @SendRequestParam() request: SendRequest,
+  ) {
+    return this.sender.sendReaction(session.id, dto, request);
   }
 
   @Post('check-numbers')

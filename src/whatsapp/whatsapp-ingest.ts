@@ -9,6 +9,7 @@ import { lidPairsOf } from './chat-addressing';
 import { InboundMediaQueue } from './inbound-media-queue';
 import { InboundRevisions } from './inbound-revisions';
 import { LidMappings } from './lid-mappings';
+import { OutboundReceipts } from './outbound-receipts';
 import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
 import { decodeRawMessage, encodeRawMessage } from './raw-message';
 import { SessionRepository } from './session.repository';
@@ -50,11 +51,15 @@ export class WhatsappIngest {
     private readonly lids: LidMappings,
     private readonly revisions: InboundRevisions,
     private readonly polls: WhatsAppPolls,
+    private readonly outboundReceipts: OutboundReceipts,
   ) {}
 
-  /** Before a session's socket opens: the LID mappings it learned before, for the messages to come. */
-  prepare(sessionId: string): Promise<void> {
-    return this.lids.load(sessionId);
+  /**
+   * Before a session's socket opens: the LID mappings it learned before, for the messages to come, and
+   * the queued sends it has in flight, for the receipts to come (they settle sends a crash interrupted).
+   */
+  async prepare(sessionId: string): Promise<void> {
+    await Promise.all([this.lids.load(sessionId), this.outboundReceipts.load(sessionId)]);
   }
 
   /** Baileys learned a LID's phone number (`lid-mapping.update`). */
@@ -87,6 +92,7 @@ export class WhatsappIngest {
       const status =
         update.status === undefined || update.status === null ? undefined : STATUS[update.status];
       if (!key.id || !key.fromMe || !status) continue;
+      if (status !== 'pending' && status !== 'failed') this.outboundReceipts.accept(sessionId, key.id);
       const errorCode = Number(update.messageStubParameters?.[0]) || null;
       void this.capture
         .updateStatus({ sessionId, waMessageId: key.id, status, errorCode })

@@ -18,7 +18,10 @@ import { InboundMediaQueue } from './inbound-media-queue';
 import { InboundRevisions } from './inbound-revisions';
 import { LidMappings } from './lid-mappings';
 import { MessageEdits } from './message-edits';
+import { OutboundDispatcher } from './outbound-dispatcher';
 import { OutboundMessages } from './outbound-messages';
+import { OutboundReceipts } from './outbound-receipts';
+import { OutboundSends } from './outbound-sends';
 import { PresenceReporter } from './presence-reporter';
 import { PollVotes } from './poll-votes';
 import { SessionLeases } from './session-leases';
@@ -34,6 +37,7 @@ import {
   InboundMediaPort,
   MessageEditsPort,
   PollsPort,
+  SendQueuePort,
   WhatsAppPort,
 } from './whatsapp.port';
 
@@ -62,6 +66,10 @@ import {
     { provide: MessageEditsPort, useExisting: MessageEdits },
     { provide: InboundMediaPort, useExisting: InboundMediaQueue },
     OutboundMessages,
+    OutboundDispatcher,
+    OutboundReceipts,
+    OutboundSends,
+    { provide: SendQueuePort, useExisting: OutboundSends },
     PresenceReporter,
     WhatsAppChatState,
     { provide: ChatStatePort, useExisting: WhatsAppChatState },
@@ -80,6 +88,7 @@ import {
     GroupsPort,
     PollsPort,
     ChatStatePort,
+    SendQueuePort,
     SessionRepository,
   ],
 })

@@ -259,3 +259,45 @@ export abstract class ChatStatePort {
   /** Sends read receipts (blue ticks) for received messages. */
   abstract markRead(sessionId: string, keys: ReadKey[]): Promise<void>;
 }
+
+/** Where a queued send stands: waiting, being sent, taken by WhatsApp, or given up (with why). */
+export type QueuedSendStatus = 'queued' | 'sending' | 'sent' | 'failed';
+
+/** A send as the API answers it. */
+export interface QueuedSendView {
+  /** The WhatsApp id, fixed when the send is accepted. */
+  messageId: string;
+  to: string;
+  status: QueuedSendStatus;
+  /** When it was accepted, or WhatsApp took it (seconds). */
+  timestamp: string;
+  /** Why it failed (`expired`, `unknown_after_crash`, or WhatsApp's refusal). */
+  error?: string;
+}
+
+export interface SendRequestOptions {
+  /** A client's key for this send: a retry with the same key answers the same send, never a second one. */
+  idempotencyKey?: string;
+  /** A stored message of the session to quote (a reply). */
+  quotedMessageId?: string;
+  /** Wait (bounded) for WhatsApp to take the message instead of answering `queued` at once. */
+  wait?: boolean;
+}
+
+/**
+ * The durable outbound queue, as the API sees it: any process accepts a send of any session (stored
+ * with its WhatsApp id), and the process that holds the session sends it. Errors are DomainErrors:
+ * SESSION_NOT_CONNECTED (the session cannot send: never linked, logged out, or disconnected on
+ * request), MESSAGE_NOT_FOUND (a quoted or reacted-to message), IDEMPOTENCY_KEY_REUSED (the key
+ * named another send).
+ */
+export abstract class SendQueuePort {
+  /** Refuses at once a send to a session that cannot send (before any media is fetched). */
+  abstract requireSendable(sessionId: string): Promise<void>;
+  abstract enqueue(
+    sessionId: string,
+    jid: string,
+    content: OutboundContent,
+    options: SendRequestOptions,
+  ): Promise<QueuedSendView>;
+}
