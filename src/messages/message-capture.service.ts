@@ -12,6 +12,7 @@ import { PrismaService } from '../prisma/prisma.service';
 import { sqlDateTime, type Statement } from '../prisma/statement';
 import { CaptureConnection } from './capture-connection';
 import { CaptureJournal } from './capture-journal';
+import { chatsStatement } from './chat-touches';
 import { messageEventOf, messagePayload, statusPayload } from './message-payloads';
 
 export interface MessageToStore extends StoredMessageEvent {
@@ -354,6 +355,9 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
     if (fresh) {
       const rows = await this.outbox.rowsFor(this.messageEvents(fresh));
       const statements = [this.insertStatement(fresh)];
+      // The chats' rows (last message, unread count) move in the same transaction as their messages.
+      const chats = chatsStatement(fresh);
+      if (chats) statements.push(chats);
       if (rows.length > 0) statements.push(this.outbox.insertStatement(rows));
       const written = this.connection.transaction(statements).then(
         (): Written => ({ fresh, changed: [] }),
@@ -582,7 +586,8 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
 
   /**
    * Inserts the messages not stored yet (a message is identified by session, WhatsApp id and
-   * direction). Plain SQL: one SELECT of the batch's ids already stored, one INSERT of the rest.
+   * direction). Plain SQL: one SELECT of the batch's ids already stored, one INSERT of the rest,
+   * one upsert of their chats' rows.
    */
   private async insertNew(tx: Prisma.TransactionClient, jobs: MessageJob[]): Promise<MessageToStore[]> {
     if (jobs.length === 0) return [];
@@ -615,6 +620,8 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
     if (fresh.length > 0) {
       const { sql, values } = this.insertStatement(fresh);
       await tx.$executeRawUnsafe(sql, ...values);
+      const chats = chatsStatement(fresh);
+      if (chats) await tx.$executeRawUnsafe(chats.sql, ...chats.values);
     }
     return fresh;
   }

@@ -14,7 +14,8 @@ const CHUNK = 200;
 
 /**
  * One contact is one chat: messages stored while the session knew a contact only by its LID take
- * its phone number once the mapping is learned (chat_jid, from/to, the author of group messages).
+ * its phone number once the mapping is learned (chat_jid, from/to, the author of group messages),
+ * and the chat's and the contact's rows kept under the LID merge into those of the phone number.
  */
 @Injectable()
 export class MessageChats {
@@ -56,7 +57,53 @@ export class MessageChats {
           participant = ${phoneOf('participant_lid')}
         WHERE session_id = ${sessionId} AND participant_lid IN (${Prisma.join(lidJids)})
           AND participant IS NULL`;
+      await this.mergeRows(sessionId, lidJids, phoneOf);
     }
     return changed;
+  }
+
+  /**
+   * The chats and contacts rows of these LIDs go under the phone JID (merged into a row already
+   * there: unread counts add up, the later last message wins, a name already known is kept).
+   */
+  private async mergeRows(
+    sessionId: string,
+    lidJids: string[],
+    phoneOf: (column: string) => Prisma.Sql,
+  ): Promise<void> {
+    const now = new Date();
+    const lids = Prisma.join(lidJids);
+    await this.prisma.$transaction([
+      this.prisma.$executeRaw`
+      INSERT INTO chats (session_id, chat_jid, kind, chat_lid, last_message_id, last_message_at,
+        unread_count, updated_at)
+      SELECT old.session_id, CONCAT(${phoneOf('old.chat_jid')}, '@s.whatsapp.net'), old.kind, old.chat_jid,
+        old.last_message_id, old.last_message_at, old.unread_count, ${now}
+      FROM chats AS old
+      WHERE old.session_id = ${sessionId} AND old.chat_jid IN (${lids})
+      ON DUPLICATE KEY UPDATE
+        last_message_id = IF(VALUES(last_message_at) > chats.last_message_at, VALUES(last_message_id),
+          chats.last_message_id),
+        last_message_at = GREATEST(chats.last_message_at, VALUES(last_message_at)),
+        chat_lid = VALUES(chat_lid),
+        unread_count = chats.unread_count + VALUES(unread_count),
+        updated_at = VALUES(updated_at)`,
+      this.prisma.$executeRaw`
+      DELETE FROM chats WHERE session_id = ${sessionId} AND chat_jid IN (${lids})`,
+      this.prisma.$executeRaw`
+      INSERT INTO contacts (session_id, jid, phone, lid, push_name, saved_name, verified_name, updated_at)
+      SELECT old.session_id, CONCAT(${phoneOf('old.jid')}, '@s.whatsapp.net'), ${phoneOf('old.jid')}, old.jid,
+        old.push_name, old.saved_name, old.verified_name, ${now}
+      FROM contacts AS old
+      WHERE old.session_id = ${sessionId} AND old.jid IN (${lids})
+      ON DUPLICATE KEY UPDATE
+        lid = VALUES(lid),
+        push_name = COALESCE(contacts.push_name, VALUES(push_name)),
+        saved_name = COALESCE(contacts.saved_name, VALUES(saved_name)),
+        verified_name = COALESCE(contacts.verified_name, VALUES(verified_name)),
+        updated_at = VALUES(updated_at)`,
+      this.prisma.$executeRaw`
+      DELETE FROM contacts WHERE session_id = ${sessionId} AND jid IN (${lids})`,
+    ]);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, validationFailed } from '../common/errors';
+import { ChatList } from '../messages/chat-list';
 import { MessageQueries, type ReceivedMessageRef } from '../messages/message-queries.service';
 import { ChatStatePort, WhatsAppPort, type ReadKey } from '../whatsapp/whatsapp.port';
 import type {
@@ -29,6 +30,7 @@ export class SessionChatState {
     private readonly whatsapp: WhatsAppPort,
     private readonly messages: MessageQueries,
     private readonly sender: MessageSender,
+    private readonly chats: ChatList,
   ) {}
 
   async sendPresence(sessionId: string, dto: SendPresenceDto): Promise<{ state: string; to: string | null }> {
@@ -58,16 +60,22 @@ export class SessionChatState {
     if (found.length === 0)
       throw new DomainError('MESSAGE_NOT_FOUND', 'None of these messages was received by this session');
     await this.chatState.markRead(sessionId, found.map(keyOf));
+    // Their chats count nothing unread any more (chat-list.ts).
+    await this.chats.markRead(
+      sessionId,
+      found.map((m) => m.chatJid),
+    );
     const read = new Set(found.map((m) => m.waMessageId));
     return { read: [...read], notFound: dto.messageIds.filter((id) => !read.has(id)) };
   }
 
-  /** Read receipts for the latest READ_CHAT_LIMIT received messages of a chat. */
+  /** Read receipts for the latest READ_CHAT_LIMIT received messages of a chat; its unread count goes to 0. */
   async readChat(sessionId: string, dto: ReadChatDto): Promise<{ chat: string; read: string[] }> {
     const chat = this.sender.recipientJid(dto.chat, 'chat');
     this.requireConnected(sessionId);
     const latest = await this.messages.latestInbound(sessionId, chat, READ_CHAT_LIMIT);
     await this.chatState.markRead(sessionId, latest.map(keyOf));
+    await this.chats.markRead(sessionId, [chat]);
     return { chat, read: latest.map((m) => m.waMessageId) };
   }
 

@@ -12,6 +12,8 @@ import { WhatsappModule } from '../whatsapp/whatsapp.module';
 import { MessageSender } from './message-sender.service';
 import { SessionChatStateController } from './session-chat-state.controller';
 import { SessionChatState } from './session-chat-state.service';
+import { SessionContactsController } from './session-contacts.controller';
+import { SessionContacts } from './session-contacts.service';
 import { SessionGroupsController } from './session-groups.controller';
 import { SessionGroups } from './session-groups.service';
 import { SessionMessageEditsController } from './session-message-edits.controller';
@@ -46,8 +48,9 @@ import { SessionsService } from './sessions.service';
     SessionMessagesController,
     SessionMessageEditsController,
     SessionGroupsController,
+    SessionContactsController,
   ],
-  providers: [SessionsService, MessageSender, SessionGroups, SessionChatState, SessionPipe],
+  providers: [SessionsService, MessageSender, SessionGroups, SessionChatState, SessionContacts, SessionPipe],
   exports: [SessionsService, SessionPipe],
 })
 export class SessionsModule {}

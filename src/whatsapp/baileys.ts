@@ -27,6 +27,7 @@ export type {
   AuthenticationCreds,
   AuthenticationState,
   ConnectionState,
+  Contact,
   GroupMetadata,
   GroupParticipant,
   MiscMessageGenerationOptions,

@@ -6,6 +6,7 @@ import { createBaileysLogger } from '../logging/baileys-logger';
 import { AuthStateStore } from './auth-state.store';
 import { generateMessageIDV2, type WASocket } from './baileys';
 import { AutoReader } from './auto-reader';
+import { ContactUpdates } from './contact-updates';
 import { GroupNotices } from './group-notices';
 import { OutboundMessages } from './outbound-messages';
 import { formatPairingCode, SessionNotLinkingError } from './pairing-code';
@@ -91,6 +92,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     private readonly groups: GroupNotices,
     private readonly presence: PresenceReporter,
     private readonly autoReader: AutoReader,
+    private readonly contactUpdates: ContactUpdates,
   ) {
     super();
     this.baileysLogger = createBaileysLogger(config);
@@ -346,6 +348,8 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
           );
         },
         onPresence: (update) => this.presence.accept(sessionId, update),
+        onContacts: (contacts, own) => this.contactUpdates.acceptContacts(sessionId, contacts, own),
+        onChatUpdates: (updates) => this.contactUpdates.acceptChatUpdates(sessionId, updates),
         onMessageUpdates: (updates) => this.ingest.acceptUpdates(sessionId, updates),
         onLidMapping: (mapping) => this.ingest.acceptLidMapping(sessionId, mapping),
         getMessage: (key) => this.ingest.findSentContent(sessionId, key),

@@ -7,6 +7,7 @@ import {
   makeWASocket,
   proto,
   type ConnectionState,
+  type Contact,
   type UserFacingSocketConfig,
   type WAMessage,
   type WAMessageKey,
@@ -25,6 +26,10 @@ export interface ConnectionListener {
   onLidMapping?(mapping: { lid: string; pn: string }): void;
   /** A contact's presence or chat state (after a presence subscription, or typing in a chat). */
   onPresence?(update: PresenceUpdate): void;
+  /** Contacts and their names (contacts.upsert / contacts.update); `ownNumber` once logged in. */
+  onContacts?(contacts: Partial<Contact>[], ownNumber: string | null): void;
+  /** Chats changed (chats.update): unreadCount 0 when one was read on another device. */
+  onChatUpdates?(updates: { id?: string | null; unreadCount?: number | null }[]): void;
   /** Looks up a message this session sent, so Baileys can re-encrypt it on a retry receipt. */
   getMessage(key: WAMessageKey): Promise<proto.IMessage | undefined>;
 }
@@ -100,6 +105,10 @@ export class SessionConnection {
     socket.ev.on('messages.update', (updates) => listener.onMessageUpdates(updates));
     socket.ev.on('lid-mapping.update', (mapping) => listener.onLidMapping?.(mapping));
     socket.ev.on('presence.update', (update) => listener.onPresence?.(update as PresenceUpdate));
+    const own = () => (socket.user?.id ? phoneOf(socket.user.id) : null);
+    socket.ev.on('contacts.upsert', (contacts) => listener.onContacts?.(contacts, own()));
+    socket.ev.on('contacts.update', (contacts) => listener.onContacts?.(contacts, own()));
+    socket.ev.on('chats.update', (updates) => listener.onChatUpdates?.(updates));
   }
 
   /** Closes the socket without logging out; the saved credentials stay valid. */

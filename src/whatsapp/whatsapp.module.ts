@@ -11,6 +11,7 @@ import { AuthKeyWriter } from './auth-key-writer';
 import { AuthStateStore } from './auth-state.store';
 import { AutoReader } from './auto-reader';
 import { ConnectionRegistry } from './connection-registry';
+import { ContactUpdates } from './contact-updates';
 import { GroupEventLog } from './group-event-log';
 import { GroupMetadataStore } from './group-metadata-store';
 import { GroupNotices } from './group-notices';
@@ -29,10 +30,12 @@ import { SessionSupervisor } from './session-supervisor';
 import { SessionRepository } from './session.repository';
 import { WhatsAppGroups } from './whatsapp-groups';
 import { WhatsAppChatState } from './whatsapp-chat-state';
+import { WhatsAppContacts } from './whatsapp-contacts';
 import { WhatsappIngest } from './whatsapp-ingest';
 import { WhatsAppPolls } from './whatsapp-polls';
 import {
   ChatStatePort,
+  ContactsPort,
   GroupsPort,
   InboundMediaPort,
   MessageEditsPort,
@@ -73,6 +76,9 @@ import {
     PresenceReporter,
     WhatsAppChatState,
     { provide: ChatStatePort, useExisting: WhatsAppChatState },
+    ContactUpdates,
+    WhatsAppContacts,
+    { provide: ContactsPort, useExisting: WhatsAppContacts },
     PollVotes,
     WhatsAppPolls,
     { provide: PollsPort, useExisting: WhatsAppPolls },
@@ -88,6 +94,7 @@ import {
     GroupsPort,
     PollsPort,
     ChatStatePort,
+    ContactsPort,
     SendQueuePort,
     SessionRepository,
   ],

@@ -301,3 +301,31 @@ export abstract class SendQueuePort {
     options: SendRequestOptions,
   ): Promise<QueuedSendView>;
 }
+
+/** What WhatsApp shows of a contact, asked live (a private or missing one is null). */
+export interface ContactProfile {
+  profilePictureUrl: string | null;
+  /** The contact's about (status) text. */
+  about: string | null;
+  /** When the about text was set (ISO 8601), when WhatsApp says. */
+  aboutSetAt: string | null;
+}
+
+/** An account on the session's block list: its phone digits (when known) and LID JID (when known). */
+export interface BlockedContact {
+  phoneNumber: string | null;
+  lid: string | null;
+}
+
+/**
+ * Contacts as WhatsApp shows them to a session held here, and its block list. Contacts are user jids
+ * (`<digits>@s.whatsapp.net`). Errors are DomainErrors: SESSION_NOT_CONNECTED, CONTACT_NOT_FOUND (not
+ * on WhatsApp, when blocking).
+ */
+export abstract class ContactsPort {
+  /** The profile picture URL and about text, each fetched live with a short timeout and kept briefly. */
+  abstract profile(sessionId: string, jid: string): Promise<ContactProfile>;
+  abstract profilePictureUrl(sessionId: string, jid: string): Promise<string | null>;
+  abstract setBlocked(sessionId: string, jid: string, blocked: boolean): Promise<void>;
+  abstract blocklist(sessionId: string): Promise<BlockedContact[]>;
+}

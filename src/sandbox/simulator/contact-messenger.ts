@@ -48,6 +48,8 @@ export class ContactMessenger {
       toPhoneNumber: to.phoneNumber,
       timestamp,
     });
+    // A user who blocked the sender never gets its messages (the sender sees no delivery).
+    if (this.ctx.profiles.isBlocked(to.phoneNumber, from.phoneNumber)) return id;
     for (const device of to.companions.values()) {
       const enc = await this.encrypt(from, device, message, this.ctx.faults.takeUndecryptable());
       this.ctx.delivery.toDevice(device, this.stanza(from, id, String(timestamp), enc, options));

@@ -31,6 +31,22 @@ export class IqResponder {
     if (iq.attrs.xmlns === 'md' && B.getBinaryNodeChild(iq, 'link_code_companion_reg')) {
       return this.linkCodes.answer(connection, iq);
     }
+    // Profile pictures and block lists may be refused (see profile-desk.ts).
+    if (iq.attrs.xmlns === 'w:profile:picture' || iq.attrs.xmlns === 'blocklist') {
+      const answer =
+        iq.attrs.xmlns === 'blocklist'
+          ? this.ctx.profiles.blocklist(device, iq)
+          : this.ctx.profiles.picture(device, iq);
+      const refused = 'error' in answer;
+      connection.send({
+        tag: 'iq',
+        attrs: { id: iq.attrs.id, type: refused ? 'error' : 'result', from: 's.whatsapp.net' },
+        content: refused
+          ? [{ tag: 'error', attrs: { code: String(answer.error.code), text: answer.error.text } }]
+          : answer.content,
+      });
+      return;
+    }
     const content = this.contentFor(connection, device, iq);
     connection.send({
       tag: 'iq',
@@ -51,7 +67,9 @@ export class IqResponder {
       case 'encrypt':
         return this.encryption(device, iq);
       case 'usync':
-        return answerUsync(this.ctx.directory, iq);
+        return answerUsync(this.ctx.directory, iq, (user) =>
+          this.ctx.profiles.statusNode(user, device?.user),
+        );
       case 'w:m':
         return [
           {
@@ -65,8 +83,6 @@ export class IqResponder {
         return undefined;
       case 'abt':
         return [{ tag: 'props', attrs: { protocol: '1', hash: 'simulator' } }];
-      case 'blocklist':
-        return [{ tag: 'list', attrs: {} }];
       case 'privacy':
         return iq.attrs.type === 'get' ? [privacySettings()] : undefined;
       default:

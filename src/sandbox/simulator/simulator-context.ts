@@ -4,6 +4,7 @@ import type { FaultPlan } from './faults';
 import type { MediaHost } from './media-host';
 import type { Delivery } from './delivery';
 import type { GroupDirectory } from './group-directory';
+import type { ProfileDesk } from './profile-desk';
 import type { DeviceInfo, ResolvedSimulatorOptions, SimulatorEventMap } from './types';
 
 /** The shared state every stanza handler of the simulated server works on. */
@@ -17,6 +18,8 @@ export interface SimulatorContext {
   readonly events: EventEmitter<SimulatorEventMap>;
   /** Which companion sent a message a companion received, so receipts can be relayed back. */
   readonly messageOrigins: Map<string, CompanionDevice>;
+  /** Profile pictures, about texts and block lists of the users. */
+  readonly profiles: ProfileDesk;
 }
 
 export function describeDevice(device: CompanionDevice): DeviceInfo {

@@ -117,6 +117,8 @@ export interface SimulatorEventMap {
   /** A simulated phone decrypted a message. */
   'message-received': [ReceivedMessage];
   receipt: [ReceiptInfo];
+  /** A companion blocked or unblocked a user for its account (profile-desk.ts). */
+  'blocklist-changed': [{ phoneNumber: string; contact: string; action: string }];
 }
 
 export type { AutoReply, MediaKind, ReceivedMessage };

@@ -4,16 +4,22 @@ import type { Directory, WhatsAppUser } from './directory';
 
 /**
  * Answers `<iq xmlns='usync'>`: device lists (phone + companions with their key index), PN → LID
- * lookups, and `<contact>` (onWhatsApp) in/out depending on whether the number exists here.
- * Protocols the simulator does not model (status, disappearing_mode, …) are left out of the reply,
- * which Baileys reads as "no data".
+ * lookups, `<contact>` (onWhatsApp) in/out depending on whether the number exists here, and the
+ * about text (`status`, through `statusOf`: profile-desk.ts). Protocols the simulator does not model
+ * (disappearing_mode, …) are left out of the reply, which Baileys reads as "no data".
  */
-export function answerUsync(directory: Directory, iq: BinaryNode): BinaryNode[] {
+export function answerUsync(
+  directory: Directory,
+  iq: BinaryNode,
+  statusOf: (user: WhatsAppUser | undefined) => BinaryNode = () => ({ tag: 'status', attrs: {} }),
+): BinaryNode[] {
   const usync = B.getBinaryNodeChild(iq, 'usync');
   const query = B.getBinaryNodeChild(usync, 'query');
   const protocols = new Set(Array.isArray(query?.content) ? query.content.map((child) => child.tag) : []);
   const list = B.getBinaryNodeChild(usync, 'list');
-  const users = B.getBinaryNodeChildren(list, 'user').map((node) => answerUser(directory, node, protocols));
+  const users = B.getBinaryNodeChildren(list, 'user').map((node) =>
+    answerUser(directory, node, protocols, statusOf),
+  );
   return [
     {
       tag: 'usync',
@@ -26,7 +32,12 @@ export function answerUsync(directory: Directory, iq: BinaryNode): BinaryNode[] 
   ];
 }
 
-function answerUser(directory: Directory, node: BinaryNode, protocols: Set<string>): BinaryNode {
+function answerUser(
+  directory: Directory,
+  node: BinaryNode,
+  protocols: Set<string>,
+  statusOf: (user: WhatsAppUser | undefined) => BinaryNode,
+): BinaryNode {
   const contactNode = B.getBinaryNodeChild(node, 'contact');
   const phone =
     typeof contactNode?.content === 'string' || contactNode?.content instanceof Uint8Array
@@ -45,6 +56,9 @@ function answerUser(directory: Directory, node: BinaryNode, protocols: Set<strin
   if (protocols.has('lid')) {
     const lidAttrs: Record<string, string> = user && resolved?.server !== 'lid' ? { val: user.lidJid } : {};
     content.push({ tag: 'lid', attrs: lidAttrs });
+  }
+  if (protocols.has('status')) {
+    content.push(statusOf(user));
   }
   return { tag: 'user', attrs: { jid: normalizeUserJid(jid) }, content };
 }

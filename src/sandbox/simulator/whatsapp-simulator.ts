@@ -13,6 +13,7 @@ import type { ReceivedMessage } from './message-log';
 import { editMessageContent, revokeMessageContent, seenAs, type SeenMessage } from './message-revisions';
 import { buildOutgoingMessage } from './outgoing-content';
 import { PollControl } from './poll-control';
+import { ProfileDesk, type UserProfile } from './profile-desk';
 import type { SimulatorContext } from './simulator-context';
 import { describeDevice } from './simulator-context';
 import { SimulatorServer } from './simulator-server';
@@ -70,6 +71,8 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   /** Polls: those a phone received, votes encrypted as WhatsApp does, polls a user sends (docs/simulator.md). */
   readonly polls: PollControl;
   private nextNewsletterServerId = 100;
+  /** Profile pictures, about texts and block lists (docs/simulator.md: Profiles and block lists). */
+  private readonly profiles = new ProfileDesk(this.directory, this);
 
   constructor(options: SimulatorOptions = {}) {
     super();
@@ -83,6 +86,7 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
       groups: new GroupDirectory(),
       events: this,
       messageOrigins: new Map(),
+      profiles: this.profiles,
     };
     this.server = new SimulatorServer(context);
     this.groups = new GroupControl({
@@ -364,6 +368,28 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   /** Ids of messages `phoneNumber` sent that its phone got read receipts for (type read or read-self). */
   readReceiptsReceived(phoneNumber: string): string[] {
     return this.server.presence.readReceiptsReceived(phoneNumber);
+  }
+
+  /**
+   * What `phoneNumber` shows others: a profile picture URL and an about text (null removes one,
+   * undefined leaves it). Answers the profile as it is now.
+   */
+  setProfile(
+    phoneNumber: string,
+    profile: { pictureUrl?: string | null; about?: string | null },
+  ): UserProfile {
+    return this.profiles.setProfile(this.requireUser(phoneNumber), profile);
+  }
+
+  profileOf(phoneNumber: string): UserProfile {
+    this.requireUser(phoneNumber);
+    return this.profiles.profileOf(phoneNumber);
+  }
+
+  /** The phone numbers `phoneNumber` (an account, through its companions) blocked, in the order blocked. */
+  blocklistOf(phoneNumber: string): string[] {
+    this.requireUser(phoneNumber);
+    return this.profiles.blocklistOf(phoneNumber);
   }
 
   /** Ends a device's connection so that Baileys reports `code` (408 by going silent until its keep-alive gives up). */
