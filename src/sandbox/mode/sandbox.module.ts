@@ -9,6 +9,8 @@ import { SandboxGroupsController } from './sandbox-groups.controller';
 import { SandboxGroupsService } from './sandbox-groups.service';
 import { SandboxPollsController } from './sandbox-polls.controller';
 import { SandboxPollsService } from './sandbox-polls.service';
+import { SandboxProfilesController } from './sandbox-profiles.controller';
+import { SandboxProfilesService } from './sandbox-profiles.service';
 import { SandboxRevisionsController } from './sandbox-revisions.controller';
 import { SandboxRevisionsService } from './sandbox-revisions.service';
 import { SandboxRuntime } from './sandbox-runtime';
@@ -30,6 +32,7 @@ export class SandboxModule implements OnModuleInit {
         SandboxController,
         SandboxGroupsController,
         SandboxPollsController,
+        SandboxProfilesController,
         SandboxRevisionsController,
       ],
       providers: [
@@ -38,6 +41,7 @@ export class SandboxModule implements OnModuleInit {
         SandboxGroupsService,
         SandboxRevisionsService,
         SandboxPollsService,
+        SandboxProfilesService,
         ...(options.demo ? [SandboxDemo] : []),
       ],
       exports: [SandboxService],
