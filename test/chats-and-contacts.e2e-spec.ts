@@ -9,6 +9,7 @@ const ACCOUNT = '6281299990701';
 const ALICE = '6281100000701';
 const BOB = '6281100000702';
 const CAROL = '6281100000703';
+const DAVE = '6281100000704';
 
 interface ChatView {
   chatJid: string;
@@ -59,6 +60,7 @@ describe('chats and contacts', () => {
     sim().createContact(ALICE, { pushName: 'Alice A' });
     sim().createContact(BOB, { pushName: 'Bob B' });
     sim().createContact(CAROL, { pushName: 'Carol C' });
+    sim().createContact(DAVE, { pushName: 'Dave D' });
     ({ token, admin } = await linkSession(fixture, app, SESSION, ACCOUNT));
     viewer = (
       await createUserAndLogin(app, admin, {
@@ -182,6 +184,33 @@ describe('chats and contacts', () => {
       api().get(path(`contacts?limit=1&cursor=${paged.body.data.pagination.nextCursor as string}`)),
     ).expect(200);
     expect(next.body.data.contacts[0].jid > paged.body.data.contacts[0].jid).toBe(true);
+  });
+
+  it('keeps one chat and one contact when messages stored under a LID take the phone number', async () => {
+    const lid = sim().user(DAVE).lidJid;
+    await sim().sendMessage(DAVE, ACCOUNT, { text: 'dave by lid' }, { addressing: 'lid-only' });
+    await eventually(async () => (await chatOf(lid))?.unreadCount === 1 || undefined);
+    await sim().sendMessage(DAVE, ACCOUNT, { text: 'dave by phone' }, { addressing: 'pn' });
+    const merged = await eventually(async () => {
+      const page = await chats();
+      const dave = page.chats.filter((c) => c.chatJid === lid || c.chatJid === `${DAVE}@s.whatsapp.net`);
+      return dave.length === 1 && dave[0].chatJid !== lid && dave[0].unreadCount === 2 ? dave[0] : undefined;
+    });
+    expect(merged).toMatchObject({
+      phoneNumber: DAVE,
+      chatLid: lid,
+      lastMessage: { message: 'dave by phone' },
+    });
+    const contacts = await eventually(async () => {
+      const res = await as(token, api().get(path('contacts?search=Dave'))).expect(200);
+      const list = res.body.data.contacts as { jid: string; lid: string | null }[];
+      return list.length === 1 && list[0].lid === lid ? list : undefined;
+    });
+    expect(contacts[0]).toMatchObject({
+      jid: `${DAVE}@s.whatsapp.net`,
+      phoneNumber: DAVE,
+      pushName: 'Dave D',
+    });
   });
 
   it('answers a contact with its profile picture URL and about text, asked of WhatsApp (null when none)', async () => {
