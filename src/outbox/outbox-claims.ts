@@ -10,16 +10,23 @@ export interface ClaimedDelivery {
   event: string;
   payload: string;
   targetUrl: string;
+  /** 'webhook', or the kind of broker ('rabbitmq', 'nats'). */
+  channel: string;
   /** Attempts made before this claim. */
   attempts: number;
 }
 
-/**
- * A session's next rows, in id order, leased to this process until `leaseUntil`. The lease value
- * is also the fence: results are written only while the row still carries exactly this value.
- */
-export interface Lane {
+/** Rows are delivered in order per session and channel: a broker that is down never holds back webhooks. */
+export interface LaneKey {
   sessionId: string | null;
+  channel: string;
+}
+
+/**
+ * A session's next rows of one channel, in id order, leased to this process until `leaseUntil`. The
+ * lease value is also the fence: results are written only while the row still carries exactly this value.
+ */
+export interface Lane extends LaneKey {
   leaseUntil: Date;
   rows: ClaimedDelivery[];
 }
@@ -27,6 +34,7 @@ export interface Lane {
 interface HeadRow {
   id: bigint;
   session_id: string | null;
+  channel: string;
 }
 
 interface LaneRow extends HeadRow {
@@ -38,27 +46,31 @@ interface LaneRow extends HeadRow {
   next_attempt_at: Date;
 }
 
-const COLUMNS = Prisma.sql`id, session_id, delivery_id, event, payload, target_url, attempts, next_attempt_at`;
-const sameSession = (sessionId: string | null) =>
-  sessionId === null ? Prisma.sql`session_id IS NULL` : Prisma.sql`session_id = ${sessionId}`;
+const COLUMNS = Prisma.sql`id, session_id, channel, delivery_id, event, payload, target_url, attempts, next_attempt_at`;
+const sameLane = (key: LaneKey) =>
+  key.sessionId === null
+    ? Prisma.sql`session_id IS NULL AND channel = ${key.channel}`
+    : Prisma.sql`session_id = ${key.sessionId} AND channel = ${key.channel}`;
+const keyOf = (key: LaneKey): string =>
+  key.sessionId === null ? key.channel : `${key.channel}:${key.sessionId}`;
 
 /**
- * The SQL of the dispatcher. Ordering rule: only the oldest pending row of a session (its head) can
- * open a lane, and only when it is due. A leased or retry-waiting head is not due, so nothing later
- * of that session is claimed by anyone until the head is delivered or dead.
+ * The SQL of the dispatcher. Ordering rule: only the oldest pending row of a session's channel (its
+ * head) can open a lane, and only when it is due. A leased or retry-waiting head is not due, so
+ * nothing later of that session and channel is claimed by anyone until the head is delivered or dead.
  */
 @Injectable()
 export class OutboxClaims {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Leases up to `maxLanes` sessions' next rows (up to `laneSize` each) for `leaseMs`. */
+  /** Leases up to `maxLanes` lanes' next rows (up to `laneSize` each) for `leaseMs`. */
   async claim(maxLanes: number, laneSize: number, leaseMs: number): Promise<Lane[]> {
     const now = new Date();
-    // Heads are found without locks (a loose index scan of (session_id, status, id)); only the
+    // Heads are found without locks (a loose index scan of (session_id, channel, status, id)); only the
     // chosen heads are then locked, SKIP LOCKED, so two dispatchers never wait on each other.
     const heads = await this.prisma.$queryRaw<HeadRow[]>`
-      SELECT o.id, o.session_id FROM webhook_outbox o
-      JOIN (SELECT MIN(id) AS id FROM webhook_outbox WHERE status = 'pending' GROUP BY session_id) h ON h.id = o.id
+      SELECT o.id, o.session_id, o.channel FROM webhook_outbox o
+      JOIN (SELECT MIN(id) AS id FROM webhook_outbox WHERE status = 'pending' GROUP BY session_id, channel) h ON h.id = o.id
       WHERE o.next_attempt_at <= ${now}
       ORDER BY o.id LIMIT ${maxLanes * 2}`;
     if (heads.length === 0) return [];
@@ -72,8 +84,8 @@ export class OutboxClaims {
         FOR UPDATE SKIP LOCKED`;
       if (locked.length === 0) return [];
       const followers = laneSize > 1 ? await this.followers(tx, locked, laneSize - 1) : [];
-      const sessions = locked.map((head) => head.session_id);
-      const lanes = this.toLanes(sessions, [...locked, ...followers], now, new Date(now.getTime() + leaseMs));
+      const keys = locked.map((head) => ({ sessionId: head.session_id, channel: head.channel }));
+      const lanes = this.toLanes(keys, [...locked, ...followers], now, new Date(now.getTime() + leaseMs));
       await this.lease(tx, lanes, now);
       return lanes;
     });
@@ -81,22 +93,22 @@ export class OutboxClaims {
 
   /**
    * Inside the caller's transaction (a lane recording its results): leases the next rows of these
-   * sessions, each from its oldest pending row, if that row is due. Nobody else can have claimed
-   * them: while the caller's lease held the session's oldest rows, the session had no due head.
+   * lanes, each from its oldest pending row, if that row is due. Nobody else can have claimed them:
+   * while the caller's lease held the lane's oldest rows, the lane had no due head.
    */
   async leaseNext(
     tx: Prisma.TransactionClient,
-    sessionIds: (string | null)[],
+    keys: LaneKey[],
     laneSize: number,
     leaseMs: number,
   ): Promise<Lane[]> {
     const now = new Date();
-    const parts = sessionIds.map(
-      (sessionId) => Prisma.sql`(SELECT id FROM webhook_outbox
-        WHERE ${sameSession(sessionId)} AND status = 'pending' ORDER BY id LIMIT ${laneSize})`,
+    const parts = keys.map(
+      (key) => Prisma.sql`(SELECT id FROM webhook_outbox
+        WHERE ${sameLane(key)} AND status = 'pending' ORDER BY id LIMIT ${laneSize})`,
     );
     const rows = await this.rowsOf(tx, parts);
-    const lanes = this.toLanes(sessionIds, rows, now, new Date(now.getTime() + leaseMs));
+    const lanes = this.toLanes(keys, rows, now, new Date(now.getTime() + leaseMs));
     await this.lease(tx, lanes, now);
     return lanes;
   }
@@ -107,13 +119,13 @@ export class OutboxClaims {
       tx,
       heads.map(
         (head) => Prisma.sql`(SELECT id FROM webhook_outbox
-          WHERE ${sameSession(head.session_id)} AND status = 'pending' AND id > ${head.id}
+          WHERE ${sameLane({ sessionId: head.session_id, channel: head.channel })} AND status = 'pending' AND id > ${head.id}
           ORDER BY id LIMIT ${count})`,
       ),
     );
   }
 
-  /** Ids from the (session_id, status, id) index alone, then the rows by primary key (no temporary table full of payloads). */
+  /** Ids from the (session_id, channel, status, id) index alone, then the rows by primary key (no temporary table full of payloads). */
   private async rowsOf(tx: Prisma.TransactionClient, idQueries: Prisma.Sql[]): Promise<LaneRow[]> {
     const ids = await tx.$queryRaw<{ id: bigint }[]>`${Prisma.join(idQueries, ' UNION ALL ')}`;
     if (ids.length === 0) return [];
@@ -129,22 +141,24 @@ export class OutboxClaims {
       WHERE id IN (${Prisma.join(ids)}) AND status = 'pending'`;
   }
 
-  /** One lane per session, in the given order: its rows by id, cut at the first one that is not due. */
-  private toLanes(sessionIds: (string | null)[], rows: LaneRow[], now: Date, leaseUntil: Date): Lane[] {
-    const bySession = new Map<string | null, LaneRow[]>();
+  /** One lane per key, in the given order: its rows by id, cut at the first one that is not due. */
+  private toLanes(keys: LaneKey[], rows: LaneRow[], now: Date, leaseUntil: Date): Lane[] {
+    const byLane = new Map<string, LaneRow[]>();
     for (const row of rows) {
-      const list = bySession.get(row.session_id) ?? [];
+      const key = keyOf({ sessionId: row.session_id, channel: row.channel });
+      const list = byLane.get(key) ?? [];
       list.push(row);
-      bySession.set(row.session_id, list);
+      byLane.set(key, list);
     }
     const lanes: Lane[] = [];
-    for (const sessionId of sessionIds) {
-      const own = (bySession.get(sessionId) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1));
+    for (const { sessionId, channel } of keys) {
+      const own = (byLane.get(keyOf({ sessionId, channel })) ?? []).sort((a, b) => (a.id < b.id ? -1 : 1));
       const cut = own.findIndex((row) => row.next_attempt_at > now);
       const due = cut === -1 ? own : own.slice(0, cut);
       if (due.length === 0) continue;
       lanes.push({
         sessionId,
+        channel,
         leaseUntil,
         rows: due.map((row) => ({
           id: row.id,
@@ -153,6 +167,7 @@ export class OutboxClaims {
           event: row.event,
           payload: row.payload,
           targetUrl: row.target_url,
+          channel: row.channel,
           attempts: Number(row.attempts),
         })),
       });

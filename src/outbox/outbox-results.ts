@@ -76,13 +76,13 @@ export class OutboxResults {
       const laneSize = Math.max(...items.map((item) => item.next!.laneSize));
       const lanes = await this.claims.leaseNext(
         tx,
-        items.map((item) => item.lane.sessionId),
+        items.map(({ lane }) => ({ sessionId: lane.sessionId, channel: lane.channel })),
         laneSize,
         leaseMs,
       );
       for (const lane of lanes)
         next.set(
-          items.find((item) => item.lane.sessionId === lane.sessionId)!,
+          items.find((item) => item.lane.sessionId === lane.sessionId && item.lane.channel === lane.channel)!,
           lane,
         );
     }

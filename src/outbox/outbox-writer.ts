@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../generated/prisma/client';
 import { sqlDateTime, type Statement } from '../prisma/statement';
+import { BrokerOutputs, brokerTargetRef, eventsOf, type ResolvedBrokerOutput } from './broker-outputs';
 import type { OutboxEvent } from './event-names';
 import { WebhookTargets, type WebhookTarget } from './webhook-targets';
 
@@ -17,7 +18,10 @@ const isMessageEvent = (event: string): boolean =>
  */
 @Injectable()
 export class OutboxWriter {
-  constructor(private readonly targets: WebhookTargets) {}
+  constructor(
+    private readonly targets: WebhookTargets,
+    private readonly brokers: BrokerOutputs,
+  ) {}
 
   /** The rows to insert for these events (none for events no target subscribes to). */
   async rowsFor(events: OutboxEvent[], client?: Prisma.TransactionClient): Promise<OutboxRow[]> {
@@ -25,29 +29,42 @@ export class OutboxWriter {
     const now = new Date();
     // One lookup per session of the batch, not one per event.
     const targets = new Map<string | null, WebhookTarget | null>();
+    const brokers = new Map<string | null, ResolvedBrokerOutput[]>();
     for (const event of events) {
       let target = targets.get(event.sessionId);
       if (target === undefined) {
         target = await this.targets.forSession(event.sessionId, client);
         targets.set(event.sessionId, target);
       }
-      if (!target || !target.events.includes(event.event)) continue;
-      const deliveryId = randomUUID();
+      let outputs = brokers.get(event.sessionId);
+      if (outputs === undefined) {
+        outputs = await this.brokers.forSession(event.sessionId, client);
+        brokers.set(event.sessionId, outputs);
+      }
       const messageId = isMessageEvent(event.event) ? event.payload.messageId : undefined;
-      rows.push({
-        deliveryId,
-        sessionId: event.sessionId,
-        event: event.event,
-        messageId: typeof messageId === 'string' ? messageId.slice(0, 128) : null,
-        payload: JSON.stringify({
-          ...event.payload,
-          event: event.event,
-          sessionId: event.sessionId,
+      // The same body for every channel; each row has its own delivery id (the receiver's dedup key).
+      const row = (channel: string, targetUrl: string): OutboxRow => {
+        const deliveryId = randomUUID();
+        return {
           deliveryId,
-        }),
-        targetUrl: target.url,
-        nextAttemptAt: now,
-      });
+          sessionId: event.sessionId,
+          event: event.event,
+          messageId: typeof messageId === 'string' ? messageId.slice(0, 128) : null,
+          payload: JSON.stringify({
+            ...event.payload,
+            event: event.event,
+            sessionId: event.sessionId,
+            deliveryId,
+          }),
+          targetUrl,
+          channel,
+          nextAttemptAt: now,
+        };
+      };
+      if (target && target.events.includes(event.event)) rows.push(row('webhook', target.url));
+      for (const output of outputs) {
+        if (eventsOf(output).includes(event.event)) rows.push(row(output.kind, brokerTargetRef(output)));
+      }
     }
     return rows;
   }
@@ -77,14 +94,15 @@ export class OutboxWriter {
         r.messageId ?? null,
         r.payload,
         r.targetUrl,
+        r.channel ?? 'webhook',
         due,
         now,
       );
     }
     return {
       sql: `INSERT INTO webhook_outbox
-        (delivery_id, session_id, event, message_id, payload, target_url, next_attempt_at, updated_at)
-      VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        (delivery_id, session_id, event, message_id, payload, target_url, channel, next_attempt_at, updated_at)
+      VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       values,
     };
   }

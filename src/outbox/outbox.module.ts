@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BrokerOutputs } from './broker-outputs';
 import { OutboxClaims } from './outbox-claims';
 import { OutboxResults } from './outbox-results';
 import { OutboxWriter } from './outbox-writer';
@@ -8,6 +9,7 @@ import { WebhookSettings } from './webhook-settings';
 import { WebhookTargets } from './webhook-targets';
 
 const PROVIDERS = [
+  BrokerOutputs,
   OutboxWriter,
   OutboxClaims,
   OutboxResults,

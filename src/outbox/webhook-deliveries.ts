@@ -9,6 +9,8 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
   event?: string;
   sessionId?: string;
+  /** 'webhook', 'rabbitmq' or 'nats'. */
+  channel?: string;
   from?: Date;
   to?: Date;
 }
@@ -21,6 +23,7 @@ export interface DeliveryView {
   event: string;
   messageId: string | null;
   targetUrl: string;
+  channel: string;
   status: string;
   attempts: number;
   nextAttemptAt: Date | null;
@@ -39,6 +42,7 @@ export const toDeliveryView = (row: OutboxRecord, withPayload = false): Delivery
   event: row.event,
   messageId: row.messageId,
   targetUrl: row.targetUrl,
+  channel: row.channel,
   status: row.status,
   attempts: row.attempts,
   nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt : null,
@@ -166,6 +170,7 @@ export class WebhookDeliveries {
         sessionId,
         messageId: { in: messageIds },
         status: 'delivered',
+        channel: 'webhook',
         event: { startsWith: 'message.' },
       },
       select: { messageId: true },
@@ -191,6 +196,7 @@ export class WebhookDeliveries {
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.event ? { event: filter.event } : {}),
       ...(filter.sessionId ? { sessionId: filter.sessionId } : {}),
+      ...(filter.channel ? { channel: filter.channel } : {}),
       ...(filter.from || filter.to ? { createdAt: { gte: filter.from, lte: filter.to } } : {}),
     };
   }

@@ -1,7 +1,7 @@
-/** What one POST came to. */
+/** What one POST (or broker publish) came to; `refused` is final (a broker output no longer configured). */
 export type PostOutcome =
   | { kind: 'response'; status: number; retryAfter: string | null; body: string; latencyMs: number }
-  | { kind: 'network' | 'timeout'; error: string; latencyMs: number };
+  | { kind: 'network' | 'timeout' | 'refused'; error: string; latencyMs: number };
 
 export interface RetrySettings {
   /** Retries after the first attempt (WEBHOOK_MAX_RETRIES): attempts = 1 + maxRetries. */
@@ -53,7 +53,10 @@ export function judge(
   }
   const statusCode = outcome.kind === 'response' ? outcome.status : null;
   const error = describe(outcome);
-  const retryable = outcome.kind !== 'response' || outcome.status >= 500 || outcome.status === 429;
+  const retryable =
+    outcome.kind === 'response'
+      ? outcome.status >= 500 || outcome.status === 429
+      : outcome.kind !== 'refused';
   if (!retryable || attempt > settings.maxRetries) return { action: 'dead', statusCode, error };
   const retryAfter =
     outcome.kind === 'response' && outcome.status === 429 ? parseRetryAfter(outcome.retryAfter) : null;
@@ -62,8 +65,10 @@ export function judge(
 }
 
 function describe(outcome: PostOutcome): string {
-  if (outcome.kind !== 'response')
-    return `${outcome.kind === 'timeout' ? 'timeout' : 'network error'}: ${outcome.error}`;
+  if (outcome.kind !== 'response') {
+    const label = { timeout: 'timeout', network: 'network error', refused: 'refused' }[outcome.kind];
+    return `${label}: ${outcome.error}`;
+  }
   const snippet = outcome.body.replace(/\s+/g, ' ').trim().slice(0, 200);
   return `HTTP ${outcome.status}${snippet ? `: ${snippet}` : ''}`;
 }

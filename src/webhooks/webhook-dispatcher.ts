@@ -7,6 +7,7 @@ import { OutboxClaims, type ClaimedDelivery, type Lane } from '../outbox/outbox-
 import { OutboxResults, type Continuation, type LaneResult } from '../outbox/outbox-results';
 import { WebhookDeliveries } from '../outbox/webhook-deliveries';
 import { WebhookSettings, type WebhookConfig } from '../outbox/webhook-settings';
+import { BrokerDelivery } from './brokers/broker-delivery';
 import { judge, type PostOutcome } from './retry-policy';
 import { WebhookHttp } from './webhook-http';
 import { signatureHeaders, WebhookSecrets } from './webhook-secrets';
@@ -34,7 +35,8 @@ const leaseMarginMs = (timeoutMs: number): number => Math.max(2_000, timeoutMs);
 export const leaseMs = (timeoutMs: number): number => laneBudgetMs(timeoutMs) + leaseMarginMs(timeoutMs);
 
 /**
- * Delivers the outbox. Woken at once by new facts (domain events after commit), by its own retry
+ * Delivers the outbox: webhook rows as POSTs, broker rows (RabbitMQ, NATS) through BrokerDelivery,
+ * each channel of a session in its own lane. Woken at once by new facts (domain events after commit), by its own retry
  * timers and by a 1 s tick (rows written by other processes, leases of crashed ones). Each wake
  * claims the due heads of up to WEBHOOK_CONCURRENCY sessions and runs one lane per session: the
  * session's next rows posted in order, so at most WEBHOOK_CONCURRENCY POSTs are in flight.
@@ -64,6 +66,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     private readonly events: DomainEvents,
     private readonly health: HealthService,
     private readonly config: AppConfig,
+    private readonly brokers: BrokerDelivery,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -221,6 +224,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async send(row: ClaimedDelivery, attempt: number, timeoutMs: number): Promise<PostOutcome> {
+    if (BrokerDelivery.isBrokerChannel(row.channel)) {
+      this.inFlight++;
+      try {
+        return await this.brokers.deliver(row, attempt, timeoutMs);
+      } finally {
+        this.inFlight--;
+      }
+    }
     let secret: string;
     try {
       secret = await this.secrets.forDelivery(row.sessionId, row.targetUrl);

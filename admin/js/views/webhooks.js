@@ -19,6 +19,9 @@ import {
   spinner,
   toast,
 } from '../dom.js';
+import { currentUser } from '../auth.js';
+import { isAdmin } from '../roles.js';
+import { brokerOutputsCard } from './broker-outputs.js';
 import { eventChoices, testButton, WEBHOOK_EVENTS } from './webhook-parts.js';
 
 function configCard(config) {
@@ -322,7 +325,16 @@ function deliveriesCard(sessions) {
 
 export async function render(root) {
   append(root, pageHeader('Webhooks'), spinner());
-  const [config, sessions] = await Promise.all([get('/api/v1/webhooks/config'), get('/api/v1/sessions')]);
+  const [config, sessions, brokers] = await Promise.all([
+    get('/api/v1/webhooks/config'),
+    get('/api/v1/sessions'),
+    get('/api/v1/webhooks/brokers'),
+  ]);
   root.lastChild.remove();
-  append(root, configCard(config), deliveriesCard(sessions));
+  append(
+    root,
+    configCard(config),
+    brokerOutputsCard(brokers, isAdmin(currentUser())),
+    deliveriesCard(sessions),
+  );
 }

@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 const STATUSES = ['pending', 'delivered', 'dead'] as const;
+const CHANNELS = ['webhook', 'rabbitmq', 'nats'] as const;
 
 /** GET /api/v1/webhooks/deliveries */
 export class DeliveriesQuery {
@@ -22,6 +23,11 @@ export class DeliveriesQuery {
   @IsString()
   @MaxLength(64)
   sessionId?: string;
+
+  @ApiPropertyOptional({ enum: CHANNELS, description: 'webhook, or a broker output (rabbitmq, nats)' })
+  @IsOptional()
+  @IsIn(CHANNELS)
+  channel?: (typeof CHANNELS)[number];
 
   @ApiPropertyOptional({ description: 'Created at or after this time (ISO 8601)' })
   @IsOptional()
