@@ -263,9 +263,9 @@ describe('edit and delete messages', () => {
       expect(bad.body.code).toBe('VALIDATION_ERROR');
     }
 
-    // Media cannot be edited.
+    // Media cannot be edited. (Sends are queued: wait until WhatsApp took it, so it is stored.)
     const location = await api()
-      .post(`/api/v1/sessions/${SESSION}/location`)
+      .post(`/api/v1/sessions/${SESSION}/location?wait=true`)
       .set(auth)
       .send({ to: ALICE, latitude: -6.2, longitude: 106.8 })
       .expect(201);

@@ -3,8 +3,10 @@ import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { MediaStore, type StoredMedia } from '../media/media-store';
 import { OutboundQueue, type OutboundRow } from '../messages/outbound-queue';
-import { generateMessageIDV2 } from './baileys';
+import { generateMessageIDV2, isJidGroup } from './baileys';
 import { ConnectionRegistry } from './connection-registry';
+import { groupErrorOf } from './group-errors';
+import { GroupMetadataStore } from './group-metadata-store';
 import { fingerprintOf, toQueued } from './outbound-content';
 import { OutboundDispatcher } from './outbound-dispatcher';
 import { OutboundMessages } from './outbound-messages';
@@ -61,6 +63,7 @@ export class OutboundSends extends SendQueuePort {
     private readonly media: MediaStore,
     private readonly registry: ConnectionRegistry,
     private readonly dispatcher: OutboundDispatcher,
+    private readonly groups: GroupMetadataStore,
   ) {
     super();
   }
@@ -84,6 +87,7 @@ export class OutboundSends extends SendQueuePort {
     }
     // MESSAGE_NOT_FOUND for a quoted or reacted-to message that is not stored, before anything is kept.
     await this.outbound.prepare(sessionId, content, { quotedMessageId: options.quotedMessageId });
+    if (isJidGroup(jid)) await this.checkGroup(sessionId, jid);
     const stored = await this.keepMedia(sessionId, content);
     const { row, created } = await this.queue
       .insert({
@@ -113,6 +117,22 @@ export class OutboundSends extends SendQueuePort {
     if (!row) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
     if (this.registry.statusOf(sessionId) === 'connected' || acceptsSends(row)) return row;
     throw new DomainError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
+  }
+
+  /**
+   * A group the account is not in (or that does not exist) is refused at once (403 NOT_A_PARTICIPANT,
+   * 404 GROUP_NOT_FOUND), as a direct send always was: by the holder of the session, from the kept
+   * metadata or one query (kept, so the send itself does not ask again). Another process accepts
+   * it; should WhatsApp refuse it, the send fails with that reason.
+   */
+  private async checkGroup(sessionId: string, jid: string): Promise<void> {
+    if (this.registry.statusOf(sessionId) !== 'connected') return;
+    if (await this.groups.get(sessionId, jid)) return;
+    const socket = this.registry.connectedSocket(sessionId);
+    const metadata = await socket.groupMetadata(jid).catch((error: unknown) => {
+      throw groupErrorOf(error, jid);
+    });
+    await this.groups.put(sessionId, metadata);
   }
 
   private sameSend(row: OutboundRow, fingerprint: string): OutboundRow {
