@@ -213,6 +213,19 @@ describe('chats and contacts', () => {
     });
   });
 
+  it("goes back to 0 unread when the account's phone reads the chat (read-self receipts)", async () => {
+    const ids = [
+      await sim().sendMessage(CAROL, ACCOUNT, { text: 'carol 1' }),
+      await sim().sendMessage(CAROL, ACCOUNT, { text: 'carol 2' }),
+    ];
+    await stored('carol 2');
+    const carol = `${CAROL}@s.whatsapp.net`;
+    await eventually(async () => (await chatOf(carol))?.unreadCount === 2 || undefined);
+    expect(sim().readOnPhone(ACCOUNT, CAROL, ids)).toBe(1);
+    await eventually(async () => (await chatOf(carol))?.unreadCount === 0 || undefined);
+    expect((await chatOf(carol))?.lastMessage?.message).toBe('carol 2');
+  });
+
   it('answers a contact with its profile picture URL and about text, asked of WhatsApp (null when none)', async () => {
     const url = 'https://pps.whatsapp.net/v/t61.24694-24/alice.jpg';
     sim().setProfile(ALICE, { pictureUrl: url, about: 'Busy building things' });

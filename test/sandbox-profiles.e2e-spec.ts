@@ -42,7 +42,7 @@ describe('sandbox profile and block-list routes', () => {
       .expect(200);
     expect(set.body.data).toEqual({ phoneNumber: ALICE, pictureUrl: url, about: 'At the gym' });
     expect(await socket().profilePictureUrl(pn(ALICE), 'image')).toBe(url);
-    const [status] = (await socket().fetchStatus(pn(ALICE))) as { status: { status: string } }[];
+    const [status] = (await socket().fetchStatus(pn(ALICE))) as unknown as { status: { status: string } }[];
     expect(status.status.status).toBe('At the gym');
 
     await auth(api().put(`/api/v1/sandbox/contacts/${ALICE}/profile`))

@@ -350,7 +350,10 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
         onPresence: (update) => this.presence.accept(sessionId, update),
         onContacts: (contacts, own) => this.contactUpdates.acceptContacts(sessionId, contacts, own),
         onChatUpdates: (updates) => this.contactUpdates.acceptChatUpdates(sessionId, updates),
-        onMessageUpdates: (updates) => this.ingest.acceptUpdates(sessionId, updates),
+        onMessageUpdates: (updates) => {
+          this.ingest.acceptUpdates(sessionId, updates);
+          this.contactUpdates.acceptMessageUpdates(sessionId, updates);
+        },
         onLidMapping: (mapping) => this.ingest.acceptLidMapping(sessionId, mapping),
         getMessage: (key) => this.ingest.findSentContent(sessionId, key),
       },

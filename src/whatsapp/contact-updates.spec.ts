@@ -41,6 +41,17 @@ describe('ContactUpdates', () => {
     expect(read).toEqual([]);
   });
 
+  it('takes a read-self receipt (another device of the account read a received message) as the chat read', () => {
+    const { updates, read } = setup();
+    updates.acceptMessageUpdates('s', [
+      { key: { remoteJid: '6281100000002@s.whatsapp.net', fromMe: false }, update: { status: 4 } },
+      // The account's own message read by the contact, or only delivered: not a read of the chat.
+      { key: { remoteJid: '6281100000003@s.whatsapp.net', fromMe: true }, update: { status: 4 } },
+      { key: { remoteJid: '6281100000004@s.whatsapp.net', fromMe: false }, update: { status: 3 } },
+    ]);
+    expect(read).toEqual([['6281100000002@s.whatsapp.net']]);
+  });
+
   it('records contacts with their names, the account itself left out', () => {
     const { updates, recorded } = setup();
     updates.acceptContacts(

@@ -11,9 +11,19 @@ export interface ChatReadUpdate {
   unreadCount?: number | null;
 }
 
+/** A message status update from Baileys' messages.update, as far as reading a chat goes. */
+export interface MessageReadUpdate {
+  key: { remoteJid?: string | null; fromMe?: boolean | null };
+  update: { status?: number | null };
+}
+
+/** Baileys' status numbers: READ and PLAYED (proto.WebMessageInfo.Status). */
+const READ_STATUSES: ReadonlySet<number> = new Set([4, 5]);
+
 /**
  * What Baileys tells a session about its contacts and chats, into the contact book and the chat
- * list: contacts.upsert / contacts.update (names), chats.update (a chat read on the phone).
+ * list: contacts.upsert / contacts.update (names), chats.update and read-self receipts (a chat read
+ * on the phone).
  */
 @Injectable()
 export class ContactUpdates {
@@ -24,6 +34,22 @@ export class ContactUpdates {
     private readonly book: ContactBook,
     private readonly chats: ChatList,
   ) {}
+
+  /**
+   * A received message read (or a voice note played) on another device of the account: WhatsApp's
+   * read-self receipt, which Baileys reports as messages.update with fromMe false and status READ.
+   * Its direct chat is read (a group's read-self comes as message-receipt.update: not handled).
+   */
+  acceptMessageUpdates(sessionId: string, updates: MessageReadUpdate[]): void {
+    const read = updates.flatMap(({ key, update }) =>
+      key.fromMe === false && key.remoteJid && READ_STATUSES.has(update.status ?? 0) ? [key.remoteJid] : [],
+    );
+    if (read.length > 0)
+      this.acceptChatUpdates(
+        sessionId,
+        read.map((id) => ({ id, unreadCount: 0 })),
+      );
+  }
 
   /** Baileys' contacts.upsert and contacts.update (the address book, the push name of every message). */
   acceptContacts(sessionId: string, contacts: Partial<Contact>[], ownNumber: string | null): void {

@@ -347,6 +347,41 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   }
 
   /**
+   * The phone of `account` reads messages `contact` sent it: its companions get WhatsApp's
+   * `read-self` receipt (`<receipt type='read-self' from=account recipient=contact id><list><item
+   * id/>…</list>`), as when a person reads a chat on the phone. Answers how many devices it reached.
+   */
+  readOnPhone(account: string, contact: string, messageIds: string[]): number {
+    const user = this.requireUser(account);
+    const chat = this.requireUser(contact);
+    const [first, ...rest] = messageIds;
+    if (!first) return 0;
+    const stanza: B.BinaryNode = {
+      tag: 'receipt',
+      attrs: {
+        id: first,
+        from: user.pnJid,
+        recipient: chat.pnJid,
+        type: 'read-self',
+        t: String(Math.floor(Date.now() / 1000)),
+      },
+      ...(rest.length > 0
+        ? {
+            content: [
+              { tag: 'list', attrs: {}, content: rest.map((id) => ({ tag: 'item', attrs: { id } })) },
+            ],
+          }
+        : {}),
+    };
+    let reached = 0;
+    for (const device of user.companions.values()) {
+      this.delivery.receipt(device, stanza);
+      reached++;
+    }
+    return reached;
+  }
+
+  /**
    * `from` (a simulated user) shows `state` to `to`: online/offline reaches `to`'s companions only
    * when they subscribed to `from`'s presence; composing/recording/paused always do. Answers how
    * many devices it reached (presence is not queued for offline devices).
