@@ -33,7 +33,11 @@ export class CampaignAudience {
 
   /** The recipients of the campaign's lists as the snapshot would take them. */
   async *fromLists(campaignId: number): AsyncGenerator<TemplateRecipient> {
-    const listIds = await this.campaigns.listIdsOf(campaignId);
+    yield* this.ofLists(await this.campaigns.listIdsOf(campaignId));
+  }
+
+  /** The recipients of these lists, in this order, each phone once (from the first list it is in). */
+  async *ofLists(listIds: number[]): AsyncGenerator<TemplateRecipient> {
     const seen = listIds.length > 1 ? new Set<string>() : null;
     for (const listId of listIds) {
       let after = 0;

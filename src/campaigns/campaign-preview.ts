@@ -1,4 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import type { FieldError } from '../common/api-envelope';
+import { validationFailed } from '../common/errors';
+import { RecipientListsService } from '../recipients/recipient-lists.service';
 import { CampaignAudience, type MissingReport } from './campaign-audience';
 import { messageProblems } from './campaign-rules';
 import { CampaignsService } from './campaigns.service';
@@ -19,7 +22,22 @@ export class CampaignPreviewer {
   constructor(
     private readonly campaigns: CampaignsService,
     private readonly audience: CampaignAudience,
+    private readonly lists: RecipientListsService,
   ) {}
+
+  /**
+   * Before a campaign exists: which recipients of these lists lack which variables of the template
+   * (the admin app's campaign form asks, to offer skip / send blank / fix before the start).
+   */
+  async check(template: string, listIds: number[]): Promise<MissingReport> {
+    const existing = await this.lists.existing(listIds);
+    const unknown = listIds.filter((id) => !existing.has(id));
+    if (unknown.length > 0) {
+      const errors: FieldError[] = [{ field: 'listIds', errors: [`no recipient list ${unknown.join(', ')}`] }];
+      throw validationFailed(errors);
+    }
+    return this.audience.missingReport(template, this.audience.ofLists(listIds));
+  }
 
   async preview(id: number): Promise<CampaignPreview> {
     const c = await this.campaigns.row(id);

@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  HttpCode,
   Param,
   ParseIntPipe,
   Patch,
@@ -19,6 +20,7 @@ import { ResponseMessage } from '../common/response.decorators';
 import { CampaignPreviewer } from './campaign-preview';
 import { CampaignsService } from './campaigns.service';
 import { CampaignMediaDto, CampaignQueryDto } from './dto/campaign-actions.dto';
+import { CheckCampaignTemplateDto } from './dto/campaign-check.dto';
 import { CreateCampaignDto, UpdateCampaignDto } from './dto/campaign.dto';
 
 @ApiTags('campaigns')
@@ -43,6 +45,18 @@ export class CampaignsController {
   @ApiOperation({ summary: 'Create a draft campaign: session, {{variable}} template, lists and throttle' })
   create(@Body() dto: CreateCampaignDto, @RequestActor() actor: Actor) {
     return this.campaigns.create(dto, actor);
+  }
+
+  @Post('check')
+  @HttpCode(200)
+  @Roles(...OPERATOR_ROLES)
+  @ResponseMessage('Template checked against the lists')
+  @ApiOperation({
+    summary:
+      'Before a campaign exists: how many recipients of the lists lack each template variable, and the first of them',
+  })
+  check(@Body() dto: CheckCampaignTemplateDto) {
+    return this.previewer.check(dto.template, dto.listIds);
   }
 
   @Get(':id')

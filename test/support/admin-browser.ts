@@ -117,12 +117,15 @@ export class AdminBrowser {
     return new AdminBrowser(browser, base);
   }
 
-  /** A page in a new browser context: its own storage, so its own login. */
-  async newPage(viewport = { width: 1280, height: 860 }): Promise<Page> {
+  /** A page in a new browser context: its own storage, so its own login (and its own time zone). */
+  async newPage(
+    viewport = { width: 1280, height: 860 },
+    { timezoneId = 'Asia/Jakarta' } = {},
+  ): Promise<Page> {
     const context = await this.browser.newContext({
       viewport,
       acceptDownloads: true,
-      timezoneId: 'Asia/Jakarta',
+      timezoneId,
       locale: 'en-GB',
     });
     this.contexts.push(context);

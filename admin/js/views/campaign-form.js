@@ -3,12 +3,21 @@
  * optional media, when to send (now, at a time in a time zone, or kept as a draft) and the throttle.
  */
 import { get, post, upload } from '../api.js';
-import { alertBox, append, errorBox, field, h, pageHeader, replace, select, spinner, uid } from '../dom.js';
-import { renderTemplate, templateVariables } from './campaign-parts.js';
+import { alertBox, append, field, h, pageHeader, replace, select, spinner, uid } from '../dom.js';
+import { checkFields, fieldErrors, liveFieldChecks, markField } from '../form-errors.js';
+import { missingVariablesCheck } from './campaign-check.js';
+import { templatePreview } from './campaign-template-preview.js';
+import { timeZonePicker } from './time-zone-picker.js';
 
-const SAMPLE_SIZE = 20;
-const browserZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-const zones = () => (Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : [browserZone()]);
+/** API field names that differ from the form's input names. */
+const FIELD_NAMES = {
+  sessionId: 'session',
+  listIds: 'lists',
+  minDelayMs: 'minDelay',
+  maxDelayMs: 'maxDelay',
+  typingMinMs: 'typingMin',
+  typingMaxMs: 'typingMax',
+};
 
 const seconds = (props) => h('input', { type: 'number', min: '0', max: '3600', step: '0.1', ...props });
 const msOf = (input) => Math.round(Number(input.value) * 1000);
@@ -22,7 +31,12 @@ export async function render(root, { navigate, query }) {
     return append(root, alertBox('info', 'A campaign needs a session and a recipient list first.'));
   }
 
-  const name = h('input', { name: 'name', required: true, maxlength: '120', placeholder: 'December promo' });
+  const name = h('input', {
+    name: 'name',
+    required: true,
+    maxlength: '120',
+    placeholder: 'e.g. December promo',
+  });
   const session = select(
     { name: 'session' },
     sessions.map((s) => [s.id, `${s.name} (${s.id}) — ${s.status}`]),
@@ -54,15 +68,8 @@ export async function render(root, { navigate, query }) {
     rows: '5',
     maxlength: '4096',
     required: true,
-    placeholder: 'Hi {{name}}, your code is {{code}}.',
+    placeholder: 'e.g. Hi {{name}}, your code is {{code}}.',
   });
-  const sample = select({ name: 'sample', 'aria-describedby': 'preview-help' }, [['', '—']]);
-  const preview = h('div', {
-    class: 'template-preview border rounded p-2 bg-body-tertiary',
-    id: 'template-preview',
-    'aria-live': 'polite',
-  });
-  const variableChips = h('div', { class: 'd-flex flex-wrap gap-1 mb-2', id: 'variable-chips' });
   const media = h('input', {
     type: 'file',
     name: 'media',
@@ -85,20 +92,11 @@ export async function render(root, { navigate, query }) {
       h('label', { class: 'form-check-label', for: when[key] }, label),
     );
   const scheduledAt = h('input', { type: 'datetime-local', name: 'scheduledAt', disabled: true });
-  const timeZone = select(
-    { name: 'timeZone' },
-    zones().map((z) => [z, z]),
-    browserZone(),
-  );
-  const missingPolicy = select(
-    { name: 'missingVariables' },
-    [
-      ['', 'refuse to start when a recipient lacks one'],
-      ['skip', 'skip those recipients'],
-      ['blank', 'send with the variable left blank'],
-    ],
-    '',
-  );
+  const { input: timeZone, list: timeZoneList } = timeZonePicker();
+  const check = missingVariablesCheck({
+    template: () => template.value,
+    lists: () => listBoxes.filter((b) => b.input.checked).map((b) => b.list),
+  });
   const minDelay = seconds({ name: 'minDelay', value: '3' });
   const maxDelay = seconds({ name: 'maxDelay', value: '8' });
   const perMinute = h('input', { type: 'number', name: 'perMinuteCap', min: '1', max: '1000' });
@@ -115,53 +113,17 @@ export async function render(root, { navigate, query }) {
     typingMax.disabled = !typing.checked;
   });
 
-  // The live preview: the template rendered for a recipient of the chosen lists.
-  let samples = [];
-  const drawPreview = () => {
-    const recipient = samples[Number(sample.value)] ?? null;
-    replace(
-      variableChips,
-      templateVariables(template.value).map((v) =>
-        h('span', { class: 'badge text-bg-light border font-monospace' }, `{{${v}}}`),
-      ),
-    );
-    if (!template.value.trim())
-      return replace(preview, h('span', { class: 'text-secondary' }, 'Type a message to see it here.'));
-    if (!recipient) return replace(preview, template.value);
-    const { text, missing } = renderTemplate(template.value, recipient);
-    replace(
-      preview,
-      text,
-      missing.length > 0 &&
-        h(
-          'div',
-          { class: 'small text-danger mt-2', dataset: { missing: missing.join(',') } },
-          `This recipient has no value for: ${missing.join(', ')}`,
-        ),
-    );
-  };
-  const loadSamples = async () => {
-    const chosen = listBoxes.filter((b) => b.input.checked).map((b) => b.list.id);
-    samples = [];
-    for (const listId of chosen) {
-      if (samples.length >= SAMPLE_SIZE) break;
-      const { items } = await get(`/api/v1/recipient-lists/${listId}/recipients`, {
-        limit: SAMPLE_SIZE - samples.length,
-      });
-      samples.push(...items);
-    }
-    replace(
-      sample,
-      ...(samples.length
-        ? samples.map((r, i) => h('option', { value: String(i) }, `${r.name ?? '(no name)'} — ${r.phone}`))
-        : [h('option', { value: '' }, '— choose a list —')]),
-    );
-    drawPreview();
-  };
+  const { sample, preview, variableChips, loadSamples, drawPreview } = templatePreview(template, () =>
+    listBoxes.filter((b) => b.input.checked).map((b) => b.list.id),
+  );
   template.addEventListener('input', drawPreview);
+  template.addEventListener('input', check.soon);
   sample.addEventListener('change', drawPreview);
   for (const b of listBoxes)
-    b.input.addEventListener('change', () => void loadSamples().catch(() => undefined));
+    b.input.addEventListener('change', () => {
+      void loadSamples().catch(() => undefined);
+      void check.refresh();
+    });
 
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create campaign');
@@ -178,11 +140,19 @@ export async function render(root, { navigate, query }) {
           replace(status);
           const listIds = listBoxes.filter((b) => b.input.checked).map((b) => b.list.id);
           const mode = form.querySelector('input[name=when]:checked').value;
+          if (!checkFields(form)) return;
           if (listIds.length === 0)
-            return replace(status, alertBox('danger', 'Choose at least one recipient list.'));
-          if (mode === 'later' && !scheduledAt.value)
-            return replace(status, alertBox('danger', 'Choose when to send it.'));
+            return markField(listBoxes[0].input, 'Choose at least one recipient list.');
+          if (mode === 'later' && !scheduledAt.value) {
+            markField(scheduledAt, 'Choose the date and time to send it.');
+            return scheduledAt.focus();
+          }
           submit.disabled = true;
+          // Who lacks a variable is asked before anything is created; a start needs a choice then.
+          if (mode !== 'draft' && !(await check.decide())) {
+            submit.disabled = false;
+            return;
+          }
           let campaign = null;
           try {
             campaign = await post('/api/v1/campaigns', {
@@ -209,7 +179,8 @@ export async function render(root, { navigate, query }) {
                 (f) => (mediaProgress.textContent = `Uploading media: ${Math.round(f * 100)}%`),
               );
             }
-            const policy = missingPolicy.value ? { missingVariables: missingPolicy.value } : {};
+            const chosen = check.policy();
+            const policy = chosen ? { missingVariables: chosen } : {};
             if (mode === 'now') await post(`/api/v1/campaigns/${campaign.id}/start`, policy);
             if (mode === 'later')
               await post(`/api/v1/campaigns/${campaign.id}/schedule`, {
@@ -224,7 +195,7 @@ export async function render(root, { navigate, query }) {
               navigate(`/campaigns/${campaign.id}`, {
                 state: { notice: `Saved as a draft, but not started: ${error.message}` },
               });
-            } else replace(status, errorBox(error));
+            } else fieldErrors(form, error, { names: FIELD_NAMES });
           } finally {
             submit.disabled = false;
           }
@@ -304,10 +275,10 @@ export async function render(root, { navigate, query }) {
               h(
                 'div',
                 { class: 'col-sm-6' },
-                field('Time zone', timeZone, 'Also used for quiet hours and the daily cap.'),
+                field('Time zone', timeZone, 'Type to search. Also used for quiet hours and the daily cap.'),
+                timeZoneList,
               ),
             ),
-            field('Recipients missing a variable', missingPolicy),
           ),
         ),
         h(
@@ -350,13 +321,20 @@ export async function render(root, { navigate, query }) {
         ),
       ),
     ),
+    check.el,
     status,
     submit,
   );
+  liveFieldChecks(form);
   append(root, form);
   // The date and time matter only for "Schedule".
   form.addEventListener('change', (event) => {
-    if (event.target.name === 'when') scheduledAt.disabled = event.target.value !== 'later';
+    if (event.target.name === 'when') {
+      scheduledAt.disabled = event.target.value !== 'later';
+      if (scheduledAt.disabled) markField(scheduledAt, null);
+    }
+    if (event.target.name === 'lists') markField(listBoxes[0].input, null);
+    if (event.target.name === 'missingVariables') markField(event.target, null);
   });
   await loadSamples().catch(() => undefined);
   drawPreview();

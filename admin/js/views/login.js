@@ -1,6 +1,7 @@
 /* Log in with email and password; or, when the gateway allows it, with the legacy dashboard password. */
 import * as auth from '../auth.js';
 import { alertBox, append, field, h, replace } from '../dom.js';
+import { checkFields, fieldErrors, liveFieldChecks } from '../form-errors.js';
 
 const messageOf = (error) => {
   if (error.status === 401) return 'Invalid email or password.';
@@ -20,12 +21,15 @@ function form({ id, title, fields, submitLabel, onSubmit }) {
       on: {
         submit: async (event) => {
           event.preventDefault();
-          submit.disabled = true;
           replace(status);
+          // An empty or malformed field is named beside it, before anything is sent.
+          if (!checkFields(el)) return;
+          submit.disabled = true;
           try {
             await onSubmit();
           } catch (error) {
-            replace(status, alertBox('danger', messageOf(error)));
+            if (error.status === 400 && Array.isArray(error.details)) fieldErrors(el, error);
+            else replace(status, alertBox('danger', messageOf(error)));
           } finally {
             submit.disabled = false;
           }
@@ -37,7 +41,7 @@ function form({ id, title, fields, submitLabel, onSubmit }) {
     status,
     submit,
   );
-  return el;
+  return liveFieldChecks(el);
 }
 
 export function render(root, { gateway }) {

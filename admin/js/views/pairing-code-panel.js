@@ -17,7 +17,7 @@ export function pairingCodePanel(session, { sandboxTyping = false } = {}) {
     autocomplete: 'off',
     inputmode: 'tel',
     maxlength: '40',
-    placeholder: '+62 812 3456 7890',
+    placeholder: 'e.g. +62 812 3456 7890',
   });
   const submit = h('button', { type: 'submit', class: 'btn btn-outline-primary' }, 'Get a pairing code');
 

@@ -13,6 +13,7 @@ import {
   spinner,
   table,
 } from '../dom.js';
+import { checkFields, fieldErrors, liveFieldChecks } from '../form-errors.js';
 import { canOperate } from '../roles.js';
 import { link } from '../router.js';
 
@@ -22,7 +23,7 @@ export async function render(root, { user, navigate }) {
     name: 'list-name',
     required: true,
     maxlength: '120',
-    placeholder: 'Customers Jakarta',
+    placeholder: 'e.g. Customers Jakarta',
   });
   const description = h('input', { name: 'list-description', maxlength: '500' });
   const status = h('div', { 'aria-live': 'polite' });
@@ -37,6 +38,7 @@ export async function render(root, { user, navigate }) {
         on: {
           submit: async (event) => {
             event.preventDefault();
+            if (!checkFields(form)) return;
             submit.disabled = true;
             try {
               const list = await post('/api/v1/recipient-lists', {
@@ -45,7 +47,7 @@ export async function render(root, { user, navigate }) {
               });
               navigate(`/recipients/${list.id}`);
             } catch (error) {
-              replace(status, errorBox(error));
+              fieldErrors(form, error, { names: { name: 'list-name', description: 'list-description' } });
             } finally {
               submit.disabled = false;
             }
@@ -62,6 +64,7 @@ export async function render(root, { user, navigate }) {
       ),
       status,
     );
+  if (form) liveFieldChecks(form);
   append(root, pageHeader('Recipient lists'), form, listBox);
   try {
     const lists = await get('/api/v1/recipient-lists');

@@ -1,6 +1,7 @@
 /* Sessions: every WhatsApp session with its live status (and QR while it waits for a scan); create one. */
 import { get, post } from '../api.js';
 import { alertBox, append, errorBox, field, formatDate, h, pageHeader, replace, spinner } from '../dom.js';
+import { checkFields, fieldErrors, liveFieldChecks } from '../form-errors.js';
 import * as live from '../live.js';
 import { canOperate } from '../roles.js';
 import { link } from '../router.js';
@@ -70,17 +71,18 @@ function sessionCard(session, { user, onCleanup }) {
 }
 
 function createForm(navigate) {
-  const name = h('input', { name: 'name', required: true, maxlength: '120', placeholder: 'Sales team' });
+  const name = h('input', { name: 'name', required: true, maxlength: '120', placeholder: 'e.g. Sales team' });
   const id = h('input', {
     name: 'id',
     'aria-describedby': 'session-id-help',
     pattern: '[a-z0-9][a-z0-9_\\-]{0,63}',
     maxlength: '64',
-    placeholder: 'sales',
+    placeholder: 'e.g. sales',
+    title: 'Lowercase letters, digits, - and _',
   });
   const status = h('div', { 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Create session');
-  return h(
+  const form = h(
     'form',
     {
       id: 'create-session-form',
@@ -88,6 +90,7 @@ function createForm(navigate) {
       on: {
         submit: async (event) => {
           event.preventDefault();
+          if (!checkFields(form)) return;
           submit.disabled = true;
           replace(status);
           try {
@@ -100,7 +103,7 @@ function createForm(navigate) {
               state: { token: created.token },
             });
           } catch (error) {
-            replace(status, errorBox(error));
+            fieldErrors(form, error);
           } finally {
             submit.disabled = false;
           }
@@ -122,6 +125,7 @@ function createForm(navigate) {
     ),
     status,
   );
+  return liveFieldChecks(form);
 }
 
 export async function render(root, ctx) {

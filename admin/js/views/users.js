@@ -16,6 +16,7 @@ import {
   spinner,
   toast,
 } from '../dom.js';
+import { checkFields, clearFieldErrors, fieldErrors, liveFieldChecks } from '../form-errors.js';
 
 const ROLES = ['admin', 'operator', 'viewer'];
 
@@ -45,6 +46,7 @@ function createForm(onCreated) {
       on: {
         submit: (event) => {
           event.preventDefault();
+          if (!checkFields(form)) return;
           void busy(
             submit,
             async () => {
@@ -56,11 +58,12 @@ function createForm(onCreated) {
                 mustChangePassword: mustChange.checked,
               });
               form.reset();
+              clearFieldErrors(form);
               replace(out);
               toast('User created');
               onCreated();
             },
-            (error) => replace(out, errorBox(error)),
+            (error) => fieldErrors(form, error),
           );
         },
       },
@@ -77,6 +80,7 @@ function createForm(onCreated) {
     out,
     submit,
   );
+  liveFieldChecks(form);
   return h(
     'section',
     { class: 'card mb-4', 'aria-labelledby': 'new-user-title' },

@@ -1,5 +1,6 @@
 /* Webhooks: the global config (and its signing secret), a test send, deliveries with dead letters and retry. */
 import { get, post, put } from '../api.js';
+import { checkFields, clearFieldErrors, fieldErrors, liveFieldChecks } from '../form-errors.js';
 import {
   alertBox,
   append,
@@ -29,7 +30,7 @@ function configCard(config) {
     type: 'url',
     name: 'url',
     value: config.url ?? '',
-    placeholder: 'https://example.com/hooks/whatsapp',
+    placeholder: 'e.g. https://example.com/hooks/whatsapp',
   });
   const timeout = h('input', {
     type: 'number',
@@ -80,6 +81,7 @@ function configCard(config) {
       on: {
         submit: (event) => {
           event.preventDefault();
+          if (!checkFields(form)) return;
           void busy(
             save,
             async () => {
@@ -90,9 +92,10 @@ function configCard(config) {
                 retryDelay: Number(retryDelay.value),
                 events: events.selected(),
               });
+              clearFieldErrors(form);
               replace(out, alertBox('success', 'Webhook settings saved.'));
             },
-            (error) => replace(out, errorBox(error)),
+            (error) => fieldErrors(form, error),
           );
         },
       },
@@ -121,6 +124,7 @@ function configCard(config) {
       rotate,
     ),
   );
+  liveFieldChecks(form);
   return h(
     'section',
     { class: 'card mb-4', 'aria-labelledby': 'config-title' },
