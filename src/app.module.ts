@@ -16,6 +16,7 @@ import { DashboardModule } from './dashboard/dashboard.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { LoginModule } from './login/login.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PrismaModule } from './prisma/prisma.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RecipientsModule } from './recipients/recipients.module';
@@ -61,6 +62,7 @@ export class AppModule {
         DashboardModule,
         CompatModule,
         AdminModule,
+        MetricsModule,
         ...(options.sandbox
           ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })]
           : []),

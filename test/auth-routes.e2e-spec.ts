@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from './support/test-database';
 // The only routes anyone may call without credentials. A new public route must be added here on purpose.
 const EXPECTED_PUBLIC = [
   'GET /health',
+  // Public to the user guards only: it checks METRICS_TOKEN itself (404 without one, 401 without it).
+  'GET /metrics',
   'POST /api/v1/auth/dashboard-login',
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/refresh',

@@ -121,6 +121,41 @@ export class CampaignRepository {
     await tx.campaign.update({ where: { id }, data: counters });
   }
 
+  /**
+   * Campaigns by status, and their stored counters summed over every campaign (a read of the
+   * campaigns table alone, never of the recipients).
+   */
+  async totals(): Promise<{
+    byStatus: { status: CampaignStatus; count: number }[];
+    recipients: Record<'total' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped', number>;
+  }> {
+    const groups = await this.prisma.campaign.groupBy({
+      by: ['status'],
+      _count: { _all: true },
+      _sum: {
+        totalCount: true,
+        sentCount: true,
+        deliveredCount: true,
+        readCount: true,
+        failedCount: true,
+        skippedCount: true,
+      },
+    });
+    const sum = (field: keyof (typeof groups)[number]['_sum']) =>
+      groups.reduce((n, g) => n + (g._sum[field] ?? 0), 0);
+    return {
+      byStatus: groups.map((g) => ({ status: g.status, count: g._count._all })),
+      recipients: {
+        total: sum('totalCount'),
+        sent: sum('sentCount'),
+        delivered: sum('deliveredCount'),
+        read: sum('readCount'),
+        failed: sum('failedCount'),
+        skipped: sum('skippedCount'),
+      },
+    };
+  }
+
   /** The campaign's list ids, in order. */
   async listIdsOf(campaignId: number): Promise<number[]> {
     const links = await this.prisma.campaignList.findMany({

@@ -60,6 +60,7 @@ import { WhatsAppFeedback } from './whatsapp-feedback';
     CampaignsService,
     WhatsAppFeedback,
   ],
+  exports: [CampaignRepository],
 })
 export class CampaignsModule implements OnModuleInit {
   constructor(

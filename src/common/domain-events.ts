@@ -184,6 +184,21 @@ export interface MessageRevokedEvent {
   at: Date;
 }
 
+/** How one delivery attempt of an outbox row ended: delivered, dead (no more tries), or to be retried. */
+export type OutboxOutcome = 'delivered' | 'dead' | 'retry';
+
+/** Delivery attempts whose results were written (emitted after commit by outbox/outbox-results.ts). */
+export interface OutboxRecordedEvent {
+  deliveries: {
+    /** 'webhook', or the kind of broker ('rabbitmq', 'nats'). */
+    channel: string;
+    outcome: OutboxOutcome;
+    /** When the row was written (the fact it reports was stored). */
+    createdAt: Date;
+  }[];
+  at: Date;
+}
+
 /** What ended or changed a user's access; each one closes the user's open WebSockets. */
 export type AccessChangeReason =
   'logout' | 'refresh_reused' | 'password_changed' | 'password_reset' | 'deactivated' | 'role_changed';
@@ -212,6 +227,7 @@ export interface DomainEventMap {
   'poll.vote': PollVoteEvent;
   'presence.update': PresenceUpdateEvent;
   'user.access_changed': UserAccessChangedEvent;
+  'outbox.recorded': OutboxRecordedEvent;
 }
 
 export type DomainEventName = keyof DomainEventMap;

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsDefined,
   IsEmail,
   IsIn,
   IsInt,
@@ -307,6 +308,29 @@ export class AppConfig {
   @IsInt()
   @Min(10)
   CAMPAIGN_RETRY_DELAY_MS = 30_000;
+
+  /**
+   * The bearer token Prometheus sends to GET /metrics (compared in constant time). Without it
+   * /metrics does not exist (404). Required when METRICS_PORT is set.
+   */
+  @ValidateIf((c: AppConfig) => c.METRICS_PORT > 0 || c.METRICS_TOKEN !== undefined)
+  @Transform(emptyToUndefined)
+  @IsDefined({ message: 'METRICS_TOKEN is required when METRICS_PORT is set' })
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string = undefined;
+
+  /** Serves /metrics on this port of METRICS_HOST instead of the API port (0: on the API port). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT = 0;
+
+  /** The address METRICS_PORT listens on (loopback unless told otherwise). */
+  @IsString()
+  @MinLength(1)
+  METRICS_HOST = '127.0.0.1';
 
   /** Runs the gateway against the built-in WhatsApp simulator (never in production). */
   @Transform(toBool)

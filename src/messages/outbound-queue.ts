@@ -191,6 +191,17 @@ export class OutboundQueue {
       return rows.map((r) => ({ ...r, status: 'failed' as const, lastError: reason }));
     });
   }
+
+  /** Sends waiting (queued) and in flight (sending), with when the oldest of each was accepted (/metrics). */
+  async backlog(): Promise<{ status: 'queued' | 'sending'; count: number; oldest: Date | null }[]> {
+    // The (status, session_id, id) index bounds this to the unsettled rows, never the sent history.
+    const rows = await this.prisma.$queryRaw<
+      { status: 'queued' | 'sending'; n: bigint; oldest: Date | null }[]
+    >`
+      SELECT status, COUNT(*) AS n, MIN(created_at) AS oldest FROM outbound_messages
+      WHERE status IN ('queued', 'sending') GROUP BY status`;
+    return rows.map((r) => ({ status: r.status, count: Number(r.n), oldest: r.oldest }));
+  }
 }
 
 function failedEvent(row: OutboundRow, reason: string) {

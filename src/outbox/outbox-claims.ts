@@ -14,6 +14,8 @@ export interface ClaimedDelivery {
   channel: string;
   /** Attempts made before this claim. */
   attempts: number;
+  /** When the row was written. */
+  createdAt: Date;
 }
 
 /** Rows are delivered in order per session and channel: a broker that is down never holds back webhooks. */
@@ -44,9 +46,10 @@ interface LaneRow extends HeadRow {
   target_url: string;
   attempts: number;
   next_attempt_at: Date;
+  created_at: Date;
 }
 
-const COLUMNS = Prisma.sql`id, session_id, channel, delivery_id, event, payload, target_url, attempts, next_attempt_at`;
+const COLUMNS = Prisma.sql`id, session_id, channel, delivery_id, event, payload, target_url, attempts, next_attempt_at, created_at`;
 const sameLane = (key: LaneKey) =>
   key.sessionId === null
     ? Prisma.sql`session_id IS NULL AND channel = ${key.channel}`
@@ -169,6 +172,7 @@ export class OutboxClaims {
           targetUrl: row.target_url,
           channel: row.channel,
           attempts: Number(row.attempts),
+          createdAt: row.created_at,
         })),
       });
     }

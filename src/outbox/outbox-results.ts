@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainEvents, type OutboxRecordedEvent } from '../common/domain-events';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { OutboxClaims, type Lane } from './outbox-claims';
@@ -39,6 +40,7 @@ export class OutboxResults {
   constructor(
     private readonly prisma: PrismaService,
     private readonly claims: OutboxClaims,
+    private readonly events: DomainEvents,
   ) {}
 
   /** Resolves with the session's next lane when `next` was asked for and there is one. */
@@ -59,6 +61,8 @@ export class OutboxResults {
             return this.continueLanes(tx, batch);
           });
           for (const item of batch) item.done(next.get(item) ?? null);
+          const attempts = recorded(batch);
+          if (attempts.deliveries.length > 0) this.events.emit('outbox.recorded', attempts);
         } catch (error) {
           for (const item of batch) item.fail(error);
         }
@@ -136,4 +140,18 @@ export class OutboxResults {
     }
     return statements;
   }
+}
+
+/** What a committed batch did, row by row (for /metrics). */
+function recorded(batch: Pending[]): OutboxRecordedEvent {
+  const deliveries: OutboxRecordedEvent['deliveries'] = [];
+  for (const { lane, result } of batch) {
+    const createdAt = new Map(lane.rows.map((row) => [row.id, row.createdAt]));
+    const add = (id: bigint, outcome: 'delivered' | 'dead' | 'retry') =>
+      deliveries.push({ channel: lane.channel, outcome, createdAt: createdAt.get(id)! });
+    for (const d of result.delivered) add(d.id, 'delivered');
+    for (const d of result.dead) add(d.id, 'dead');
+    if (result.retry) add(result.retry.id, 'retry');
+  }
+  return { deliveries, at: new Date() };
 }

@@ -105,6 +105,17 @@ export class SessionRepository {
     return this.prisma.whatsappSession.findMany({ select: { id: true, status: true } });
   }
 
+  /** How many sessions there are by stored status and live holder (the lease owner; null: none). */
+  async holderCounts(): Promise<{ status: SessionStatusValue; holder: string | null; count: number }[]> {
+    const now = new Date();
+    const rows = await this.prisma.$queryRaw<
+      { status: SessionStatusValue; holder: string | null; n: bigint }[]
+    >`
+      SELECT status, CASE WHEN lease_expires_at > ${now} THEN lease_owner END AS holder, COUNT(*) AS n
+      FROM whatsapp_sessions GROUP BY status, holder`;
+    return rows.map((r) => ({ status: r.status, holder: r.holder, count: Number(r.n) }));
+  }
+
   /** How many sessions there are, in all and by stored status. */
   async statusCounts(): Promise<Record<string, number>> {
     const groups = await this.prisma.whatsappSession.groupBy({ by: ['status'], _count: { _all: true } });
