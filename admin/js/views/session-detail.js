@@ -152,6 +152,14 @@ export async function render(root, ctx) {
         h(
           'a',
           {
+            class: 'btn btn-outline-primary btn-sm',
+            href: link(`/sessions/${encodeURIComponent(session.id)}/chats`),
+          },
+          'Conversations',
+        ),
+        h(
+          'a',
+          {
             class: 'btn btn-outline-secondary btn-sm',
             href: link(`/sessions/${encodeURIComponent(session.id)}/messages`),
           },
