@@ -16,6 +16,8 @@ const ROUTES = [
   { path: '/sessions/:id', title: 'Session', load: () => import('./views/session-detail.js') },
   { path: '/messages', title: 'Messages', load: () => import('./views/messages.js') },
   { path: '/sessions/:id/messages', title: 'Messages', load: () => import('./views/messages.js') },
+  { path: '/sessions/:id/chats', title: 'Conversations', load: () => import('./views/conversations.js') },
+  { path: '/sessions/:id/chats/:jid', title: 'Conversation', load: () => import('./views/conversations.js') },
   { path: '/recipients', title: 'Recipients', load: () => import('./views/recipient-lists.js') },
   { path: '/recipients/:id', title: 'Recipient list', load: () => import('./views/recipient-list.js') },
   { path: '/campaigns', title: 'Campaigns', load: () => import('./views/campaigns.js') },
@@ -64,8 +66,14 @@ function renderNav(user) {
   const nav = document.getElementById('nav');
   if (!user || user.mustChangePassword) return replace(nav);
   const path = currentPath();
+  // A session's messages and conversations belong to "Messages", not to "Sessions".
+  const section = /^\/sessions\/[^/]+\/(messages|chats)(\/|$)/.test(path) ? '/messages' : null;
   const active = (target) =>
-    target === '/' ? path === '/' : path === target || path.startsWith(`${target}/`);
+    section
+      ? target === section
+      : target === '/'
+        ? path === '/'
+        : path === target || path.startsWith(`${target}/`);
   const collapseId = 'main-nav';
   const liveBadge = h(
     'span',

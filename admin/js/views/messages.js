@@ -16,6 +16,7 @@ import {
 } from '../dom.js';
 import * as live from '../live.js';
 import { link } from '../router.js';
+import { chatPath } from './conversation-list.js';
 
 const TYPES = [
   'text',
@@ -129,6 +130,15 @@ export async function render(root, { params, query, navigate, onCleanup }) {
     root,
     pageHeader(
       'Messages',
+      sessionId &&
+        h(
+          'a',
+          {
+            class: 'btn btn-outline-primary btn-sm',
+            href: link(chatPath(sessionId, query.get('chat'))),
+          },
+          'Conversations',
+        ),
       sessionId &&
         h(
           'a',

@@ -1,0 +1,280 @@
+/*
+ * The messages of one chat, oldest at the top: newest page first, older pages on demand (keyset
+ * cursor), kept current by /ws pushes. Reactions are drawn on the message they react to; bubbles are
+ * kept between draws while nothing about them changed (media is not fetched again).
+ */
+import { del, get, patch } from '../api.js';
+import { append, confirmAction, errorBox, h, modal, replace, spinner, toast } from '../dom.js';
+import { bubble, dayOf, messageDate, summaryOf } from './conversation-bubble.js';
+
+const PAGE = 50;
+const keyOf = (m) => `${m.direction}:${m.messageId}`;
+
+/** The latest reaction of each author per message; an empty emoji removed theirs. */
+function reactionsByTarget(messages) {
+  const latest = new Map();
+  for (const m of messages) {
+    if (m.type !== 'reaction' || !m.quotedId) continue;
+    const author = m.direction === 'outbound' ? 'You' : (m.pushName ?? `+${m.participant ?? m.from}`);
+    latest.set(`${m.quotedId}\u0000${author}`, { target: m.quotedId, emoji: m.message ?? '', author });
+  }
+  const byTarget = new Map();
+  for (const r of latest.values()) {
+    if (!r.emoji) continue;
+    if (!byTarget.has(r.target)) byTarget.set(r.target, []);
+    byTarget.get(r.target).push(r);
+  }
+  return byTarget;
+}
+
+/**
+ * Creates the thread for `chat` ({ chatJid, kind }). `canAct` shows the per-message actions;
+ * `onReply(message)` is called by "Reply". Answers { el, reload, refreshMessage, refreshPoll, close }.
+ */
+export function createThread({ sessionId, chat, canAct, onReply }) {
+  const base = `/api/v1/sessions/${encodeURIComponent(sessionId)}/messages`;
+  const messages = new Map();
+  const drawn = new Map();
+  const polls = new Map();
+  const urls = [];
+  let olderCursor;
+  let loadedOnce = false;
+
+  const list = h('div', {
+    class: 'thread-messages',
+    role: 'log',
+    'aria-label': 'Messages',
+    'aria-live': 'polite',
+  });
+  const olderBox = h('div', { class: 'text-center my-2' });
+  const scroller = h(
+    'div',
+    { class: 'conversation-thread', id: 'conversation-thread', tabindex: '0' },
+    olderBox,
+    list,
+  );
+  const status = h('div');
+
+  const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+
+  const sorted = () => [...messages.values()].sort((a, b) => a.id - b.id);
+
+  function actionsFor(m) {
+    if (!canAct || m.type === 'reaction') return null;
+    const own = m.direction === 'outbound' && !m.revoked;
+    const items = [
+      ['Reply', 'reply', () => onReply(m)],
+      own && m.type === 'text' && ['Edit', 'edit', () => edit(m)],
+      own && ['Delete for everyone', 'delete', () => revoke(m)],
+    ].filter(Boolean);
+    return h(
+      'span',
+      { class: 'dropdown bubble-actions' },
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'btn btn-link btn-sm p-0 px-1 text-reset text-decoration-none',
+          'data-bs-toggle': 'dropdown',
+          'aria-expanded': 'false',
+          'aria-label': 'Message actions',
+          dataset: { messageActions: m.messageId },
+        },
+        '⋯',
+      ),
+      h(
+        'ul',
+        { class: 'dropdown-menu dropdown-menu-end' },
+        items.map(([label, action, fn]) =>
+          h(
+            'li',
+            {},
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'dropdown-item',
+                dataset: { messageAction: action },
+                on: { click: fn },
+              },
+              label,
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
+  function draw() {
+    const stick = !loadedOnce || atBottom();
+    const all = sorted();
+    const reactions = reactionsByTarget(all);
+    const byId = new Map(all.map((m) => [m.messageId, m]));
+    const rows = [];
+    let day = null;
+    for (const m of all) {
+      // A reaction shows on its message; only one whose message is not loaded stands alone.
+      if (m.type === 'reaction' && byId.has(m.quotedId)) continue;
+      const date = messageDate(m);
+      if (dayOf(date) !== day) {
+        day = dayOf(date);
+        rows.push(h('div', { class: 'thread-day small text-secondary' }, day));
+      }
+      const quoted = m.quotedId ? (byId.get(m.quotedId) ?? null) : null;
+      const mine = reactions.get(m.messageId) ?? [];
+      const signature = JSON.stringify([
+        m.status,
+        m.message,
+        m.edited,
+        m.revoked,
+        m.mediaUrl,
+        m.mediaState,
+        mine,
+        quoted && summaryOf(quoted),
+      ]);
+      let entry = drawn.get(keyOf(m));
+      if (!entry || entry.signature !== signature) {
+        entry = {
+          signature,
+          el: bubble(m, {
+            sessionId,
+            quoted,
+            reactions: mine,
+            actions: actionsFor(m),
+            showAuthor: chat.kind === 'group',
+            urls,
+            polls,
+          }),
+        };
+        drawn.set(keyOf(m), entry);
+      }
+      rows.push(entry.el);
+    }
+    replace(
+      list,
+      rows.length
+        ? rows
+        : h('p', { class: 'text-secondary text-center my-4' }, 'No messages in this chat yet.'),
+    );
+    replace(
+      olderBox,
+      olderCursor &&
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-outline-secondary btn-sm',
+            id: 'older-messages',
+            on: { click: (e) => loadOlder(e.currentTarget) },
+          },
+          'Older messages',
+        ),
+    );
+    if (stick) scroller.scrollTop = scroller.scrollHeight;
+  }
+
+  const take = (page) => page.forEach((m) => messages.set(keyOf(m), m));
+
+  /** The newest page again (new messages, statuses, edits); older pages stay as loaded. */
+  async function reload() {
+    try {
+      const { messages: page, pagination } = await get(base, { chat: chat.chatJid, limit: PAGE });
+      if (!loadedOnce) olderCursor = pagination.nextCursor ?? undefined;
+      take(page);
+      replace(status);
+      draw();
+      loadedOnce = true;
+    } catch (error) {
+      replace(status, errorBox(error));
+    }
+  }
+
+  async function loadOlder(button) {
+    button.disabled = true;
+    const before = scroller.scrollHeight - scroller.scrollTop;
+    try {
+      const { messages: page, pagination } = await get(base, {
+        chat: chat.chatJid,
+        limit: PAGE,
+        cursor: olderCursor,
+      });
+      olderCursor = pagination.nextCursor ?? undefined;
+      take(page);
+      draw();
+      scroller.scrollTop = scroller.scrollHeight - before;
+    } catch (error) {
+      button.disabled = false;
+      toast(error.message, 'danger');
+    }
+  }
+
+  /** One message read again (after an edit or delete, or a push about a message further up). */
+  async function refreshMessage(messageId) {
+    const known = [...messages.values()].some((m) => m.messageId === messageId);
+    if (!known) return reload();
+    try {
+      const fresh = await get(`${base}/${encodeURIComponent(messageId)}`);
+      delete fresh.edits;
+      messages.set(keyOf(fresh), fresh);
+      draw();
+    } catch {
+      await reload();
+    }
+  }
+
+  async function edit(m) {
+    const text = h('textarea', {
+      class: 'form-control',
+      rows: '3',
+      name: 'edit-text',
+      'aria-label': 'New text',
+      value: m.message ?? '',
+    });
+    const answer = await modal({
+      title: 'Edit message',
+      body: [text, h('div', { class: 'form-text' }, 'WhatsApp allows an edit within 15 minutes of sending.')],
+      buttons: [
+        ['Cancel', 'secondary', null],
+        ['Save', 'primary', 'save'],
+      ],
+    });
+    if (answer !== 'save' || !text.value.trim() || text.value === m.message) return;
+    try {
+      await patch(`${base}/${encodeURIComponent(m.messageId)}`, { text: text.value });
+      await refreshMessage(m.messageId);
+    } catch (error) {
+      toast(error.message, 'danger');
+    }
+  }
+
+  async function revoke(m) {
+    const ok = await confirmAction(
+      'Delete for everyone?',
+      `"${summaryOf(m).slice(0, 80)}" is deleted on the contact's phone too (within 48 hours of sending). The gateway keeps its record.`,
+      'Delete for everyone',
+    );
+    if (!ok) return;
+    try {
+      await del(`${base}/${encodeURIComponent(m.messageId)}`);
+      await refreshMessage(m.messageId);
+    } catch (error) {
+      toast(error.message, 'danger');
+    }
+  }
+
+  const el = h('div', { class: 'd-flex flex-column' }, status, scroller);
+  append(list, spinner());
+  return {
+    el,
+    reload,
+    refreshMessage,
+    refreshPoll: (messageId) => polls.get(messageId)?.refresh(),
+    has: (messageId) => [...messages.values()].some((m) => m.messageId === messageId),
+    /** The last message a contact wrote here (to mark read), or null. */
+    lastInbound: () =>
+      sorted()
+        .filter((m) => m.direction === 'inbound')
+        .pop() ?? null,
+    close: () => urls.forEach((u) => URL.revokeObjectURL(u)),
+  };
+}

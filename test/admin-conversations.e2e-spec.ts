@@ -1,0 +1,286 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { AdminBrowser, loginThroughForm, SandboxGateway } from './support/admin-browser';
+import { ADMIN, eventually } from './support/gateway-fixture';
+
+jest.setTimeout(180_000);
+
+const SESSION = 'chats';
+const SESSION_PHONE = '6281299990155';
+const DEWI = '6281277700001';
+const DEWI_JID = `${DEWI}@s.whatsapp.net`;
+const VIEWER = { email: 'viewer@example.com', password: 'viewer-password-1' };
+/** A 1x1 PNG: the smallest picture the image route takes. */
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+interface Received {
+  id: string;
+  from: string;
+  type: string;
+  text: string | null;
+}
+
+/** A page whose Bootstrap modals open without their fade (a click during it would be ignored). */
+async function newPage(browser: AdminBrowser, viewport?: { width: number; height: number }): Promise<Page> {
+  const page = await browser.newPage(viewport);
+  await page.emulateMedia({ reducedMotion: 'reduce' });
+  return page;
+}
+
+const chatItem = (jid: string) => `#chat-list [data-chat-jid="${jid}"]`;
+const bubbleWith = (text: string) => `.bubble-row:has(.message-text:text-is("${text}"))`;
+
+/** No page of the app scrolls sideways. */
+const scrollsSideways = (page: Page) =>
+  page.evaluate(() => {
+    const doc = (
+      globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }
+    ).document.documentElement;
+    return doc.scrollWidth > doc.clientWidth;
+  });
+
+describe('admin SPA: conversations of a session, in Chromium, against the gateway in sandbox mode', () => {
+  const gateway = new SandboxGateway();
+  const files = mkdtempSync(join(tmpdir(), 'wagw-conversation-files-'));
+  let browser: AdminBrowser;
+  let page: Page;
+  let admin: string;
+  let dewiFirstId: string;
+  let replyId: string;
+
+  const received = () => gateway.call<Received[]>('GET', `/api/v1/sandbox/contacts/${DEWI}/messages`, admin);
+  /** Dewi writes to the session; answers once the gateway stored it (so the next one comes after it). */
+  const dewiWrites = async (text: string) => {
+    const sent = await gateway.call<{ messageId: string }>(
+      'POST',
+      `/api/v1/sandbox/contacts/${DEWI}/messages`,
+      admin,
+      { sessionId: SESSION, text },
+    );
+    await eventually(async () => {
+      const { messages } = await gateway.call<{ messages: { messageId: string }[] }>(
+        'GET',
+        `/api/v1/sessions/${SESSION}/messages?chat=${DEWI}&direction=inbound&limit=5`,
+        admin,
+      );
+      return messages.some((m) => m.messageId === sent.messageId);
+    });
+    return sent;
+  };
+
+  beforeAll(async () => {
+    await gateway.start('wagw_admin_chats', {
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      LOGIN_RATE_LIMIT_PER_MINUTE: '1000',
+    });
+    admin = await gateway.login(ADMIN.email, ADMIN.password);
+    browser = await AdminBrowser.launch(gateway.base);
+    await gateway.call('POST', '/api/v1/sandbox/contacts', admin, { phoneNumber: DEWI, pushName: 'Dewi' });
+    await gateway.call('POST', '/api/v1/sessions', admin, { id: SESSION, name: 'Chats team' });
+    // The simulated phone scans the session's QR as soon as it shows one.
+    await eventually(
+      () =>
+        gateway
+          .call('POST', `/api/v1/sandbox/sessions/${SESSION}/link`, admin, { phoneNumber: SESSION_PHONE })
+          .then(() => true),
+      30_000,
+      250,
+    );
+    await eventually(
+      async () =>
+        (await gateway.call<{ status: string }>('GET', `/api/v1/sessions/${SESSION}`, admin)).status ===
+        'connected',
+      30_000,
+    );
+    await gateway.call('POST', '/api/v1/users', admin, {
+      ...VIEWER,
+      role: 'viewer',
+      mustChangePassword: false,
+    });
+    page = await newPage(browser);
+    await loginThroughForm(page, gateway.base, ADMIN.email, ADMIN.password);
+    await page.waitForSelector('#live-status:text-is("live")');
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gateway.close();
+    rmSync(files, { recursive: true, force: true });
+  });
+
+  it('lists the chat with its unread count; opening it shows the thread and the count goes to 0; a new message shows live', async () => {
+    ({ messageId: dewiFirstId } = await dewiWrites('Hello from Dewi'));
+    await dewiWrites('Is anyone there?');
+
+    await page.goto(`${gateway.base}/admin/sessions/${SESSION}`);
+    await page.click('a:text-is("Conversations")');
+    await page.waitForURL(new RegExp(`/admin/sessions/${SESSION}/chats$`));
+    await page.waitForSelector(`${chatItem(DEWI_JID)}[data-unread-count="2"]`, { timeout: 20_000 });
+    // The list is the gateway's own (GET .../chats), not derived from the stored messages.
+    expect(await page.$$('[data-chats-derived]')).toHaveLength(0);
+    expect(await page.textContent(`${chatItem(DEWI_JID)} .chat-preview`)).toBe('Is anyone there?');
+    expect(await page.textContent(`${chatItem(DEWI_JID)} [data-unread]`)).toBe('2');
+    // A session's conversations are under "Messages" in the menu.
+    expect(await page.$$eval('nav a.nav-link.active', (links) => links.map((a) => a.textContent))).toEqual([
+      'Messages',
+    ]);
+
+    await page.click(chatItem(DEWI_JID));
+    await page.waitForURL(new RegExp(`/admin/sessions/${SESSION}/chats/${DEWI}$`));
+    await page.waitForSelector(bubbleWith('Hello from Dewi'));
+    await page.waitForSelector(`${chatItem(DEWI_JID)}[data-unread-count="0"]`, { timeout: 20_000 });
+    // Times to the minute on the bubble, with seconds on hover.
+    expect(await page.getAttribute(`${bubbleWith('Hello from Dewi')} time`, 'title')).toMatch(
+      /\d{2}:\d{2}:\d{2}/,
+    );
+    await page.evaluate(() => ((globalThis as unknown as { notReloaded?: boolean }).notReloaded = true));
+
+    await dewiWrites('Pushed while the chat is open');
+    await page.waitForSelector(bubbleWith('Pushed while the chat is open'), { timeout: 20_000 });
+    expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
+    await browser.screenshot(page, 'conversation');
+  });
+
+  it('a reply typed in the box reaches the contact, quoting the message it answers', async () => {
+    await page.click(`${bubbleWith('Hello from Dewi')} [data-message-actions]`);
+    await page.click(`${bubbleWith('Hello from Dewi')} [data-message-action=reply]`);
+    await page.waitForSelector(`#conversation-composer [data-replying-to="${dewiFirstId}"]`);
+    await page.fill('#conversation-composer textarea[name=text]', 'Hi Dewi, we are here');
+    await page.press('#conversation-composer textarea[name=text]', 'Enter');
+
+    const mine = `${bubbleWith('Hi Dewi, we are here')}[data-direction=outbound]`;
+    await page.waitForSelector(`${mine} .bubble-quote[data-quoted-id="${dewiFirstId}"]`, { timeout: 20_000 });
+    expect(await page.textContent(`${mine} .bubble-quote`)).toContain('Hello from Dewi');
+    await page.waitForSelector(`${mine} [data-tick]:not([data-tick=pending])`, { timeout: 20_000 });
+    expect(await page.$$('#conversation-composer [data-replying-to]')).toHaveLength(0);
+    replyId = (await page.getAttribute(mine, 'data-message-id'))!;
+
+    const got = await eventually(async () =>
+      (await received()).find((m) => m.from === SESSION_PHONE && m.text === 'Hi Dewi, we are here'),
+    );
+    expect(got.id).toBe(replyId);
+    const stored = await gateway.call<{ quotedId: string | null; direction: string }>(
+      'GET',
+      `/api/v1/sessions/${SESSION}/messages/${replyId}`,
+      admin,
+    );
+    expect(stored).toMatchObject({ quotedId: dewiFirstId, direction: 'outbound' });
+  });
+
+  it("edits and deletes the account's message: the bubble shows the marks, the contact's phone the change", async () => {
+    const mine = `.bubble-row[data-message-id="${replyId}"]`;
+    await page.click(`${mine} [data-message-actions]`);
+    await page.click(`${mine} [data-message-action=edit]`);
+    await page.fill('.modal textarea[name=edit-text]', 'Hi Dewi, we are right here');
+    await page.click('.modal button:text-is("Save")');
+    await page.waitForSelector('.modal', { state: 'detached' });
+    await page.waitForSelector(`${mine} [data-edited]`, { timeout: 20_000 });
+    expect(await page.textContent(`${mine} .message-text`)).toBe('Hi Dewi, we are right here');
+    await eventually(async () => {
+      const seen = await gateway.call<{ text: string }>(
+        'GET',
+        `/api/v1/sandbox/contacts/${DEWI}/messages/${replyId}`,
+        admin,
+      );
+      return seen.text === 'Hi Dewi, we are right here';
+    });
+
+    await page.click(`${mine} [data-message-actions]`);
+    await page.click(`${mine} [data-message-action=delete]`);
+    await page.click('.modal button:text-is("Delete for everyone")');
+    await page.waitForSelector('.modal', { state: 'detached' });
+    await page.waitForSelector(`${mine} [data-revoked]`, { timeout: 20_000 });
+    // A deleted message offers no more edit or delete.
+    await page.click(`${mine} [data-message-actions]`);
+    expect(
+      await page.$$(`${mine} [data-message-action=edit], ${mine} [data-message-action=delete]`),
+    ).toHaveLength(0);
+    await page.keyboard.press('Escape');
+    await eventually(async () => {
+      const seen = await gateway.call<{ revoked: boolean }>(
+        'GET',
+        `/api/v1/sandbox/contacts/${DEWI}/messages/${replyId}`,
+        admin,
+      );
+      return seen.revoked;
+    });
+  });
+
+  it('sends a picture and a poll from the box; the poll bubble shows the votes as they arrive', async () => {
+    const picture = join(files, 'dot.png');
+    writeFileSync(picture, PNG);
+    await page.setInputFiles('#conversation-composer input[type=file]', picture);
+    await page.waitForSelector('#conversation-composer [data-attachment="dot.png"]');
+    await page.fill('#conversation-composer textarea[name=text]', 'A tiny picture');
+    await page.click('#conversation-composer button[type=submit]');
+    await page.waitForSelector('.bubble-row[data-type=image][data-direction=outbound]', { timeout: 20_000 });
+    await eventually(async () =>
+      (await received()).some((m) => m.type === 'imageMessage' && m.text === 'A tiny picture'),
+    );
+
+    await page.click('#conversation-composer button:text-is("Poll")');
+    await page.fill('.modal input[name=poll-question]', 'Lunch?');
+    await page.fill('.modal textarea[name=poll-options]', 'Rice\nNoodles\nSoup');
+    await page.click('.modal button:text-is("Send poll")');
+    await page.waitForSelector('.modal', { state: 'detached' });
+    const poll = '.bubble-row[data-type=poll][data-direction=outbound]';
+    await page.waitForSelector(`${poll} .poll-option[data-option=Noodles][data-votes="0"]`, {
+      timeout: 20_000,
+    });
+    const pollId = (await page.getAttribute(poll, 'data-message-id'))!;
+    await eventually(async () => (await received()).some((m) => m.id === pollId));
+    await gateway.call('POST', `/api/v1/sandbox/polls/${pollId}/votes`, admin, {
+      voter: DEWI,
+      options: ['Noodles'],
+    });
+    await page.waitForSelector(`${poll} .poll-option[data-option=Noodles][data-votes="1"]`, {
+      timeout: 20_000,
+    });
+  });
+
+  it('a viewer reads the conversation with no send box and no message actions', async () => {
+    const viewer = await newPage(browser);
+    await loginThroughForm(viewer, gateway.base, VIEWER.email, VIEWER.password);
+    // A bookmarked chat: the address names the contact by number.
+    await viewer.goto(`${gateway.base}/admin/sessions/${SESSION}/chats/${DEWI}`);
+    await viewer.waitForSelector(bubbleWith('Hello from Dewi'));
+    await viewer.waitForSelector('[data-read-only]');
+    expect(
+      await viewer.$$('#conversation-composer, [data-message-actions], textarea, input[type=file]'),
+    ).toHaveLength(0);
+  });
+
+  it('on a 390x844 phone: the list or the thread, never both, and nothing scrolls sideways', async () => {
+    const phone = await newPage(browser, { width: 390, height: 844 });
+    await loginThroughForm(phone, gateway.base, ADMIN.email, ADMIN.password);
+    await phone.goto(`${gateway.base}/admin/sessions/${SESSION}/chats`);
+    await phone.waitForSelector(chatItem(DEWI_JID));
+    expect(await phone.isVisible('#conversation-thread')).toBe(false);
+    expect(await scrollsSideways(phone)).toBe(false);
+
+    await phone.click(chatItem(DEWI_JID));
+    await phone.waitForSelector(bubbleWith('Hello from Dewi'));
+    expect(await phone.isVisible('#chat-list')).toBe(false);
+    expect(await phone.isVisible('#conversation-composer textarea')).toBe(true);
+    expect(await scrollsSideways(phone)).toBe(false);
+    await browser.screenshot(phone, 'conversation-phone');
+
+    await phone.click('a:text-is("‹ Chats")');
+    await phone.waitForSelector(chatItem(DEWI_JID));
+    expect(await scrollsSideways(phone)).toBe(false);
+  });
+
+  it('the pages logged no errors and stayed on 127.0.0.1', () => {
+    expect(browser.requestsLeavingLoopback()).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
+    expect(browser.pageErrors).toEqual([]);
+    expect(browser.dialogs).toEqual([]);
+  });
+});
