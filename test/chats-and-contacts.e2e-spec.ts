@@ -2,7 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { createUserAndLogin } from './support/auth-helpers';
-import { eventually, GatewayFixture, linkSession } from './support/gateway-fixture';
+import { eventually, GatewayFixture, linkSession, MASTER_KEY } from './support/gateway-fixture';
 
 const SESSION = 'chats';
 const ACCOUNT = '6281299990701';
@@ -264,7 +264,7 @@ describe('chats and contacts', () => {
     expect((await as(token, api().get(path('blocklist'))).expect(200)).body.data.blocked).toEqual([]);
   });
 
-  it('answers 400 with the fields for bad input, 403 to a viewer who blocks', async () => {
+  it("answers 400 with the fields for bad input, 404 to another session's token, 403 to a viewer who blocks", async () => {
     for (const query of ['limit=0', 'limit=201', 'kind=channel', 'cursor=not-a-cursor', 'limit=abc']) {
       const res = await as(token, api().get(path(`chats?${query}`))).expect(400);
       expect(JSON.stringify(res.body.details)).toContain(query.split('=')[0]);
@@ -277,6 +277,15 @@ describe('chats and contacts', () => {
     }
     const badBlock = await as(token, api().post(path('contacts/not-a-number/block'))).expect(400);
     expect(JSON.stringify(badBlock.body.details)).toContain('phone');
+
+    // Another session's token does not open this session (404, as for every session route).
+    const other = await api()
+      .post('/api/v1/sessions')
+      .set('x-master-key', MASTER_KEY)
+      .send({ id: 'chats-other', name: 'Other' })
+      .expect(201);
+    for (const route of ['chats', 'contacts', 'blocklist'])
+      await as(other.body.data.token as string, api().get(path(route))).expect(404);
 
     await as(viewer, api().post(path(`contacts/${BOB}/block`))).expect(403);
     await as(viewer, api().post(path(`contacts/${BOB}/unblock`))).expect(403);

@@ -162,11 +162,11 @@ const revive = (m: MessageToStore): MessageToStore => ({ ...m, waTimestamp: new 
  * is full, or at the end of the event loop's turn; batches are reported in the order they were
  * taken, and written in it too.
  * - The usual batch (new messages only) is one transaction, sent on the capture's own connection
- *   without waiting for the batches before it (CaptureConnection): the messages and their webhook
- *   outbox rows.
+ *   without waiting for the batches before it (CaptureConnection): the messages, their chats' rows
+ *   (chat-touches.ts: last message, unread count) and their webhook outbox rows.
  * - A batch with statuses, or with a message seen before, takes the checked path once the batches
- *   before it are written: one Prisma transaction that drops the messages already stored, applies
- *   the statuses and writes the outbox rows.
+ *   before it are written: one Prisma transaction that drops the messages already stored, upserts
+ *   the chats' rows of the new ones, applies the statuses and writes the outbox rows.
  * Single-row inserts cap near 500/s; batches go far beyond.
  *
  * Database outages: WhatsApp does not deliver a message twice, so what it delivered must survive
