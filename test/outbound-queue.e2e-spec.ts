@@ -3,7 +3,7 @@ import request from 'supertest';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { messageText } from '../src/sandbox/simulator/message-log';
 import { ConnectionRegistry } from '../src/whatsapp/connection-registry';
-import { eventually, GatewayFixture, linkSession } from './support/gateway-fixture';
+import { adminToken, eventually, GatewayFixture, linkSession, MASTER_KEY } from './support/gateway-fixture';
 
 jest.setTimeout(180_000);
 
@@ -198,6 +198,38 @@ describe('outbound queue: any process serves any send', () => {
     const after = await send(b, { to: CONTACT, text: 'back again' }, { wait: true }).expect(201);
     expect(after.body.data.status).toBe('sent');
     expect(received(messageId)).toHaveLength(0);
+  });
+
+  it('status, QR and messages are read from the database: the same answer from either process', async () => {
+    const admin = await adminToken(a);
+    await request(b.getHttpServer())
+      .post('/api/v1/sessions')
+      .set('x-master-key', MASTER_KEY)
+      .send({ id: 'fresh', name: 'Fresh' })
+      .expect(201);
+    const live = await eventually(() => b.get(ConnectionRegistry).qrOf('fresh'));
+    // A, which does not hold it, shows the QR B shows (it moves on every refresh: compare with B's now).
+    await eventually(async () => {
+      const res = await request(a.getHttpServer())
+        .get('/api/v1/sessions/fresh/qr')
+        .set('authorization', `Bearer ${admin}`);
+      return res.status === 200 && res.body.data.qr === b.get(ConnectionRegistry).qrOf('fresh');
+    });
+    expect(live).toEqual(expect.any(String));
+    const view = await request(a.getHttpServer())
+      .get('/api/v1/sessions/fresh')
+      .set('authorization', `Bearer ${admin}`)
+      .expect(200);
+    expect(view.body.data).toMatchObject({ status: 'qr_pending', hasQrCode: true, heldBy: 'gateway-b' });
+    const listed = await request(a.getHttpServer())
+      .get(`/api/v1/sessions/${SESSION}/messages?direction=outbound`)
+      .set('authorization', `Bearer ${token}`)
+      .expect(200);
+    expect(JSON.stringify(listed.body.data)).toContain('through A');
+    await request(b.getHttpServer())
+      .delete('/api/v1/sessions/fresh')
+      .set('authorization', `Bearer ${admin}`)
+      .expect(200);
   });
 
   it('a session not linked or disconnected on request refuses sends at once, as before', async () => {

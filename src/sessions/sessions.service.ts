@@ -25,6 +25,9 @@ const slugOf = (name: string): string =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 48) || 'session';
 
+/** The QR a session shows as stored by the process holding it (readable from any process). */
+const storedQr = (row: SessionRecord): string | null => (row.status === 'qr_pending' ? row.qr : null);
+
 /** Session CRUD and lifecycle; the sockets themselves belong to WhatsApp (the WhatsAppPort). */
 @Injectable()
 export class SessionsService {
@@ -155,7 +158,7 @@ export class SessionsService {
   }
 
   async qr(session: SessionRecord): Promise<{ qr: string; qrCode: string }> {
-    const qr = this.whatsapp.qrOf(session.id);
+    const qr = this.whatsapp.qrOf(session.id) ?? storedQr(session);
     if (!qr) throw new DomainError('NO_QR', 'No QR code: the session is not waiting for a scan');
     return { qr, qrCode: await toDataURL(qr, { margin: 1, width: 320 }) };
   }
@@ -201,7 +204,7 @@ export class SessionsService {
   private view(row: SessionRecord, webhook: Parameters<typeof toSessionView>[2]): SessionView {
     return toSessionView(
       row,
-      { status: this.whatsapp.statusOf(row.id), qr: this.whatsapp.qrOf(row.id) },
+      { status: this.whatsapp.statusOf(row.id), qr: this.whatsapp.qrOf(row.id) ?? storedQr(row) },
       webhook,
     );
   }

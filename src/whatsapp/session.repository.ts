@@ -145,6 +145,8 @@ export class SessionRepository {
         where: { id: sessionId },
         data: {
           status: change.status,
+          // The QR is kept only while the session shows one (GET /qr on any process reads it).
+          ...(change.status === 'qr_pending' ? {} : { qr: null }),
           ...(change.shouldConnect !== undefined ? { shouldConnect: change.shouldConnect } : {}),
           ...(change.phoneNumber !== undefined ? { phoneNumber: change.phoneNumber } : {}),
           ...(change.jid !== undefined ? { jid: change.jid } : {}),
@@ -189,15 +191,16 @@ export class SessionRepository {
 
   async recordQr(sessionId: string, qr: string): Promise<void> {
     const at = new Date();
-    await this.prisma.$transaction((tx) =>
-      this.outbox.write(tx, [
+    await this.prisma.$transaction(async (tx) => {
+      await tx.whatsappSession.updateMany({ where: { id: sessionId }, data: { qr } });
+      await this.outbox.write(tx, [
         {
           event: 'session.qr',
           sessionId,
           payload: { qr, timestamp: String(Math.floor(at.getTime() / 1000)) },
         },
-      ]),
-    );
+      ]);
+    });
     this.events.emit('session.qr', { sessionId, qr, at });
   }
 
