@@ -29,6 +29,7 @@ describe('outbound queue: any process serves any send', () => {
     const lease = {
       SESSION_LEASE_SECONDS: '6',
       OUTBOUND_TTL_SECONDS: '5',
+      OUTBOUND_SETTLE_SECONDS: '3',
       WEBHOOK_URL: 'http://127.0.0.1:9/hook',
     };
     b = await fixture.startApp(fixture.config({ INSTANCE_ID: 'gateway-b', ...lease }));
@@ -142,6 +143,61 @@ describe('outbound queue: any process serves any send', () => {
       expect(res.body.data).toMatchObject({ status: 'sent', to: `${CONTACT}@s.whatsapp.net` });
       await eventually(() => received(res.body.data.messageId).length === 1);
     }
+  });
+
+  it("a send a dead process left in flight is settled by WhatsApp's receipt for its id; the queue behind it waits", async () => {
+    const sent = await send(a, { to: CONTACT, text: 'left in flight' }, { wait: true }).expect(201);
+    const id = sent.body.data.messageId as string;
+    await eventually(() => received(id).length === 1);
+    await eventually(() => prisma.message.findFirst({ where: { sessionId: SESSION, waMessageId: id } }));
+    // As a process that died right after handing it to WhatsApp leaves it: claimed, neither recorded nor stored.
+    await prisma.message.deleteMany({ where: { sessionId: SESSION, waMessageId: id } });
+    await prisma.outboundMessage.update({
+      where: { sessionId_waMessageId: { sessionId: SESSION, waMessageId: id } },
+      data: { status: 'sending', claimedBy: 'gateway-dead', claimedAt: new Date(), sentAt: null },
+    });
+    const behind = await send(b, { to: CONTACT, text: 'behind it' }).expect(201);
+    const behindId = behind.body.data.messageId as string;
+    // One send in flight per session: nothing overtakes the unsettled one.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await rowOf(behindId)).status).toBe('queued');
+    expect(received(behindId)).toHaveLength(0);
+    // The contact's phone reads it: the receipt names the id, which settles the send.
+    fixture.simulator.sendReceipt(CONTACT, id, 'read');
+    await eventually(async () => (await rowOf(id)).status === 'sent');
+    await eventually(() => received(behindId).length === 1);
+    expect(received(id)).toHaveLength(1);
+  });
+
+  it('a send left in flight that nothing settles within the bound fails as unknown_after_crash and is never sent', async () => {
+    const id = '3EB0DEAD00000000000071';
+    await prisma.outboundMessage.create({
+      data: {
+        sessionId: SESSION,
+        waMessageId: id,
+        toJid: `${CONTACT}@s.whatsapp.net`,
+        content: { content: { kind: 'text', text: 'lost in the crash' } },
+        fingerprint: '0'.repeat(64),
+        status: 'sending',
+        attempts: 1,
+        claimedBy: 'gateway-dead',
+        claimedAt: new Date(),
+        expiresAt: new Date(Date.now() + 60_000),
+      },
+    });
+    await eventually(async () => (await rowOf(id)).status === 'failed', 20_000);
+    expect(await rowOf(id)).toMatchObject({ lastError: expect.stringMatching(/^unknown_after_crash/) });
+    const event = await prisma.webhookOutbox.findFirstOrThrow({
+      where: { event: 'message.status', messageId: id },
+    });
+    expect(JSON.parse(String(event.payload))).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/^unknown_after_crash/),
+    });
+    expect(received(id)).toHaveLength(0);
+    // The queue moves on.
+    const next = await send(a, { to: CONTACT, text: 'after the unknown' }, { wait: true }).expect(201);
+    expect(next.body.data.status).toBe('sent');
   });
 
   it('a send accepted while the session reconnects goes out once it is back', async () => {
