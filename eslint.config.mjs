@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 
 /**
  * The WhatsApp boundary: only src/whatsapp and the simulator in src/sandbox speak Baileys; the rest of
- * the gateway sees src/whatsapp through its port, its module, the session records and the socket settings.
+ * the gateway sees src/whatsapp through its port, its module, the session records (and their proxies)
+ * and the socket settings.
  */
 const WHATSAPP_BOUNDARY = {
   patterns: [
@@ -19,6 +20,7 @@ const WHATSAPP_BOUNDARY = {
         '!**/whatsapp/whatsapp.port',
         '!**/whatsapp/whatsapp.module',
         '!**/whatsapp/session.repository',
+        '!**/whatsapp/session-proxies',
         '!**/whatsapp/socket-settings',
       ],
       message: "src/whatsapp's internals stay inside it; use the WhatsAppPort or the SessionRepository.",

@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   WEBHOOK_NOT_CONFIGURED: 400,
   BROKER_NOT_CONFIGURED: 400,
   NO_MEDIA: 400,
+  /** A session's proxy did not open a connection to WhatsApp when it was saved. */
+  PROXY_UNREACHABLE: 400,
   INVALID_CURRENT_PASSWORD: 400,
   PASSWORD_UNCHANGED: 400,
   INVALID_CSV: 400,

@@ -4,6 +4,8 @@ import type { Agent } from 'undici';
 import { DomainError, validationFailed } from '../common/errors';
 import { checkUrl, EgressRefusedError, guardedAgent } from '../egress/egress-guard';
 import { EgressPolicies } from '../egress/egress-policies';
+import { ProxyDispatchers } from '../egress/proxy-tunnel';
+import type { ProxyUrl } from '../egress/proxy-url';
 import { MediaStore } from './media-store';
 
 /** A file to send: its bytes, type and name. */
@@ -27,16 +29,22 @@ const FETCH_DEADLINE_MS = 30_000;
 @Injectable()
 export class MediaFetcher implements OnApplicationShutdown {
   private readonly agent: Agent;
+  /** Fetches through a session's proxy: the address is still resolved and checked here (proxy-tunnel.ts). */
+  private readonly proxied: ProxyDispatchers;
 
   constructor(
     private readonly policies: EgressPolicies,
     private readonly store: MediaStore,
   ) {
     this.agent = guardedAgent(policies.mediaUrls, { connections: 8 });
+    this.proxied = new ProxyDispatchers(policies.mediaUrls, { connections: 8 });
   }
 
-  /** The URL's file; 400 on `url` when the policy refuses the URL, 422-like MEDIA_FETCH_FAILED otherwise. */
-  async fetch(raw: string, field = 'url'): Promise<MediaInput> {
+  /**
+   * The URL's file, through `proxy` when the session has one; 400 on `url` when the policy refuses
+   * the URL, 422-like MEDIA_FETCH_FAILED otherwise.
+   */
+  async fetch(raw: string, field = 'url', proxy: ProxyUrl | null = null): Promise<MediaInput> {
     let url: URL;
     try {
       url = checkUrl(raw, this.policies.mediaUrls);
@@ -45,7 +53,8 @@ export class MediaFetcher implements OnApplicationShutdown {
     }
     const signal = AbortSignal.timeout(FETCH_DEADLINE_MS);
     try {
-      const response = await this.agent.request({
+      const dispatcher = proxy ? this.proxied.for(proxy) : this.agent;
+      const response = await dispatcher.request({
         origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: 'GET',
@@ -71,6 +80,7 @@ export class MediaFetcher implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.agent.close().catch(() => undefined);
+    await this.proxied.close();
   }
 }
 

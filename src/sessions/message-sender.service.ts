@@ -23,6 +23,7 @@ import type {
   SendTextDto,
 } from './dto/send-message.dto';
 import type { SendPollDto } from './dto/poll.dto';
+import { SessionProxies } from '../whatsapp/session-proxies';
 import type { SendRequest } from './send-request';
 
 /** What `messages/:kind` sends: a media kind, or `voice` (an audio sent as a voice note). */
@@ -46,6 +47,7 @@ export class MessageSender {
     private readonly fetcher: MediaFetcher,
     private readonly config: AppConfig,
     private readonly mediaStore: MediaStore,
+    private readonly proxies: SessionProxies,
   ) {}
 
   /** A recipient's jid; a bad number is a 400 naming the field. */
@@ -142,7 +144,7 @@ export class MessageSender {
     this.recipientJid(dto.to);
     const mentions = this.mentionsOf(dto.mentions);
     await this.queue.requireSendable(sessionId);
-    const input = await this.mediaInput(dto, upload);
+    const input = await this.mediaInput(sessionId, dto, upload);
     let mimetype = dto.mimetype ?? input.mimetype;
     checkMediaType(kind, mimetype);
     // A voice note plays as one when it is ogg/opus, the type WhatsApp records them in.
@@ -168,7 +170,11 @@ export class MessageSender {
   }
 
   /** The file from exactly one source: the upload, `url` (fetched) or `base64` (decoded). */
-  private async mediaInput(dto: SendMediaDto, upload?: Express.Multer.File): Promise<MediaInput> {
+  private async mediaInput(
+    sessionId: string,
+    dto: SendMediaDto,
+    upload?: Express.Multer.File,
+  ): Promise<MediaInput> {
     const given = [
       upload && 'file',
       dto.url !== undefined && 'url',
@@ -187,7 +193,8 @@ export class MessageSender {
       );
     if (upload)
       return { data: upload.buffer, mimetype: upload.mimetype, fileName: upload.originalname || null };
-    if (dto.url !== undefined) return this.fetcher.fetch(dto.url);
+    // Through the session's proxy when it has one: the fetch leaves from the same address as its socket.
+    if (dto.url !== undefined) return this.fetcher.fetch(dto.url, 'url', await this.proxies.find(sessionId));
     const decoded = decodeBase64Media(dto.base64!, this.mediaStore.maxBytes);
     const mimetype =
       decoded.mimetype ?? dto.mimetype ?? (await sniffMimetype(decoded.data)) ?? 'application/octet-stream';

@@ -13,6 +13,9 @@ export interface SessionView {
   shouldConnect: boolean;
   /** Received messages are marked read as they arrive. */
   autoRead: boolean;
+  /** The session's proxy with its password masked (`socks5://user:***@host:1080`), or null. */
+  proxy: string | null;
+  hasProxy: boolean;
   webhookUrl: string | null;
   webhookEvents: string[];
   heldBy: string | null;
@@ -28,6 +31,7 @@ export function toSessionView(
   row: SessionRecord,
   live: { status: string | null; qr: string | null },
   webhook: SessionWebhook | null,
+  proxy: string | null = null,
 ): SessionView {
   const leaseValid =
     row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > new Date();
@@ -41,6 +45,8 @@ export function toSessionView(
     hasQrCode: live.qr !== null,
     shouldConnect: row.shouldConnect,
     autoRead: row.autoRead,
+    proxy,
+    hasProxy: proxy !== null,
     webhookUrl: webhook?.url ?? null,
     webhookEvents: webhook?.events ?? [],
     heldBy: leaseValid ? row.leaseOwner : null,

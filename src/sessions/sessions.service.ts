@@ -8,9 +8,11 @@ import { InvalidPhoneNumberError, toE164 } from '../common/phone';
 import { AppConfig } from '../config/app-config';
 import { checkUrlField } from '../egress/egress-guard';
 import { EgressPolicies } from '../egress/egress-policies';
+import { maskedProxyUrl, type ProxyUrl } from '../egress/proxy-url';
 import { SessionWebhooks } from '../outbox/session-webhooks';
 import { WebhookTargets } from '../outbox/webhook-targets';
 import { Database } from '../prisma/database';
+import { SessionProxies } from '../whatsapp/session-proxies';
 import { SessionRepository, type SessionRecord } from '../whatsapp/session.repository';
 import { WhatsAppPort, type PairingCode } from '../whatsapp/whatsapp.port';
 import type { UpdateSessionDto } from './dto/chat-state.dto';
@@ -43,21 +45,28 @@ export class SessionsService {
     private readonly database: Database,
     private readonly config: AppConfig,
     private readonly egress: EgressPolicies,
+    private readonly proxies: SessionProxies,
   ) {}
 
   /** Creates the session and its first API token, and starts connecting (a QR follows). */
   async create(dto: CreateSessionDto, actor: Actor): Promise<{ session: SessionView; token: string }> {
     if (dto.webhookUrl) await checkUrlField(dto.webhookUrl, this.egress.webhooks, 'webhookUrl');
+    const proxy = dto.proxy ? await this.checkedProxy(dto.proxy) : null;
     const id = dto.id ?? (await this.freeIdFor(dto.name));
     // Creates are serialised in this process so that the MAX_SESSIONS count cannot be raced here.
-    const insert = this.creating.then(() => this.insertSession(id, dto, actor));
+    const insert = this.creating.then(() => this.insertSession(id, dto, proxy, actor));
     this.creating = insert.catch(() => undefined);
     const token = await insert;
     await this.connect(await this.require(id), null);
     return { session: await this.get(id), token };
   }
 
-  private insertSession(id: string, dto: CreateSessionDto, actor: Actor): Promise<string> {
+  private insertSession(
+    id: string,
+    dto: CreateSessionDto,
+    proxy: ProxyUrl | null,
+    actor: Actor,
+  ): Promise<string> {
     return this.database.transaction(async (tx) => {
       if ((await this.sessions.count(tx)) >= this.config.MAX_SESSIONS) {
         throw new DomainError(
@@ -70,6 +79,7 @@ export class SessionsService {
       }
       const createdById = userIdOf(actor);
       await this.sessions.createHeld({ id, name: dto.name, createdById }, tx);
+      if (proxy) await this.proxies.set(id, proxy, tx);
       if (dto.webhookUrl !== undefined || dto.webhookEvents !== undefined)
         await this.webhooks.setTarget(id, { url: dto.webhookUrl, events: dto.webhookEvents }, tx);
       const issued = await this.tokens.issue(id, { name: 'default', createdById }, tx);
@@ -79,7 +89,7 @@ export class SessionsService {
           action: 'session.created',
           targetType: 'session',
           targetId: id,
-          metadata: { name: dto.name },
+          metadata: { name: dto.name, ...(proxy ? { proxy: maskedProxyUrl(proxy) } : {}) },
         },
         tx,
       );
@@ -184,7 +194,20 @@ export class SessionsService {
       await this.sessions.setAutoRead(session.id, dto.autoRead);
       await this.audit('session.updated', session.id, actor, { autoRead: dto.autoRead });
     }
+    if (dto.proxy !== undefined) {
+      const proxy = dto.proxy === null ? null : await this.checkedProxy(dto.proxy);
+      // A connected socket keeps its way out until its next connect (disconnect and connect to apply now).
+      await this.proxies.set(session.id, proxy);
+      await this.audit('session.updated', session.id, actor, { proxy: proxy ? maskedProxyUrl(proxy) : null });
+    }
     return this.get(session.id);
+  }
+
+  /** A proxy URL from a request: parsed (400 on `proxy`) and able to reach WhatsApp (400 PROXY_UNREACHABLE). */
+  private async checkedProxy(raw: string): Promise<ProxyUrl> {
+    const proxy = this.proxies.parse(raw);
+    await this.proxies.check(proxy);
+    return proxy;
   }
 
   async recordTokenActivity(action: string, sessionId: string, tokenId: number, actor: Actor): Promise<void> {
@@ -206,6 +229,7 @@ export class SessionsService {
       row,
       { status: this.whatsapp.statusOf(row.id), qr: this.whatsapp.qrOf(row.id) ?? storedQr(row) },
       webhook,
+      this.proxies.masked(row.proxyUrl),
     );
   }
 

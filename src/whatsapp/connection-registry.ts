@@ -16,7 +16,7 @@ import { SessionConnection } from './session-connection';
 import { SessionLeases } from './session-leases';
 import { SessionStateWrites } from './session-state-writes';
 import { SessionRepository, type StatusChange } from './session.repository';
-import { WhatsAppSocketSettings } from './socket-settings';
+import { SessionProxies } from './session-proxies';
 import { WhatsappIngest } from './whatsapp-ingest';
 import {
   WhatsAppPort,
@@ -88,7 +88,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     private readonly state: SessionRepository,
     private readonly ingest: WhatsappIngest,
     private readonly outbound: OutboundMessages,
-    private readonly socketSettings: WhatsAppSocketSettings,
+    private readonly proxies: SessionProxies,
     private readonly groups: GroupNotices,
     private readonly presence: PresenceReporter,
     private readonly autoReader: AutoReader,
@@ -291,7 +291,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
       sessionId,
       authStore: this.authStore,
       logger,
-      socketOverrides: this.socketSettings.overrides,
+      socketOverrides: () => this.proxies.socketOverrides(sessionId),
       groups: this.groups.forSession(sessionId, logger),
       listener: {
         onQr: (qr) => {

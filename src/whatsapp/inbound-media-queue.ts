@@ -3,6 +3,7 @@ import type { Agent } from 'undici';
 import { DomainError } from '../common/errors';
 import { AppConfig } from '../config/app-config';
 import { guardedAgent } from '../egress/egress-guard';
+import { ProxyDispatchers } from '../egress/proxy-tunnel';
 import { EgressPolicies } from '../egress/egress-policies';
 import { MediaStore } from '../media/media-store';
 import { MessageMedia, type MediaOutcome, type MediaWrite } from '../messages/message-media';
@@ -10,6 +11,7 @@ import type { WAMessage } from './baileys';
 import { downloadInboundMedia, type MediaDownloadContext } from './inbound-media';
 import { sandboxMediaOrigin } from './media-source';
 import { decodeRawMessage } from './raw-message';
+import { SessionProxies } from './session-proxies';
 import { WhatsAppSocketSettings } from './socket-settings';
 import type { InboundMediaPort, MediaRetryResult } from './whatsapp.port';
 
@@ -47,6 +49,8 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
   private readonly inFlight = new Set<string>();
   private running = 0;
   private readonly agent: Agent;
+  /** The same downloads through a session's proxy (the guard's address check kept, see proxy-tunnel.ts). */
+  private readonly proxied: ProxyDispatchers;
   private readonly context: MediaDownloadContext;
   private readonly stop = new AbortController();
   private readonly recordTimers = new Set<NodeJS.Timeout>();
@@ -57,6 +61,7 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
     socketSettings: WhatsAppSocketSettings,
     store: MediaStore,
     private readonly media: MessageMedia,
+    private readonly proxies: SessionProxies,
   ) {
     const sandboxOrigin = sandboxMediaOrigin(socketSettings.overrides.waWebSocketUrl);
     const policy = policies.inboundMedia(sandboxOrigin);
@@ -65,6 +70,12 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
       connections: CONCURRENCY,
       headersTimeout: 30_000,
       bodyTimeout: 30_000,
+    });
+    this.proxied = new ProxyDispatchers(policy, {
+      connections: CONCURRENCY,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+      tls: proxies.destinationTls(),
     });
     this.context = {
       store,
@@ -125,6 +136,7 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
     for (const timer of this.recordTimers) clearTimeout(timer);
     this.recordTimers.clear();
     await this.agent.destroy().catch(() => undefined);
+    await this.proxied.close();
   }
 
   private next(): void {
@@ -142,7 +154,9 @@ export class InboundMediaQueue implements InboundMediaPort, OnApplicationShutdow
   private async run(job: MediaJob): Promise<void> {
     let outcome: MediaOutcome;
     try {
-      outcome = await downloadInboundMedia(this.context, job.sessionId, job.message, job.mime);
+      const proxy = await this.proxies.find(job.sessionId);
+      const context = proxy ? { ...this.context, agent: this.proxied.for(proxy) } : this.context;
+      outcome = await downloadInboundMedia(context, job.sessionId, job.message, job.mime);
     } catch (error) {
       this.logger.warn({ err: error, sessionId: job.sessionId }, 'Inbound media download failed');
       outcome = { state: 'failed', error: 'internal' };

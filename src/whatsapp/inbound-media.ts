@@ -1,4 +1,4 @@
-import type { Agent } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { EgressPolicy } from '../egress/address-policy';
 import { checkUrl, EgressRefusedError } from '../egress/egress-guard';
 import type { InboundFile, MediaStore } from '../media/media-store';
@@ -10,7 +10,8 @@ import { downloadUrlOf, mediaReferenceOf } from './media-source';
 /** Where and within what a download runs. */
 export interface MediaDownloadContext {
   store: MediaStore;
-  agent: Agent;
+  /** Direct (the guarded agent), or through the session's proxy. */
+  agent: Dispatcher;
   policy: EgressPolicy;
   /** The simulator's origin in sandbox mode, else null (WhatsApp's hosts). */
   sandboxOrigin: string | null;

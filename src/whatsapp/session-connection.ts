@@ -39,8 +39,11 @@ export interface ConnectionOptions {
   authStore: AuthStateStore;
   logger: Logger;
   listener: ConnectionListener;
-  /** Extra socket settings (the sandbox points the socket at the simulator here). */
-  socketOverrides: Partial<UserFacingSocketConfig>;
+  /**
+   * Extra socket settings, read at each open (the sandbox points the socket at the simulator, a
+   * session's proxy adds its agents).
+   */
+  socketOverrides: () => Promise<Partial<UserFacingSocketConfig>>;
   /** The group metadata cache and group listeners (group-notices.ts). */
   groups?: GroupSocketHooks;
 }
@@ -69,7 +72,7 @@ export class SessionConnection {
   }
 
   async open(): Promise<void> {
-    const { sessionId, authStore, logger, listener, socketOverrides } = this.options;
+    const { sessionId, authStore, logger, listener } = this.options;
     let auth = await authStore.load(sessionId);
     // A pairing code that never completed (wrong code, abandoned) leaves `me` and `registered` in the
     // creds; WhatsApp answers a login with them with 401. Start over as a new device instead.
@@ -79,6 +82,7 @@ export class SessionConnection {
       auth = await authStore.load(sessionId);
     }
     this.registered = auth.restored && isLinked(auth.creds);
+    const socketOverrides = await this.options.socketOverrides();
     const socket = makeWASocket({
       auth: { creds: auth.creds, keys: auth.keys },
       logger,

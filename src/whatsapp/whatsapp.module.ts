@@ -26,6 +26,7 @@ import { OutboundSends } from './outbound-sends';
 import { PresenceReporter } from './presence-reporter';
 import { PollVotes } from './poll-votes';
 import { SessionLeases } from './session-leases';
+import { SessionProxies } from './session-proxies';
 import { SessionSupervisor } from './session-supervisor';
 import { SessionRepository } from './session.repository';
 import { WhatsAppGroups } from './whatsapp-groups';
@@ -83,6 +84,7 @@ import {
     WhatsAppPolls,
     { provide: PollsPort, useExisting: WhatsAppPolls },
     SessionLeases,
+    SessionProxies,
     SessionRepository,
     SessionSupervisor,
     WhatsappIngest,
@@ -96,6 +98,7 @@ import {
     ChatStatePort,
     ContactsPort,
     SendQueuePort,
+    SessionProxies,
     SessionRepository,
   ],
 })

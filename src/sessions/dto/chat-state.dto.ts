@@ -9,8 +9,10 @@ import {
   IsOptional,
   IsString,
   Length,
+  MaxLength,
 } from 'class-validator';
 import type { PresenceState } from '../../whatsapp/whatsapp.port';
+import { PROXY_URL_MAX_LENGTH } from './create-session.dto';
 
 export const PRESENCE_STATES: readonly PresenceState[] = [
   'available',
@@ -75,4 +77,16 @@ export class UpdateSessionDto {
   @IsOptional()
   @IsBoolean()
   autoRead?: boolean;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    example: 'http://user:password@proxy.example.com:3128',
+    description:
+      "The proxy for the session's WhatsApp socket and media (http, https, socks5, socks5h); null " +
+      'removes it. Checked on save (400 PROXY_UNREACHABLE); the socket takes it at its next connect',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(PROXY_URL_MAX_LENGTH)
+  proxy?: string | null;
 }

@@ -1,6 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayUnique, IsArray, IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
+import {
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { WEBHOOK_EVENTS, type WebhookEventName } from '../../outbox/event-names';
+
+/** A proxy URL longer than this is refused (credentials included). */
+export const PROXY_URL_MAX_LENGTH = 1024;
 
 export const SESSION_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -36,6 +49,17 @@ export class CreateSessionDto {
   @ArrayUnique()
   @IsIn(WEBHOOK_EVENTS, { each: true })
   webhookEvents?: WebhookEventName[];
+
+  @ApiPropertyOptional({
+    example: 'socks5://user:password@proxy.example.com:1080',
+    description:
+      "The proxy for this session's WhatsApp socket and media (http, https, socks5 or socks5h URL with " +
+      'host and port); checked on save, stored encrypted, shown with its password masked',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(PROXY_URL_MAX_LENGTH)
+  proxy?: string;
 }
 
 export class UpdateSessionWebhookDto {
