@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { PostOutcome } from '../retry-policy';
-import { brokerError, ACCEPTED, maskedBrokerUrl, withDeadline } from './broker-outcome';
+import { ACCEPTED, brokerError, maskedBrokerUrl, redactUrls, withDeadline } from './broker-outcome';
 
 /** One connection and confirm channel per broker URL, opened on first use and again after a loss. */
 interface Link {
@@ -91,13 +91,19 @@ export class AmqpPublisher implements OnApplicationShutdown {
     try {
       const channel = await model.createConfirmChannel();
       model.on('error', (error: Error) =>
-        this.logger.warn({ broker: maskedBrokerUrl(url), err: error.message }, 'RabbitMQ connection error'),
+        this.logger.warn(
+          { broker: maskedBrokerUrl(url), err: redactUrls(error.message) },
+          'RabbitMQ connection error',
+        ),
       );
       model.on('close', () => {
         if (link.model === model) this.forget(link);
       });
       channel.on('error', (error: Error) =>
-        this.logger.warn({ broker: maskedBrokerUrl(url), err: error.message }, 'RabbitMQ channel error'),
+        this.logger.warn(
+          { broker: maskedBrokerUrl(url), err: redactUrls(error.message) },
+          'RabbitMQ channel error',
+        ),
       );
       channel.on('close', () => {
         if (link.channel === channel) this.drop(url);

@@ -42,7 +42,7 @@ export function brokerError(error: unknown, started: number, timeoutMs: number):
 }
 
 /** Client libraries quote the URL they failed to reach in some messages: its credentials go. */
-const redactUrls = (text: string): string =>
+export const redactUrls = (text: string): string =>
   text.replace(/\b(amqps?|nats|tls|wss?):\/\/[^\s'"]*/gi, (url) => maskedBrokerUrl(url) ?? '***');
 
 /**

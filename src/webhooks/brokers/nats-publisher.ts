@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connect, headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
 import type { PostOutcome } from '../retry-policy';
-import { ACCEPTED, brokerError, maskedBrokerUrl, withDeadline } from './broker-outcome';
+import { ACCEPTED, brokerError, maskedBrokerUrl, redactUrls, withDeadline } from './broker-outcome';
 
 /** One connection per server URL, kept open (the client reconnects by itself) and opened again if closed. */
 interface Link {
@@ -99,7 +99,10 @@ export class NatsPublisher implements OnApplicationShutdown {
     link.streams.clear();
     void connection.closed().then((error) => {
       if (error)
-        this.logger.warn({ broker: maskedBrokerUrl(url), err: error.message }, 'NATS connection closed');
+        this.logger.warn(
+          { broker: maskedBrokerUrl(url), err: redactUrls(error.message) },
+          'NATS connection closed',
+        );
       if (link.connection === connection) {
         link.connection = null;
         link.jetstream = null;
