@@ -145,7 +145,6 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
     expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
       true,
     );
-    await browser.screenshot(page, 'conversation');
   });
 
   it('a reply typed in the box reaches the contact, quoting the message it answers', async () => {
@@ -220,7 +219,14 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
     await page.waitForSelector('#conversation-composer [data-attachment="dot.png"]');
     await page.fill('#conversation-composer textarea[name=text]', 'A tiny picture');
     await page.click('#conversation-composer button[type=submit]');
-    await page.waitForSelector('.bubble-row[data-type=image][data-direction=outbound]', { timeout: 20_000 });
+    // The picture shows in place: fetched with the login from the media route, shown from a blob: URL.
+    const image = await page.waitForSelector(
+      '.bubble-row[data-type=image][data-direction=outbound] img[data-media=image]',
+      { timeout: 20_000 },
+    );
+    await eventually(() =>
+      image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth === 1),
+    );
     await eventually(async () =>
       (await received()).some((m) => m.type === 'imageMessage' && m.text === 'A tiny picture'),
     );
@@ -243,6 +249,7 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
     await page.waitForSelector(`${poll} .poll-option[data-option=Noodles][data-votes="1"]`, {
       timeout: 20_000,
     });
+    await browser.screenshot(page, 'conversation');
   });
 
   it('a viewer reads the conversation with no send box and no message actions', async () => {
@@ -264,6 +271,11 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
     await phone.waitForSelector(chatItem(DEWI_JID));
     expect(await phone.isVisible('#conversation-thread')).toBe(false);
     expect(await scrollsSideways(phone)).toBe(false);
+    // The search asks the gateway (part of the number here).
+    await phone.fill('input[name=chat-search]', 'nobody-here');
+    await phone.waitForSelector('text=No chat matches this search.');
+    await phone.fill('input[name=chat-search]', DEWI.slice(-6));
+    await phone.waitForSelector(chatItem(DEWI_JID));
 
     await phone.click(chatItem(DEWI_JID));
     await phone.waitForSelector(bubbleWith('Hello from Dewi'));

@@ -18,6 +18,8 @@ const KIND_LABELS = {
 const FALLBACK_WINDOW = 500;
 /** Set once the gateway answered 404 for the chats route: asked once per page load, not per draw. */
 let noChatsRoute = false;
+/** The search typed per session, kept while the user moves between chats. */
+const searches = new Map();
 const PAGE = 50;
 
 /** Where the chats opened in this browser were last read (fallback unread counts only). */
@@ -115,7 +117,33 @@ async function derivedChats(sessionId) {
  * The chat list of a session; `selected` is the open chat's jid. Answers { el, reload }.
  */
 export function createChatList({ sessionId, selected }) {
-  const el = h('div', { class: 'chat-list' }, spinner('Loading chats…'));
+  const body = h('div', {}, spinner('Loading chats…'));
+  let search = searches.get(sessionId) ?? '';
+  let searchTimer = null;
+  const searchBox = h('input', {
+    type: 'search',
+    class: 'form-control form-control-sm',
+    name: 'chat-search',
+    placeholder: 'Search by name or number',
+    'aria-label': 'Search chats',
+    value: search,
+    on: {
+      input: () => {
+        clearTimeout(searchTimer);
+        searchTimer = setTimeout(() => {
+          search = searchBox.value.trim();
+          searches.set(sessionId, search);
+          void reload();
+        }, 300);
+      },
+    },
+  });
+  const el = h(
+    'div',
+    { class: 'chat-list' },
+    h('form', { role: 'search', class: 'mb-2', on: { submit: (e) => e.preventDefault() } }, searchBox),
+    body,
+  );
   let derived = noChatsRoute;
   let chats = [];
   let nextCursor = null;
@@ -169,7 +197,7 @@ export function createChatList({ sessionId, selected }) {
 
   const draw = () => {
     replace(
-      el,
+      body,
       derived &&
         h(
           'p',
@@ -177,7 +205,12 @@ export function createChatList({ sessionId, selected }) {
           `Chats of the latest ${FALLBACK_WINDOW} messages (this gateway has no chat list route).`,
         ),
       chats.length === 0
-        ? alertBox('info', 'No chats yet: messages this session sends or receives appear here.')
+        ? alertBox(
+            'info',
+            search
+              ? 'No chat matches this search.'
+              : 'No chats yet: messages this session sends or receives appear here.',
+          )
         : h('div', { class: 'list-group', id: 'chat-list' }, chats.map(item)),
       nextCursor &&
         h(
@@ -192,11 +225,16 @@ export function createChatList({ sessionId, selected }) {
     );
   };
 
+  let loads = 0;
   async function reload() {
+    const load = ++loads;
     try {
       if (!derived) {
         try {
-          const data = await get(`/api/v1/sessions/${encodeURIComponent(sessionId)}/chats`, { limit: PAGE });
+          const data = await get(`/api/v1/sessions/${encodeURIComponent(sessionId)}/chats`, {
+            limit: PAGE,
+            search,
+          });
           chats = data.chats;
           nextCursor = data.pagination?.nextCursor ?? null;
         } catch (error) {
@@ -204,10 +242,16 @@ export function createChatList({ sessionId, selected }) {
           derived = noChatsRoute = true;
         }
       }
-      if (derived) chats = await derivedChats(sessionId);
-      draw();
+      if (load !== loads) return;
+      if (derived) {
+        const needle = search.toLowerCase();
+        chats = (await derivedChats(sessionId)).filter(
+          (c) => !needle || `${c.chatJid} ${c.name ?? ''}`.toLowerCase().includes(needle),
+        );
+      }
+      if (load === loads) draw();
     } catch (error) {
-      replace(el, errorBox(error));
+      if (load === loads) replace(body, errorBox(error));
     }
   }
 
@@ -216,6 +260,7 @@ export function createChatList({ sessionId, selected }) {
     try {
       const data = await get(`/api/v1/sessions/${encodeURIComponent(sessionId)}/chats`, {
         limit: PAGE,
+        search,
         cursor: nextCursor,
       });
       chats = [...chats, ...data.chats];
@@ -223,13 +268,14 @@ export function createChatList({ sessionId, selected }) {
       draw();
     } catch (error) {
       button.disabled = false;
-      replace(el, errorBox(error));
+      replace(body, errorBox(error));
     }
   }
 
   return {
     el,
     reload,
+    close: () => clearTimeout(searchTimer),
     /** The chat with this jid as listed, or undefined. */
     find: (chatJid) => chats.find((c) => c.chatJid === chatJid),
     isDerived: () => derived,

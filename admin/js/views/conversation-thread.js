@@ -34,6 +34,8 @@ function reactionsByTarget(messages) {
 export function createThread({ sessionId, chat, canAct, onReply }) {
   const base = `/api/v1/sessions/${encodeURIComponent(sessionId)}/messages`;
   const messages = new Map();
+  /** Messages quoted by replies but not loaded (an older page): read one by one; null while asked. */
+  const quotes = new Map();
   const drawn = new Map();
   const polls = new Map();
   const urls = [];
@@ -56,6 +58,13 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
   const status = h('div');
 
   const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  // Pictures and poll results arrive after their bubble: a reader at the bottom stays there.
+  let stuck = true;
+  scroller.addEventListener('scroll', () => (stuck = atBottom()), { passive: true });
+  const grown = new window.ResizeObserver(() => {
+    if (stuck) scroller.scrollTop = scroller.scrollHeight;
+  });
+  grown.observe(list);
 
   const sorted = () => [...messages.values()].sort((a, b) => a.id - b.id);
 
@@ -106,7 +115,7 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
   }
 
   function draw() {
-    const stick = !loadedOnce || atBottom();
+    const stick = !loadedOnce || stuck || atBottom();
     const all = sorted();
     const reactions = reactionsByTarget(all);
     const byId = new Map(all.map((m) => [m.messageId, m]));
@@ -120,7 +129,9 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
         day = dayOf(date);
         rows.push(h('div', { class: 'thread-day small text-secondary' }, day));
       }
-      const quoted = m.quotedId ? (byId.get(m.quotedId) ?? null) : null;
+      const quoted = m.quotedId ? (byId.get(m.quotedId) ?? quotes.get(m.quotedId) ?? null) : null;
+      if (m.quotedId && m.type !== 'reaction' && !quoted && !quotes.has(m.quotedId))
+        void fetchQuote(m.quotedId);
       const mine = reactions.get(m.messageId) ?? [];
       const signature = JSON.stringify([
         m.status,
@@ -170,7 +181,20 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
           'Older messages',
         ),
     );
-    if (stick) scroller.scrollTop = scroller.scrollHeight;
+    if (stick) {
+      scroller.scrollTop = scroller.scrollHeight;
+      stuck = true;
+    }
+  }
+
+  async function fetchQuote(messageId) {
+    quotes.set(messageId, null);
+    try {
+      quotes.set(messageId, await get(`${base}/${encodeURIComponent(messageId)}`));
+      draw();
+    } catch {
+      // Not stored (sent before the session was linked): the reply says so.
+    }
   }
 
   const take = (page) => page.forEach((m) => messages.set(keyOf(m), m));
@@ -275,6 +299,9 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
       sorted()
         .filter((m) => m.direction === 'inbound')
         .pop() ?? null,
-    close: () => urls.forEach((u) => URL.revokeObjectURL(u)),
+    close: () => {
+      grown.disconnect();
+      urls.forEach((u) => URL.revokeObjectURL(u));
+    },
   };
 }

@@ -39,6 +39,7 @@ export async function render(root, { params, user, onCleanup }) {
   let showConnection = () => undefined;
 
   const list = createChatList({ sessionId, selected: chatJid });
+  onCleanup(() => list.close());
   const listCol = h('div', { class: `col-md-5 col-lg-4 ${chatJid ? 'd-none d-md-block' : ''}` }, list.el);
   const threadCol = h('div', { class: `col-md-7 col-lg-8 ${chatJid ? '' : 'd-none d-md-block'}` });
   replace(
