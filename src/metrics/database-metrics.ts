@@ -139,6 +139,13 @@ export class DatabaseMetrics {
     }
   }
 
+  /** The exposition of the last refresh: every gauge, or only wa_gateway_database_up without an answer. */
+  async text(): Promise<string> {
+    // Gauges without labels would otherwise show a made-up 0.
+    if (!this.current) return `${await this.registry.getSingleMetricAsString('wa_gateway_database_up')}\n`;
+    return this.registry.metrics();
+  }
+
   private async load(): Promise<DatabaseSnapshot> {
     const at = new Date();
     const [sessions, outbox, campaigns, outbound] = await Promise.all([

@@ -16,10 +16,7 @@ export class MetricsExposition {
   async text(): Promise<string> {
     await this.database.refresh();
     // Two registries, because only this process's series carry the gateway_instance label.
-    const [own, shared] = await Promise.all([
-      this.process.registry.metrics(),
-      this.database.registry.metrics(),
-    ]);
+    const [own, shared] = await Promise.all([this.process.registry.metrics(), this.database.text()]);
     return own + shared;
   }
 }
