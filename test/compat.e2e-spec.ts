@@ -115,6 +115,24 @@ describe("the first seed's API (wa-server) on top of sessions, messages and webh
     });
     const paged = await as(viewer, api().get('/api/accounts/account1/messages?limit=1&offset=1')).expect(200);
     expect(paged.body.data).toEqual({ messages: [], pagination: { limit: 1, offset: 1, count: 0 } });
+
+    // The contact edits, then deletes it: the seed's shape shows the current text and says so.
+    const messageId = message.data.messages[0].message_id as string;
+    await fixture.simulator.editMessage(CONTACT, PHONE, messageId, 'Hello, how can I help?');
+    const edited = await eventually(async () => {
+      const res = await as(viewer, api().get('/api/accounts/account1/messages'));
+      const first = res.body.data?.messages?.[0];
+      return first?.edited ? first : null;
+    });
+    expect(edited).toMatchObject({ message: 'Hello, how can I help?', edited: true, message_id: messageId });
+    expect(edited).not.toHaveProperty('revoked');
+    await fixture.simulator.revokeMessage(CONTACT, PHONE, messageId);
+    const revoked = await eventually(async () => {
+      const res = await as(viewer, api().get('/api/accounts/account1/messages'));
+      const first = res.body.data?.messages?.[0];
+      return first?.revoked ? first : null;
+    });
+    expect(revoked).toMatchObject({ edited: true, revoked: true, message_id: messageId });
   });
 
   it('dashboard: stats in the seed shape plus counts by type and direction and webhook success rate', async () => {

@@ -47,6 +47,10 @@ export interface CompatMessage {
   webhook_sent: boolean;
   created_at: Date;
   media_url?: string;
+  /** Only when the text was edited: `message` is the current text. */
+  edited?: true;
+  /** Only when the message was deleted for everyone (its text is kept). */
+  revoked?: true;
 }
 
 export function toCompatMessage(m: MessageView, webhookSent: boolean): CompatMessage {
@@ -63,5 +67,7 @@ export function toCompatMessage(m: MessageView, webhookSent: boolean): CompatMes
     webhook_sent: webhookSent,
     created_at: m.createdAt,
     ...(m.mediaUrl ? { media_url: m.mediaUrl } : {}),
+    ...(m.edited ? { edited: true as const } : {}),
+    ...(m.revoked ? { revoked: true as const } : {}),
   };
 }
