@@ -15,6 +15,10 @@ function labelOf(control) {
 export function validityMessage(control) {
   const v = control.validity;
   if (!v || v.valid) return null;
+  // A step is the spinner's increment, not a rule: 0.02 s is a fine pause (the API judges).
+  const flags = ['valueMissing', 'typeMismatch', 'patternMismatch', 'tooShort', 'tooLong'];
+  const more = ['rangeUnderflow', 'rangeOverflow', 'badInput', 'customError'];
+  if (v.stepMismatch && ![...flags, ...more].some((f) => v[f])) return null;
   const label = labelOf(control);
   if (v.valueMissing)
     return control.type === 'checkbox' || control.type === 'radio'
@@ -170,7 +174,7 @@ export function checkFields(form) {
   clearFieldErrors(form);
   let first = null;
   for (const control of form.elements) {
-    if (!control.willValidate || control.validity.valid) continue;
+    if (!control.willValidate || validityMessage(control) === null) continue;
     if (control.type === 'radio' || control.type === 'checkbox') {
       if (control.form.querySelector(`[name="${CSS.escape(control.name)}"][aria-invalid]`)) continue;
     }

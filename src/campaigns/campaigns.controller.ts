@@ -47,7 +47,7 @@ export class CampaignsController {
     return this.campaigns.create(dto, actor);
   }
 
-  @Post('check')
+  @Post('check-template')
   @HttpCode(200)
   @Roles(...OPERATOR_ROLES)
   @ResponseMessage('Template checked against the lists')

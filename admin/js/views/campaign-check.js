@@ -116,7 +116,10 @@ export function missingVariablesCheck({ template, lists }) {
     }
     const before = choice();
     try {
-      report = await post('/api/v1/campaigns/check', { template: text, listIds: chosen.map((l) => l.id) });
+      report = await post('/api/v1/campaigns/check-template', {
+        template: text,
+        listIds: chosen.map((l) => l.id),
+      });
       draw(before);
     } catch (error) {
       report = null;
