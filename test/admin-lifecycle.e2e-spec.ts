@@ -34,6 +34,7 @@ describe('admin SPA: session lifecycle and field errors, in Chromium', () => {
   let browser: AdminBrowser;
   let page: Page;
   let adminToken: string;
+  let gapsListId: number;
 
   beforeAll(async () => {
     await gateway.start('wagw_admin_lifecycle', {
@@ -166,6 +167,7 @@ describe('admin SPA: session lifecycle and field errors, in Chromium', () => {
       { phone: `+${contact(1)}`, name: 'Budi' },
       { phone: `+${contact(2)}`, name: 'Citra', variables: { city: 'Solo' } },
     ];
+    gapsListId = list.id;
     for (const [i, row] of rows.entries()) {
       await gateway.call('POST', '/api/v1/sandbox/contacts', adminToken, {
         phoneNumber: contact(i),
@@ -214,6 +216,23 @@ describe('admin SPA: session lifecycle and field errors, in Chromium', () => {
       adminToken,
     );
     expect(done.counts?.skipped ?? done.skippedCount).toBe(1);
+  });
+
+  it("a start refused on a draft's page for missing variables says what to do here, not which REST route to call", async () => {
+    const draft = await gateway.call<{ id: number }>('POST', '/api/v1/campaigns', adminToken, {
+      name: 'Cities again',
+      sessionId: 'scan',
+      template: 'Dear {{name}} in {{city}}',
+      listIds: [gapsListId],
+    });
+    browser.expectFailureOf('status of 409');
+    await page.goto(`${gateway.base}/admin/campaigns/${draft.id}`);
+    await page.click('button[data-action=start-now]');
+    const toast = await page.waitForSelector('#toasts .toast:has-text("lack template variables")');
+    const text = await toast.textContent();
+    expect(text).toContain('1 of 3 recipients lack template variables (city: 1)');
+    expect(text).toContain('skip them');
+    expect(text).not.toMatch(/\/api\/|GET |missingVariables/);
   });
 
   it('with the browser in UTC the zone picker starts at UTC, lists UTC and the browser zone first, and finds the rest by typing', async () => {

@@ -27,7 +27,7 @@ import {
 import * as live from '../live.js';
 import { canOperate } from '../roles.js';
 import { link } from '../router.js';
-import { campaignProgressBar } from './campaign-parts.js';
+import { campaignProgressBar, startRefusal } from './campaign-parts.js';
 
 const RECIPIENT_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'read', 'failed', 'skipped', 'review'];
 const path = (id, rest = '') => `/api/v1/campaigns/${id}${rest}`;
@@ -180,10 +180,14 @@ function actionsBar(c, { reload, navigate }) {
     );
     button.addEventListener('click', async () => {
       if (confirm && !(await confirmAction(...confirm))) return;
-      await busy(button, async () => {
-        await work();
-        await reload();
-      });
+      await busy(
+        button,
+        async () => {
+          await work();
+          await reload();
+        },
+        (error) => toast(startRefusal(error), 'danger'),
+      );
     });
     return button;
   };

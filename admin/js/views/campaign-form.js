@@ -6,6 +6,7 @@ import { get, post, upload } from '../api.js';
 import { alertBox, append, field, h, pageHeader, replace, select, spinner, uid } from '../dom.js';
 import { checkFields, fieldErrors, liveFieldChecks, markField } from '../form-errors.js';
 import { missingVariablesCheck } from './campaign-check.js';
+import { startRefusal } from './campaign-parts.js';
 import { templatePreview } from './campaign-template-preview.js';
 import { timeZonePicker } from './time-zone-picker.js';
 
@@ -193,7 +194,7 @@ export async function render(root, { navigate, query }) {
             if (campaign) {
               // The draft exists; its page shows what stops it and offers the start again.
               navigate(`/campaigns/${campaign.id}`, {
-                state: { notice: `Saved as a draft, but not started: ${error.message}` },
+                state: { notice: `Saved as a draft, but not started: ${startRefusal(error)}` },
               });
             } else fieldErrors(form, error, { names: FIELD_NAMES });
           } finally {

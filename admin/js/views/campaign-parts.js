@@ -1,6 +1,20 @@
 /* Shared by the campaign views: template rendering for previews, and the progress bar. */
 import { h } from '../dom.js';
 
+/**
+ * Why a start was refused, in the app's words: a refusal for missing variables names what to do
+ * here (the API's own message points API users at its routes).
+ */
+export function startRefusal(error) {
+  if (error?.code !== 'MISSING_VARIABLES') return error?.message ?? String(error);
+  // "2 of 3 recipients lack template variables (city: 1, name: 1); see GET …": the first part.
+  const counted = /^\d+ of \d+ recipients lack template variables \([^)]*\)/.exec(error.message ?? '')?.[0];
+  return (
+    `${counted ?? 'Some recipients lack template variables'} (listed under "Before the start"). ` +
+    'Choose to skip them or to leave the values blank beside Start now, or fix the lists.'
+  );
+}
+
 /** The gateway's `{{ name }}` placeholders (the same rule as src/campaigns/template.ts). */
 const PLACEHOLDER = /\{\{\s*([^{}]+?)\s*\}\}/g;
 
