@@ -4,10 +4,17 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
+import { AppConfig } from '../src/config/app-config';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { WhatsAppSimulator } from '../src/sandbox/simulator/whatsapp-simulator';
 import { silenceLibsignalConsole } from './support/baileys-test-client';
-import { ADMIN, eventually } from './support/gateway-fixture';
+import {
+  ADMIN,
+  adminToken,
+  eventually,
+  GatewayFixture,
+  MASTER_KEY as MASTER_KEY_FIXTURE,
+} from './support/gateway-fixture';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { testConfig } from './support/test-app';
 import { TestProxy } from './support/test-proxies';
@@ -309,3 +316,62 @@ describe('per-session proxy', () => {
     expect(output).not.toContain(HTTP_PASSWORD);
   });
 });
+
+/**
+ * A key rotation (TOKEN_ENCRYPTION_KEY_PREVIOUS) re-encrypts each session's proxy URL with the rest:
+ * after it, the session still shows its proxy and its socket still goes through it.
+ */
+describe('per-session proxy across a key rotation', () => {
+  const fixture = new GatewayFixture();
+  const proxy = new TestProxy('socks5', { username: 'carol', password: 'rotation-proxy-password-5150' });
+
+  beforeAll(async () => {
+    await fixture.start('wagw_proxyrot');
+    await proxy.start();
+  });
+  afterAll(async () => {
+    await fixture.close();
+    await proxy.close();
+  });
+
+  it('re-encrypts the proxy under the new key; the session shows it and connects through it', async () => {
+    const first = await fixture.startApp();
+    const oldKey = first.get(AppConfig).TOKEN_ENCRYPTION_KEY!;
+    await request(first.getHttpServer())
+      .post('/api/v1/sessions')
+      .set('x-master-key', MASTER_KEY_FIXTURE)
+      .send({ id: 'rotated', name: 'Rotated', proxy: proxy.url() })
+      .expect(201);
+    const socketTunnels = () => proxy.tunnels.filter((t) => /^GET \/ws/.test(t.firstLine ?? '')).length;
+    await eventually(() => socketTunnels() >= 1);
+    const sealedBefore = await sealedProxyOf(fixture, 'rotated');
+    await fixture.stopApp(first);
+
+    const before = socketTunnels();
+    const second = await fixture.startApp(
+      fixture.config({ TOKEN_ENCRYPTION_KEY: '7b'.repeat(32), TOKEN_ENCRYPTION_KEY_PREVIOUS: oldKey }),
+    );
+    expect(await sealedProxyOf(fixture, 'rotated')).not.toBe(sealedBefore);
+    const admin = await adminToken(second);
+    const res = await request(second.getHttpServer())
+      .get('/api/v1/sessions/rotated')
+      .set('authorization', `Bearer ${admin}`)
+      .expect(200);
+    expect(res.body.data).toMatchObject({
+      proxy: `socks5://carol:***@127.0.0.1:${proxy.port}`,
+      hasProxy: true,
+    });
+    // The session was wanted: the new process opens it again, through the proxy.
+    await eventually(() => socketTunnels() > before, 30_000);
+  });
+});
+
+async function sealedProxyOf(fixture: GatewayFixture, id: string): Promise<string | null> {
+  const prisma = new PrismaService(fixture.config());
+  try {
+    const row = await prisma.whatsappSession.findUnique({ where: { id }, select: { proxyUrl: true } });
+    return row?.proxyUrl ?? null;
+  } finally {
+    await prisma.$disconnect();
+  }
+}

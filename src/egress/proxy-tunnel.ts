@@ -169,6 +169,9 @@ export function proxiedDispatcher(
   });
 }
 
+/** How many proxies' dispatchers one ProxyDispatchers keeps open. */
+const MAX_DISPATCHERS = 500;
+
 /** Proxied dispatchers by proxy URL, made on first use and closed together (at shutdown). */
 export class ProxyDispatchers {
   private readonly byUrl = new Map<string, Dispatcher>();
@@ -181,8 +184,16 @@ export class ProxyDispatchers {
   for(proxy: ProxyUrl): Dispatcher {
     let dispatcher = this.byUrl.get(proxy.href);
     if (!dispatcher) {
-      // Proxies removed or changed leave their dispatcher behind; a few hundred is still small.
-      if (this.byUrl.size >= 500) void this.close();
+      // Proxies removed or changed leave their dispatcher behind: past MAX_DISPATCHERS the oldest is
+      // closed (gracefully: requests under way finish first).
+      const oldest = this.byUrl.size >= MAX_DISPATCHERS ? this.byUrl.keys().next().value : undefined;
+      if (oldest !== undefined) {
+        void this.byUrl
+          .get(oldest)!
+          .close()
+          .catch(() => undefined);
+        this.byUrl.delete(oldest);
+      }
       dispatcher = proxiedDispatcher(proxy, this.policy, this.options);
       this.byUrl.set(proxy.href, dispatcher);
     }
