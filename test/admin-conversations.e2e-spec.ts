@@ -11,6 +11,7 @@ const SESSION = 'chats';
 const SESSION_PHONE = '6281299990155';
 const DEWI = '6281277700001';
 const DEWI_JID = `${DEWI}@s.whatsapp.net`;
+const EKO = '6281277700002';
 const VIEWER = { email: 'viewer@example.com', password: 'viewer-password-1' };
 /** A 1x1 PNG: the smallest picture the image route takes. */
 const PNG = Buffer.from(
@@ -82,6 +83,7 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
     admin = await gateway.login(ADMIN.email, ADMIN.password);
     browser = await AdminBrowser.launch(gateway.base);
     await gateway.call('POST', '/api/v1/sandbox/contacts', admin, { phoneNumber: DEWI, pushName: 'Dewi' });
+    await gateway.call('POST', '/api/v1/sandbox/contacts', admin, { phoneNumber: EKO, pushName: 'Eko' });
     await gateway.call('POST', '/api/v1/sessions', admin, { id: SESSION, name: 'Chats team' });
     // The simulated phone scans the session's QR as soon as it shows one.
     await eventually(
@@ -151,7 +153,20 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
     await page.click(`${bubbleWith('Hello from Dewi')} [data-message-actions]`);
     await page.click(`${bubbleWith('Hello from Dewi')} [data-message-action=reply]`);
     await page.waitForSelector(`#conversation-composer [data-replying-to="${dewiFirstId}"]`);
+    // Typing shows "typing…" on the contact's phone and a pause in typing stops it (each answered
+    // 200: the gateway passed it to WhatsApp).
+    const presence = (state: string) =>
+      page.waitForResponse((response) => {
+        const r = response.request();
+        if (r.method() !== 'POST' || !r.url().endsWith(`/api/v1/sessions/${SESSION}/presence`)) return false;
+        const body = r.postDataJSON() as { state: string; to: string };
+        return body.state === state && body.to === DEWI_JID && response.status() === 200;
+      });
+    const composing = presence('composing');
+    const paused = presence('paused');
     await page.fill('#conversation-composer textarea[name=text]', 'Hi Dewi, we are here');
+    await composing;
+    await paused;
     await page.press('#conversation-composer textarea[name=text]', 'Enter');
 
     const mine = `${bubbleWith('Hi Dewi, we are here')}[data-direction=outbound]`;
@@ -250,6 +265,44 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
       timeout: 20_000,
     });
     await browser.screenshot(page, 'conversation');
+  });
+
+  it('a group chat: listed by its subject, each message names its author, and the box writes to the group', async () => {
+    const group = await gateway.call<{ jid: string }>('POST', '/api/v1/sandbox/groups', admin, {
+      owner: EKO,
+      members: [DEWI, SESSION_PHONE],
+      subject: 'Lunch club',
+    });
+    await gateway.call('POST', `/api/v1/sandbox/groups/${encodeURIComponent(group.jid)}/messages`, admin, {
+      from: EKO,
+      text: 'Who is in for lunch?',
+    });
+    await page.goto(`${gateway.base}/admin/sessions/${SESSION}/chats`);
+    const item = chatItem(group.jid);
+    await page.waitForSelector(`${item}[data-unread-count="1"]`, { timeout: 20_000 });
+    expect(await page.textContent(`${item} .chat-name`)).toBe('Lunch club');
+    expect(await page.textContent(`${item} [data-chat-kind]`)).toBe('group');
+
+    await page.click(item);
+    // The address names the group without ".us", so a reload finds the page.
+    await page.waitForURL(
+      new RegExp(`/admin/sessions/${SESSION}/chats/${group.jid.replace('@g.us', '%40g')}$`),
+    );
+    await page.reload();
+    const theirs = bubbleWith('Who is in for lunch?');
+    await page.waitForSelector(theirs);
+    expect(await page.textContent(`${theirs} .bubble-author`)).toMatch(/^(Eko|\+6281277700002)$/);
+    await page.fill('#conversation-composer textarea[name=text]', 'Count me in');
+    await page.press('#conversation-composer textarea[name=text]', 'Enter');
+    await page.waitForSelector(`${bubbleWith('Count me in')}[data-direction=outbound]`, { timeout: 20_000 });
+    await eventually(async () => {
+      const got = await gateway.call<{ from: string; text: string | null }[]>(
+        'GET',
+        `/api/v1/sandbox/groups/${encodeURIComponent(group.jid)}/messages?member=${EKO}`,
+        admin,
+      );
+      return got.some((m) => m.from === SESSION_PHONE && m.text === 'Count me in');
+    });
   });
 
   it('a viewer reads the conversation with no send box and no message actions', async () => {
