@@ -285,6 +285,11 @@ describe('admin SPA: session lifecycle and field errors, in Chromium', () => {
     await page.click('.modal.show button:text-is("Delete")');
     await page.waitForURL(/\/admin\/sessions$/);
     await page.waitForSelector('[data-session-card=late]');
+    // The list says why a session stopped too (here: its second QR ran out as well).
+    await page.waitForSelector(
+      '[data-last-stop-for=late]:text-is("Last stop: The QR code was not scanned in time.")',
+      { timeout: (QR_TIMEOUT_SECONDS + 20) * 1000 },
+    );
     expect(await page.$$('[data-session-card=scan]')).toHaveLength(0);
     expect(await page.$$('.alert-danger')).toHaveLength(0);
   });

@@ -6,6 +6,31 @@ import * as live from '../live.js';
 import { canOperate } from '../roles.js';
 import { link } from '../router.js';
 import { liveStatusBadge, qrPanel } from './session-parts.js';
+import { stopReason } from './session-words.js';
+
+/** Why the session last stopped, in words, while it is not connected; follows the pushes. */
+function lastStop(session, onCleanup) {
+  let current = { ...session };
+  const el = h('p', { class: 'small text-secondary mb-2', dataset: { lastStopFor: session.id } });
+  const draw = () => {
+    const words = current.status === 'connected' ? null : stopReason(current);
+    el.hidden = !words;
+    el.textContent = words ? `Last stop: ${words}` : '';
+  };
+  onCleanup(
+    live.on('session.status', (event) => {
+      if (event.sessionId !== session.id) return;
+      current = { ...current, status: event.status };
+      if (event.reason !== null || event.code !== null) {
+        current.lastDisconnectReason = event.reason;
+        current.lastDisconnectCode = event.code;
+      }
+      draw();
+    }),
+  );
+  draw();
+  return el;
+}
 
 function sessionCard(session, { user, onCleanup }) {
   const operator = canOperate(user);
@@ -41,6 +66,7 @@ function sessionCard(session, { user, onCleanup }) {
           h('dt', { class: 'col-5' }, 'Last connected'),
           h('dd', { class: 'col-7 mb-1' }, formatDate(session.lastConnectedAt)),
         ),
+        lastStop(session, onCleanup),
         operator
           ? qrPanel(session, onCleanup, { thumb: true })
           : session.status === 'qr_pending' &&
