@@ -143,7 +143,12 @@ describe('admin SPA: session lifecycle and field errors, in Chromium', () => {
     await page.goto(`${gateway.base}/admin/users`);
     const form = '#create-user-form';
     await page.waitForSelector(form);
-    // The browser accepts it as an email; the gateway does not (two dots in a row).
+    // Leaving a field with a value the browser refuses says so at once, before any submit.
+    await page.fill(`${form} input[name=email]`, 'not-an-email');
+    await page.press(`${form} input[name=email]`, 'Tab');
+    await page.waitForSelector(`${form} input[name=email].is-invalid`);
+    expect(await feedbackOf(page, form, 'email')).toBe('Enter an email address, like name@example.com.');
+    // The browser accepts this one as an email; the gateway does not (two dots in a row).
     await page.fill(`${form} input[name=email]`, 'first..last@example.com');
     await page.fill(`${form} input[name=password]`, 'good-password-1');
     await page.click(`${form} button[type=submit]`);

@@ -199,5 +199,13 @@ export function liveFieldChecks(form) {
   };
   form.addEventListener('input', recheck);
   form.addEventListener('change', recheck);
+  // Leaving a field with a value it will refuse (an email without its @) says so at once; an empty
+  // field waits for the submit.
+  form.addEventListener('focusout', (event) => {
+    const control = event.target;
+    if (!control?.name || !control.value || control.type === 'checkbox' || control.type === 'radio') return;
+    const message = validityMessage(control);
+    if (message) markField(control, message);
+  });
   return form;
 }

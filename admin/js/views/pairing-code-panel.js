@@ -1,6 +1,7 @@
 /* Linking by phone number instead of a QR: asks the gateway for a pairing code and shows it to type on the phone. */
 import { post } from '../api.js';
 import { alertBox, busy, errorBox, field, h, replace } from '../dom.js';
+import { checkFields, clearFieldErrors, fieldErrors, liveFieldChecks } from '../form-errors.js';
 
 const path = (id) => `/api/v1/sessions/${encodeURIComponent(id)}/pairing-code`;
 
@@ -69,24 +70,31 @@ export function pairingCodePanel(session, { sandboxTyping = false } = {}) {
     'details',
     { class: 'mt-3', dataset: { pairingCodeFor: session.id } },
     h('summary', {}, 'Link with a phone number instead'),
-    h(
-      'form',
-      {
-        class: 'mt-2',
-        id: 'pairing-code-form',
-        on: {
-          submit: (e) => {
-            e.preventDefault();
-            void busy(
-              submit,
-              async () => showCode(await post(path(session.id), { phoneNumber: phone.value.trim() })),
-              (error) => replace(out, errorBox(error)),
-            );
+    liveFieldChecks(
+      h(
+        'form',
+        {
+          class: 'mt-2',
+          id: 'pairing-code-form',
+          on: {
+            submit: (e) => {
+              e.preventDefault();
+              const form = e.currentTarget;
+              if (!checkFields(form)) return;
+              void busy(
+                submit,
+                async () => {
+                  showCode(await post(path(session.id), { phoneNumber: phone.value.trim() }));
+                  clearFieldErrors(form);
+                },
+                (error) => (error.details?.length ? fieldErrors(form, error) : replace(out, errorBox(error))),
+              );
+            },
           },
         },
-      },
-      field('Phone number of the phone to link (with country code)', phone),
-      submit,
+        field('Phone number of the phone to link (with country code)', phone),
+        submit,
+      ),
     ),
     out,
   );
