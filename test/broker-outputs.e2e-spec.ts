@@ -220,6 +220,14 @@ describe('broker outputs: RabbitMQ and NATS JetStream from the outbox (real serv
   });
 
   it('keeps broker URLs encrypted at rest and masked in answers', async () => {
+    // A field left out keeps its stored value (the URL is not typed again to change the stream).
+    const before = await prisma.setting.findUniqueOrThrow({ where: { key: 'brokers' } });
+    await auth(api().put('/api/v1/webhooks/brokers'))
+      .send({ nats: { stream: STREAM } })
+      .expect(200);
+    expect(await prisma.setting.findUniqueOrThrow({ where: { key: 'brokers' } })).toMatchObject({
+      value: before.value,
+    });
     const res = await auth(api().get('/api/v1/webhooks/brokers')).expect(200);
     expect(res.body.data.rabbitmq).toMatchObject({
       url: `amqp://127.0.0.1:${rabbitProxy.port}/***`,

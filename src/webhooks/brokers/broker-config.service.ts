@@ -133,7 +133,7 @@ export class BrokerConfigService {
     };
   }
 
-  /** The outputs the body changes: [kind, new output or null to remove]; a missing URL keeps the stored one. */
+  /** The outputs the body changes: [kind, new output or null to remove]; a field left out keeps its stored value. */
   private changes(
     dto: UpdateBrokerOutputsDto,
     current: Partial<Record<BrokerKind, BrokerOutput>>,
@@ -146,7 +146,8 @@ export class BrokerConfigService {
         changes.push([kind, null]);
         continue;
       }
-      const url = given.url ? this.delivery.seal(given.url) : current[kind]?.url;
+      const stored = current[kind];
+      const url = given.url ? this.delivery.seal(given.url) : stored?.url;
       if (!url) {
         throw validationFailed([
           { field: `${kind}.url`, errors: [`${kind}.url is required for a new output`] },
@@ -158,9 +159,12 @@ export class BrokerConfigService {
           kind,
           url,
           destination: 'exchange' in given ? given.exchange : given.stream,
-          subjectPrefix: kind === 'nats' ? ((given as NatsOutputDto).subjectPrefix ?? 'wa') : null,
-          events: given.events ?? [],
-          signed: given.signed ?? false,
+          subjectPrefix:
+            kind === 'nats'
+              ? ((given as NatsOutputDto).subjectPrefix ?? stored?.subjectPrefix ?? 'wa')
+              : null,
+          events: given.events ?? stored?.events ?? [],
+          signed: given.signed ?? stored?.signed ?? false,
         },
       ]);
     }
