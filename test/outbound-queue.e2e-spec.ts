@@ -288,6 +288,36 @@ describe('outbound queue: any process serves any send', () => {
       .expect(200);
   });
 
+  it('disconnect, logout and delete through A of sessions B holds: B applies them (no SESSION_HELD_ELSEWHERE)', async () => {
+    const admin = await adminToken(a);
+    const asAdmin = (req: request.Test) => req.set('authorization', `Bearer ${admin}`);
+    const held = (id: string) => b.get(ConnectionRegistry).isHeld(id);
+    await linkSession(fixture, b, 'other', '6281200000072');
+    await linkSession(fixture, b, 'third', '6281200000073');
+    expect(held('other') && held('third')).toBe(true);
+
+    await asAdmin(request(a.getHttpServer()).post('/api/v1/sessions/other/disconnect')).expect(200);
+    await eventually(() => !held('other'), 20_000);
+    await eventually(() => fixture.simulator.devices('6281200000072').every((d) => !d.online), 20_000);
+    expect(await prisma.whatsappSession.findUniqueOrThrow({ where: { id: 'other' } })).toMatchObject({
+      status: 'disconnected',
+      shouldConnect: false,
+    });
+    // Back on B, then logged out through A: the phone no longer lists the device.
+    await asAdmin(request(b.getHttpServer()).post('/api/v1/sessions/other/connect')).expect(200);
+    await eventually(() => b.get(ConnectionRegistry).statusOf('other') === 'connected', 20_000);
+    const devices = fixture.simulator.devices('6281200000072').length;
+    const out = await asAdmin(request(a.getHttpServer()).post('/api/v1/sessions/other/logout')).expect(200);
+    expect(out.body.data).toMatchObject({ status: 'logged_out', shouldConnect: false });
+    expect(held('other')).toBe(false);
+    expect(fixture.simulator.devices('6281200000072')).toHaveLength(devices - 1);
+
+    await asAdmin(request(a.getHttpServer()).delete('/api/v1/sessions/third')).expect(200);
+    expect(await prisma.whatsappSession.findUnique({ where: { id: 'third' } })).toBeNull();
+    await eventually(() => !held('third'), 20_000);
+    expect(fixture.simulator.devices('6281200000073')).toHaveLength(0);
+  });
+
   it('a session not linked or disconnected on request refuses sends at once, as before', async () => {
     const holder = [a, b].find((app) => app.get(ConnectionRegistry).isHeld(SESSION))!;
     await holder.get(ConnectionRegistry).disconnect(SESSION, 'test: stopped');

@@ -27,6 +27,9 @@ const slugOf = (name: string): string =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 48) || 'session';
 
+/** How long a logout asked of a process that does not hold the session waits for its holder. */
+const LOGOUT_WAIT_MS = 15_000;
+
 /** The QR a session shows as stored by the process holding it (readable from any process). */
 const storedQr = (row: SessionRecord): string | null => (row.status === 'qr_pending' ? row.qr : null);
 
@@ -152,16 +155,16 @@ export class SessionsService {
   }
 
   async logout(session: SessionRecord, actor: Actor): Promise<SessionView> {
-    this.requireHereOrFree(session);
-    await this.whatsapp.logout(session.id);
+    if (this.heldElsewhere(session)) await this.logoutByHolder(session.id);
+    else await this.whatsapp.logout(session.id);
     await this.audit('session.logout_requested', session.id, actor);
     return this.get(session.id);
   }
 
   /** Logs the device out when linked, then removes the session with its keys, tokens and messages. */
   async remove(session: SessionRecord, actor: Actor): Promise<void> {
-    this.requireHereOrFree(session);
-    if (this.whatsapp.isHeld(session.id)) await this.whatsapp.logout(session.id);
+    if (this.heldElsewhere(session)) await this.logoutByHolder(session.id);
+    else if (this.whatsapp.isHeld(session.id)) await this.whatsapp.logout(session.id);
     await this.sessions.delete(session.id);
     this.webhookTargets.invalidate(session.id);
     await this.audit('session.deleted', session.id, actor);
@@ -233,17 +236,27 @@ export class SessionsService {
     );
   }
 
-  private requireHereOrFree(row: SessionRecord): void {
-    const heldElsewhere =
+  /** Another live process holds the session's socket. */
+  private heldElsewhere(row: SessionRecord): boolean {
+    return (
       !this.whatsapp.isHeld(row.id) &&
       row.leaseOwner !== null &&
       row.leaseExpiresAt !== null &&
-      row.leaseExpiresAt > new Date();
-    if (heldElsewhere) {
-      throw new DomainError(
-        'SESSION_HELD_ELSEWHERE',
-        `Session ${row.id} is held by gateway process ${row.leaseOwner}; send this request to that process`,
-      );
+      row.leaseExpiresAt > new Date()
+    );
+  }
+
+  /**
+   * A logout asked of a process that does not hold the session: written on the row for the holder
+   * (it applies it within a supervision pass), then waited for up to LOGOUT_WAIT_MS.
+   */
+  private async logoutByHolder(sessionId: string): Promise<void> {
+    await this.sessions.requestLogout(sessionId);
+    const until = Date.now() + LOGOUT_WAIT_MS;
+    while (Date.now() < until) {
+      const row = await this.sessions.find(sessionId);
+      if (!row || row.status === 'logged_out') return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 

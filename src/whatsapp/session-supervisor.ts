@@ -54,10 +54,23 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
       this.logger.warn(`Lost the lease of session ${id}; another process holds it now`);
       await this.registry.abandon(id);
     }
+    await this.applyStopRequests();
     await this.restartIdle();
     const claimable = await this.leases.claimable(this.registry.heldSessionIds());
     for (let i = 0; i < claimable.length; i += START_CONCURRENCY) {
       await Promise.all(claimable.slice(i, i + START_CONCURRENCY).map((id) => this.startQuietly(id)));
+    }
+  }
+
+  /** Disconnects and logouts asked through another process (written on the session's row). */
+  private async applyStopRequests(): Promise<void> {
+    for (const row of await this.sessions.stopRequests(this.registry.heldSessionIds())) {
+      try {
+        if (row.logoutRequestedAt) await this.registry.logout(row.id);
+        else await this.registry.disconnect(row.id, 'disconnected by request');
+      } catch (error) {
+        this.logger.error({ err: error, sessionId: row.id }, 'Could not stop a session asked to stop');
+      }
     }
   }
 

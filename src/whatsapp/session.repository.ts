@@ -85,6 +85,29 @@ export class SessionRepository {
     });
   }
 
+  /**
+   * Asks the process holding the session (another one) to log its device out: written on the row,
+   * applied at the holder's next supervision pass (`stopRequests`). Unwanted from now on.
+   */
+  async requestLogout(id: string): Promise<void> {
+    await this.prisma.whatsappSession.update({
+      where: { id },
+      data: { logoutRequestedAt: new Date(), shouldConnect: false },
+    });
+  }
+
+  /**
+   * Of these sessions (held here), the ones another process asked to stop: disconnected there (no
+   * longer wanted) or to be logged out.
+   */
+  stopRequests(ids: string[]): Promise<{ id: string; logoutRequestedAt: Date | null }[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.prisma.whatsappSession.findMany({
+      where: { id: { in: ids }, OR: [{ shouldConnect: false }, { logoutRequestedAt: { not: null } }] },
+      select: { id: true, logoutRequestedAt: true },
+    });
+  }
+
   /** Marks the session to be connected by whichever process holds it (or claims it next). */
   async setWanted(id: string): Promise<void> {
     await this.prisma.whatsappSession.update({ where: { id }, data: { shouldConnect: true } });
@@ -147,6 +170,7 @@ export class SessionRepository {
           status: change.status,
           // The QR is kept only while the session shows one (GET /qr on any process reads it).
           ...(change.status === 'qr_pending' ? {} : { qr: null }),
+          ...(change.status === 'logged_out' ? { logoutRequestedAt: null } : {}),
           ...(change.shouldConnect !== undefined ? { shouldConnect: change.shouldConnect } : {}),
           ...(change.phoneNumber !== undefined ? { phoneNumber: change.phoneNumber } : {}),
           ...(change.jid !== undefined ? { jid: change.jid } : {}),
