@@ -56,6 +56,8 @@ describe('per-session proxy', () => {
   let base: string;
   let output = '';
   let admin: string;
+  /** The API token of the session the tests run through. */
+  let token: string;
   let simulatorPort: number;
   let restoreConsole: () => void = () => undefined;
   const simulator = new WhatsAppSimulator({ qrRefCount: 6 });
@@ -183,7 +185,7 @@ describe('per-session proxy', () => {
   it('connects a session through its SOCKS5 proxy, messages both ways, inbound media through it too', async () => {
     const created = await createSession({ id: 'viasocks', name: 'Via SOCKS', proxy: socks.url() });
     expect(created.status).toBe(201);
-    const token = created.body.data.token as string;
+    token = created.body.data.token as string;
     expect(created.body.data.session).toMatchObject({
       proxy: `socks5://alice:***@127.0.0.1:${socks.port}`,
       hasProxy: true,
@@ -286,6 +288,19 @@ describe('per-session proxy', () => {
     await request(base).post('/api/v1/sessions/viasocks/connect').set(auth()).expect(200);
     await eventually(async () => (await statusOf('viasocks')) === 'connected', 60_000);
     expect(viaHttp()).toBe(1);
+
+    // Media by URL through the HTTP proxy: the fetch, and Baileys' upload to the simulator (TLS through
+    // the tunnel, verified against the simulator's certificate).
+    const images = () => simulator.receivedMessages(ALICE).filter((m) => m.message.imageMessage);
+    const imagesBefore = images().length;
+    await request(base)
+      .post('/api/v1/sessions/viasocks/messages/image?wait=true')
+      .set('authorization', `Bearer ${token}`)
+      .send({ to: ALICE, url: `http://localhost:${filesPort}/again.png` })
+      .expect(201);
+    expect(http.tunnels.filter((t) => t.port === filesPort)).toHaveLength(1);
+    const uploaded = await eventually(() => images()[imagesBefore]);
+    expect((await simulator.downloadMedia(uploaded)).equals(PNG)).toBe(true);
 
     const listed = await request(base).get('/api/v1/sessions').set(auth()).expect(200);
     const text = JSON.stringify(listed.body);

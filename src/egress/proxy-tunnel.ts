@@ -1,10 +1,10 @@
 import { promises as dns } from 'node:dns';
-import type { Agent as HttpAgent } from 'node:http';
+import type { ClientRequest, Agent as HttpAgent } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import { SocksClient } from 'socks';
-import { SocksProxyAgent, type SocksProxyAgentOptions } from 'socks-proxy-agent';
+import { SocksProxyAgent } from 'socks-proxy-agent';
 import { Agent, Client, type Dispatcher } from 'undici';
 import type { EgressPolicy } from './address-policy';
 import { guardedLookup } from './egress-guard';
@@ -207,6 +207,37 @@ export class ProxyDispatchers {
   }
 }
 
+/** What the agent packages' connect() is given (agent-base's AgentConnectOpts). */
+type AgentConnectOpts = Parameters<HttpsProxyAgent<string>['connect']>[1];
+
+/** https-proxy-agent with extra trust for the destination's TLS (its own options reach only the proxy's). */
+class HttpsProxyAgentTrusting extends HttpsProxyAgent<string> {
+  constructor(
+    proxy: string,
+    private readonly destinationTls: DestinationTls,
+  ) {
+    super(proxy);
+  }
+
+  override connect(req: ClientRequest, opts: AgentConnectOpts): Promise<Socket> {
+    return super.connect(req, { ...opts, ...this.destinationTls } as AgentConnectOpts);
+  }
+}
+
+/** socks-proxy-agent with extra trust for the destination's TLS. */
+class SocksProxyAgentTrusting extends SocksProxyAgent {
+  constructor(
+    proxy: string,
+    private readonly destinationTls: DestinationTls,
+  ) {
+    super(proxy);
+  }
+
+  override connect(req: ClientRequest, opts: AgentConnectOpts): Promise<Socket> {
+    return super.connect(req, { ...opts, ...this.destinationTls } as AgentConnectOpts);
+  }
+}
+
 /**
  * The Node agents Baileys takes for a proxy (the standard agent packages): `agent` for its
  * WebSocket, `fetchAgent` for its media uploads. socks5h leaves names to the proxy, socks5 resolves
@@ -216,10 +247,9 @@ export function baileysProxyAgents(
   proxy: ProxyUrl,
   tls: DestinationTls = {},
 ): { agent: HttpAgent; fetchAgent: HttpAgent } {
-  // Node's Agent passes its own options (here `ca`) on to the destination's TLS connection.
   const make = (): HttpAgent =>
     proxy.scheme === 'socks5' || proxy.scheme === 'socks5h'
-      ? new SocksProxyAgent(proxy.href, { ...tls } as SocksProxyAgentOptions)
-      : new HttpsProxyAgent(proxy.href, { ...tls });
+      ? new SocksProxyAgentTrusting(proxy.href, tls)
+      : new HttpsProxyAgentTrusting(proxy.href, tls);
   return { agent: make(), fetchAgent: make() };
 }
