@@ -1,7 +1,15 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { PostOutcome } from '../retry-policy';
-import { ACCEPTED, brokerError, maskedBrokerUrl, redactUrls, withDeadline } from './broker-outcome';
+import {
+  ACCEPTED,
+  brokerError,
+  errorText,
+  maskedBrokerUrl,
+  redactUrls,
+  UNREACHABLE_MS,
+  withDeadline,
+} from './broker-outcome';
 
 /** One connection and confirm channel per broker URL, opened on first use and again after a loss. */
 interface Link {
@@ -10,6 +18,9 @@ interface Link {
   opening: Promise<ConfirmChannel> | null;
   /** Exchanges declared on this connection. */
   exchanges: Set<string>;
+  /** After a failed connect, publishes fail at once until then (see UNREACHABLE_MS). */
+  downUntil: number;
+  lastError: string | null;
 }
 
 export interface AmqpMessage {
@@ -68,14 +79,29 @@ export class AmqpPublisher implements OnApplicationShutdown {
   private async channelFor(url: string, exchange: string, timeoutMs: number): Promise<ConfirmChannel> {
     let link = this.links.get(url);
     if (!link) {
-      link = { model: null, channel: null, opening: null, exchanges: new Set() };
+      link = {
+        model: null,
+        channel: null,
+        opening: null,
+        exchanges: new Set(),
+        downUntil: 0,
+        lastError: null,
+      };
       this.links.set(url, link);
     }
+    if (!link.channel && !link.opening && Date.now() < link.downUntil)
+      throw new Error(`unreachable (last connect: ${link.lastError})`);
     const channel =
       link.channel ??
-      (await (link.opening ??= this.open(url, link, timeoutMs).finally(() => {
-        link.opening = null;
-      })));
+      (await (link.opening ??= this.open(url, link, timeoutMs)
+        .catch((error: unknown) => {
+          link.downUntil = Date.now() + UNREACHABLE_MS;
+          link.lastError = errorText(error);
+          throw error;
+        })
+        .finally(() => {
+          link.opening = null;
+        })));
     if (!link.exchanges.has(exchange)) {
       await channel.assertExchange(exchange, 'topic', { durable: true });
       link.exchanges.add(exchange);

@@ -60,3 +60,16 @@ export function maskedBrokerUrl(url: string | null): string | null {
     return '***';
   }
 }
+
+/**
+ * After a connect fails, other publishes to that broker fail at once for this long instead of each
+ * waiting out a connect timeout: a broker that is down must not keep dispatcher lanes (shared with
+ * webhooks) busy. Their rows are retried with the usual backoff.
+ */
+export const UNREACHABLE_MS = 1_000;
+
+/** A connect failure in a few words, for the fail-fast answers that follow it. */
+export const errorText = (error: unknown): string => {
+  const e = error as { code?: unknown; message?: string };
+  return typeof e.code === 'string' ? e.code : redactUrls(e.message ?? String(error)).slice(0, 120);
+};

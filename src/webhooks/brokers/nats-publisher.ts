@@ -1,7 +1,15 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connect, headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
 import type { PostOutcome } from '../retry-policy';
-import { ACCEPTED, brokerError, maskedBrokerUrl, redactUrls, withDeadline } from './broker-outcome';
+import {
+  ACCEPTED,
+  brokerError,
+  errorText,
+  maskedBrokerUrl,
+  redactUrls,
+  UNREACHABLE_MS,
+  withDeadline,
+} from './broker-outcome';
 
 /** One connection per server URL, kept open (the client reconnects by itself) and opened again if closed. */
 interface Link {
@@ -10,6 +18,11 @@ interface Link {
   opening: Promise<JetStreamClient> | null;
   /** Streams known to exist on this connection. */
   streams: Set<string>;
+  /** False while the client is reconnecting: publishes fail at once instead of waiting for a PubAck. */
+  connected: boolean;
+  /** After a failed first connect, publishes fail at once until then. */
+  downUntil: number;
+  lastError: string | null;
 }
 
 export interface NatsMessage {
@@ -67,14 +80,33 @@ export class NatsPublisher implements OnApplicationShutdown {
   private async jetstreamFor(url: string, message: NatsMessage, timeoutMs: number): Promise<JetStreamClient> {
     let link = this.links.get(url);
     if (!link) {
-      link = { connection: null, jetstream: null, opening: null, streams: new Set() };
+      link = {
+        connection: null,
+        jetstream: null,
+        opening: null,
+        streams: new Set(),
+        connected: false,
+        downUntil: 0,
+        lastError: null,
+      };
       this.links.set(url, link);
     }
+    // A broker that is down must not keep dispatcher lanes (shared with webhooks) waiting: the row
+    // is retried with the usual backoff.
+    if (link.jetstream && !link.connected) throw new Error('not connected (reconnecting)');
+    if (!link.jetstream && !link.opening && Date.now() < link.downUntil)
+      throw new Error(`unreachable (last connect: ${link.lastError})`);
     const jetstream =
       link.jetstream ??
-      (await (link.opening ??= this.open(url, link, timeoutMs).finally(() => {
-        link.opening = null;
-      })));
+      (await (link.opening ??= this.open(url, link, timeoutMs)
+        .catch((error: unknown) => {
+          link.downUntil = Date.now() + UNREACHABLE_MS;
+          link.lastError = errorText(error);
+          throw error;
+        })
+        .finally(() => {
+          link.opening = null;
+        })));
     const key = `${message.stream}\n${message.subjectPrefix}`;
     if (!link.streams.has(key)) {
       await this.ensureStream(link.connection!, message.stream, message.subjectPrefix);
@@ -96,7 +128,15 @@ export class NatsPublisher implements OnApplicationShutdown {
     });
     link.connection = connection;
     link.jetstream = connection.jetstream();
+    link.connected = true;
     link.streams.clear();
+    void (async () => {
+      for await (const status of connection.status()) {
+        if (link.connection !== connection) return;
+        if (status.type === 'disconnect') link.connected = false;
+        else if (status.type === 'reconnect') link.connected = true;
+      }
+    })();
     void connection.closed().then((error) => {
       if (error)
         this.logger.warn(
@@ -106,6 +146,7 @@ export class NatsPublisher implements OnApplicationShutdown {
       if (link.connection === connection) {
         link.connection = null;
         link.jetstream = null;
+        link.connected = false;
       }
     });
     return link.jetstream;
