@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { AdminBrowser, loginThroughForm, SandboxGateway } from './support/admin-browser';
 import { ADMIN, eventually } from './support/gateway-fixture';
@@ -13,11 +14,33 @@ const DEWI = '6281277700001';
 const DEWI_JID = `${DEWI}@s.whatsapp.net`;
 const EKO = '6281277700002';
 const VIEWER = { email: 'viewer@example.com', password: 'viewer-password-1' };
-/** A 1x1 PNG: the smallest picture the image route takes. */
-const PNG = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
+/** A PNG of one colour: big enough to see in the screenshots. */
+function solidPng(width: number, height: number, [r, g, b]: [number, number, number]): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, RGB
+  const row = Buffer.concat([
+    Buffer.from([0]),
+    Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat()),
+  ]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.concat(Array.from({ length: height }, () => row)))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+const OUR_PICTURE = solidPng(160, 90, [25, 135, 84]);
+const THEIR_PICTURE = solidPng(120, 120, [13, 110, 253]);
 
 interface Received {
   id: string;
@@ -227,11 +250,11 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
     });
   });
 
-  it('sends a picture and a poll from the box; the poll bubble shows the votes as they arrive', async () => {
-    const picture = join(files, 'dot.png');
-    writeFileSync(picture, PNG);
+  it("sends a picture and a poll from the box, shows the contact's picture in place; the poll bubble shows the votes as they arrive", async () => {
+    const picture = join(files, 'green.png');
+    writeFileSync(picture, OUR_PICTURE);
     await page.setInputFiles('#conversation-composer input[type=file]', picture);
-    await page.waitForSelector('#conversation-composer [data-attachment="dot.png"]');
+    await page.waitForSelector('#conversation-composer [data-attachment="green.png"]');
     await page.fill('#conversation-composer textarea[name=text]', 'A tiny picture');
     await page.click('#conversation-composer button[type=submit]');
     // The picture shows in place: fetched with the login from the media route, shown from a blob: URL.
@@ -240,10 +263,22 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
       { timeout: 20_000 },
     );
     await eventually(() =>
-      image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth === 1),
+      image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth === 160),
     );
     await eventually(async () =>
       (await received()).some((m) => m.type === 'imageMessage' && m.text === 'A tiny picture'),
+    );
+
+    // A picture from the contact: downloaded by the gateway, then shown in place in its bubble.
+    await gateway.runtime.simulator.sendMessage(DEWI, SESSION_PHONE, {
+      media: { kind: 'image', data: THEIR_PICTURE, mimetype: 'image/png', caption: 'A picture from Dewi' },
+    });
+    const inbound = await page.waitForSelector(
+      `${bubbleWith('A picture from Dewi')}[data-direction=inbound] img[data-media=image]`,
+      { timeout: 30_000 },
+    );
+    await eventually(() =>
+      inbound.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth === 120),
     );
 
     await page.click('#conversation-composer button:text-is("Poll")');

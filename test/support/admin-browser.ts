@@ -26,7 +26,8 @@ export class SandboxGateway {
   app!: NestExpressApplication;
   base!: string;
   private db!: TestDatabase;
-  private runtime!: SandboxRuntime;
+  /** The in-process simulator, for what the sandbox routes do not offer (a contact sending a picture). */
+  runtime!: SandboxRuntime;
   private readonly media = mkdtempSync(join(tmpdir(), 'wagw-admin-media-'));
   private restoreConsole: (() => void) | undefined;
 

@@ -59,11 +59,21 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
 
   const atBottom = () => scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
   // Pictures and poll results arrive after their bubble: a reader at the bottom stays there.
+  // A scroll to where the thread itself put it is not the reader's: only theirs decides.
   let stuck = true;
-  scroller.addEventListener('scroll', () => (stuck = atBottom()), { passive: true });
-  const grown = new window.ResizeObserver(() => {
-    if (stuck) scroller.scrollTop = scroller.scrollHeight;
-  });
+  let placedAt = -1;
+  const toBottom = () => {
+    scroller.scrollTop = scroller.scrollHeight;
+    placedAt = scroller.scrollTop;
+  };
+  scroller.addEventListener(
+    'scroll',
+    () => {
+      if (Math.abs(scroller.scrollTop - placedAt) > 2) stuck = atBottom();
+    },
+    { passive: true },
+  );
+  const grown = new window.ResizeObserver(() => stuck && toBottom());
   grown.observe(list);
 
   const sorted = () => [...messages.values()].sort((a, b) => a.id - b.id);
@@ -115,7 +125,7 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
   }
 
   function draw() {
-    const stick = !loadedOnce || stuck || atBottom();
+    const stick = !loadedOnce || stuck;
     const all = sorted();
     const reactions = reactionsByTarget(all);
     const byId = new Map(all.map((m) => [m.messageId, m]));
@@ -182,7 +192,7 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
         ),
     );
     if (stick) {
-      scroller.scrollTop = scroller.scrollHeight;
+      toBottom();
       stuck = true;
     }
   }
@@ -200,7 +210,9 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
   const take = (page) => page.forEach((m) => messages.set(keyOf(m), m));
 
   /** The newest page again (new messages, statuses, edits); older pages stay as loaded. */
-  async function reload() {
+  /** `bottom`: after the account sent something, show the end of the thread whatever was read. */
+  async function reload({ bottom = false } = {}) {
+    if (bottom) stuck = true;
     try {
       const { messages: page, pagination } = await get(base, { chat: chat.chatJid, limit: PAGE });
       if (!loadedOnce) olderCursor = pagination.nextCursor ?? undefined;

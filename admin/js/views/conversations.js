@@ -128,7 +128,7 @@ export async function render(root, { params, user, onCleanup }) {
   const markReadSoon = throttle(() => void markRead(), 2000);
 
   if (operator && SENDABLE.has(chat.kind)) {
-    composer = createComposer({ sessionId, chat, onSent: () => void thread.reload() });
+    composer = createComposer({ sessionId, chat, onSent: () => void thread.reload({ bottom: true }) });
     onCleanup(() => composer.close());
   }
   replace(
