@@ -3,6 +3,7 @@ import request from 'supertest';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { messageText } from '../src/sandbox/simulator/message-log';
 import { ConnectionRegistry } from '../src/whatsapp/connection-registry';
+import { OutboundRetention } from '../src/whatsapp/outbound-retention';
 import { adminToken, eventually, GatewayFixture, linkSession, MASTER_KEY } from './support/gateway-fixture';
 
 jest.setTimeout(180_000);
@@ -323,5 +324,18 @@ describe('outbound queue: any process serves any send', () => {
     await holder.get(ConnectionRegistry).disconnect(SESSION, 'test: stopped');
     const res = await send(a, { to: CONTACT, text: 'refused' }).expect(409);
     expect(res.body.code).toBe('SESSION_NOT_CONNECTED');
+  });
+
+  it('settled rows go after OUTBOUND_RETENTION_DAYS, with their Idempotency-Keys; unsettled ones stay', async () => {
+    const settled = await prisma.outboundMessage.count({ where: { status: { in: ['sent', 'failed'] } } });
+    expect(settled).toBeGreaterThan(5);
+    const unsettled = await prisma.outboundMessage.count({
+      where: { status: { in: ['queued', 'sending'] } },
+    });
+    expect(await a.get(OutboundRetention).prune(new Date())).toBe(0);
+    const removed = await a.get(OutboundRetention).prune(new Date(Date.now() + 8 * 24 * 3_600_000));
+    expect(removed).toBe(settled);
+    expect(await prisma.outboundMessage.count()).toBe(unsettled);
+    expect(await prisma.outboundMessage.count({ where: { idempotencyKey: 'order-1001' } })).toBe(0);
   });
 });

@@ -239,6 +239,12 @@ export class AppConfig {
   @Min(1)
   OUTBOUND_SETTLE_SECONDS = 20;
 
+  /** Sent and failed rows of the outbound queue (and their Idempotency-Keys) are kept this long. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OUTBOUND_RETENTION_DAYS = 7;
+
   /** This process's name in session leases; defaults to host name and pid. */
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -166,6 +166,14 @@ export class OutboundQueue {
     });
   }
 
+  /** Deletes up to `limit` settled rows last changed before `cutoff`; returns how many went. */
+  async pruneSettled(cutoff: Date, limit: number): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM outbound_messages
+      WHERE status IN ('sent', 'failed') AND updated_at < ${cutoff}
+      ORDER BY id LIMIT ${limit}`;
+  }
+
   /**
    * Fails queued sends whose time to live ran out (their session could not send them in time), in
    * batches; any process may run it. Returns the rows failed.

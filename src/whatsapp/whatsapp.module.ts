@@ -22,6 +22,7 @@ import { MessageEdits } from './message-edits';
 import { OutboundDispatcher } from './outbound-dispatcher';
 import { OutboundMessages } from './outbound-messages';
 import { OutboundReceipts } from './outbound-receipts';
+import { OutboundRetention } from './outbound-retention';
 import { OutboundSends } from './outbound-sends';
 import { PresenceReporter } from './presence-reporter';
 import { PollVotes } from './poll-votes';
@@ -72,6 +73,7 @@ import {
     OutboundMessages,
     OutboundDispatcher,
     OutboundReceipts,
+    OutboundRetention,
     OutboundSends,
     { provide: SendQueuePort, useExisting: OutboundSends },
     PresenceReporter,
