@@ -143,6 +143,7 @@ describe('per-session proxy', () => {
       'http://127.0.0.1:3128/some/path',
       'http://127.0.0.1:99999',
       'not a url',
+      '',
       12,
     ]) {
       const res = await createSession({ id: 'bad-proxy', name: 'Bad', proxy });
@@ -277,9 +278,15 @@ describe('per-session proxy', () => {
       proxy: `http://bob:***@127.0.0.1:${http.port}`,
       hasProxy: true,
     });
-    const bad = await patch('viasocks', { proxy: 'gopher://127.0.0.1:70' });
+    // A refused proxy changes nothing, not even the other settings of the same request.
+    const bad = await patch('viasocks', { proxy: 'gopher://127.0.0.1:70', autoRead: true });
     expect(bad.status).toBe(400);
     expect(fieldsOf(bad.body)).toEqual(['proxy']);
+    const unchanged = await request(base).get('/api/v1/sessions/viasocks').set(auth()).expect(200);
+    expect(unchanged.body.data).toMatchObject({
+      autoRead: false,
+      proxy: `http://bob:***@127.0.0.1:${http.port}`,
+    });
 
     // The connected socket keeps its way out until its next connect.
     const viaHttp = () => http.tunnels.filter((t) => /^GET \/ws/.test(t.firstLine ?? '')).length;

@@ -31,7 +31,7 @@ export function toSessionView(
   row: SessionRecord,
   live: { status: string | null; qr: string | null },
   webhook: SessionWebhook | null,
-  proxy: string | null = null,
+  proxy: string | null,
 ): SessionView {
   const leaseValid =
     row.leaseOwner !== null && row.leaseExpiresAt !== null && row.leaseExpiresAt > new Date();

@@ -54,7 +54,7 @@ export class SessionsService {
   /** Creates the session and its first API token, and starts connecting (a QR follows). */
   async create(dto: CreateSessionDto, actor: Actor): Promise<{ session: SessionView; token: string }> {
     if (dto.webhookUrl) await checkUrlField(dto.webhookUrl, this.egress.webhooks, 'webhookUrl');
-    const proxy = dto.proxy ? await this.checkedProxy(dto.proxy) : null;
+    const proxy = typeof dto.proxy === 'string' ? await this.checkedProxy(dto.proxy) : null;
     const id = dto.id ?? (await this.freeIdFor(dto.name));
     // Creates are serialised in this process so that the MAX_SESSIONS count cannot be raced here.
     const insert = this.creating.then(() => this.insertSession(id, dto, proxy, actor));
@@ -193,12 +193,13 @@ export class SessionsService {
 
   /** Changes the session's settings (only what the body names). */
   async update(session: SessionRecord, dto: UpdateSessionDto, actor: Actor): Promise<SessionView> {
+    // Checked before anything changes: a refused proxy leaves the other settings as they were too.
+    const proxy = typeof dto.proxy === 'string' ? await this.checkedProxy(dto.proxy) : null;
     if (dto.autoRead !== undefined && dto.autoRead !== session.autoRead) {
       await this.sessions.setAutoRead(session.id, dto.autoRead);
       await this.audit('session.updated', session.id, actor, { autoRead: dto.autoRead });
     }
     if (dto.proxy !== undefined) {
-      const proxy = dto.proxy === null ? null : await this.checkedProxy(dto.proxy);
       // A connected socket keeps its way out until its next connect (disconnect and connect to apply now).
       await this.proxies.set(session.id, proxy);
       await this.audit('session.updated', session.id, actor, { proxy: proxy ? maskedProxyUrl(proxy) : null });
