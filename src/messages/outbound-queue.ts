@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DomainEvents } from '../common/domain-events';
 import { Prisma, type OutboundMessage } from '../generated/prisma/client';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import { PrismaService } from '../prisma/prisma.service';
@@ -44,6 +45,7 @@ export class OutboundQueue {
   constructor(
     private readonly prisma: PrismaService,
     private readonly outbox: OutboxWriter,
+    private readonly events: DomainEvents,
   ) {}
 
   /**
@@ -156,7 +158,7 @@ export class OutboundQueue {
 
   /** Fails an unsettled send, with its `message.status` (failed) event in the same transaction. */
   async markFailed(row: OutboundRow, reason: string): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
+    const failed = await this.prisma.$transaction(async (tx) => {
       const { count } = await tx.outboundMessage.updateMany({
         where: { id: row.id, status: { in: ['queued', 'sending'] } },
         data: { status: 'failed', lastError: reason.slice(0, 255) },
@@ -164,6 +166,22 @@ export class OutboundQueue {
       if (count === 1) await this.outbox.write(tx, [failedEvent(row, reason)]);
       return count === 1;
     });
+    if (failed) this.announceFailed([row]);
+    return failed;
+  }
+
+  /** The failures for /ws (after their transaction, like every stored status change). */
+  private announceFailed(rows: OutboundRow[]): void {
+    const at = new Date();
+    for (const row of rows)
+      this.events.emit('message.status', {
+        sessionId: row.sessionId,
+        waMessageId: row.waMessageId,
+        chatJid: row.toJid,
+        status: 'failed',
+        errorCode: null,
+        at,
+      });
   }
 
   /** Deletes up to `limit` settled rows last changed before `cutoff`; returns how many went. */
@@ -179,7 +197,7 @@ export class OutboundQueue {
    * batches; any process may run it. Returns the rows failed.
    */
   async expire(limit = 200): Promise<OutboundRow[]> {
-    return this.prisma.$transaction(async (tx) => {
+    const expired = await this.prisma.$transaction(async (tx) => {
       const due = await tx.$queryRaw<{ id: bigint }[]>`
         SELECT id FROM outbound_messages
         WHERE status = 'queued' AND expires_at < NOW(3)
@@ -198,6 +216,8 @@ export class OutboundQueue {
       );
       return rows.map((r) => ({ ...r, status: 'failed' as const, lastError: reason }));
     });
+    this.announceFailed(expired);
+    return expired;
   }
 
   /** Sends waiting (queued) and in flight (sending), with when the oldest of each was accepted (/metrics). */
@@ -220,7 +240,6 @@ function failedEvent(row: OutboundRow, reason: string) {
       messageId: row.waMessageId,
       chatJid: row.toJid,
       status: 'failed',
-      errorCode: null,
       reason,
       timestamp: String(Math.floor(Date.now() / 1000)),
     },
