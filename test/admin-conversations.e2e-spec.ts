@@ -211,6 +211,14 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
     expect(stored).toMatchObject({ quotedId: dewiFirstId, direction: 'outbound' });
   });
 
+  it("reacts to the contact's message: the reaction sits under it, and the contact's phone got it", async () => {
+    const theirs = `.bubble-row[data-message-id="${dewiFirstId}"]`;
+    await page.click(`${theirs} [data-message-actions]`);
+    await page.click(`${theirs} [data-react="👍"]`);
+    await page.waitForSelector(`${theirs} [data-reactions="👍"]`, { timeout: 20_000 });
+    await eventually(async () => (await received()).some((m) => m.type === 'reactionMessage'));
+  });
+
   it("edits and deletes the account's message: the bubble shows the marks, the contact's phone the change", async () => {
     const mine = `.bubble-row[data-message-id="${replyId}"]`;
     await page.click(`${mine} [data-message-actions]`);

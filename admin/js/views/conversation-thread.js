@@ -3,29 +3,13 @@
  * cursor), kept current by /ws pushes. Reactions are drawn on the message they react to; bubbles are
  * kept between draws while nothing about them changed (media is not fetched again).
  */
-import { del, get, patch } from '../api.js';
-import { append, confirmAction, errorBox, h, modal, replace, spinner, toast } from '../dom.js';
+import { get } from '../api.js';
+import { append, errorBox, h, replace, spinner, toast } from '../dom.js';
+import { messageActions, reactionsByTarget } from './conversation-actions.js';
 import { bubble, dayOf, messageDate, summaryOf } from './conversation-bubble.js';
 
 const PAGE = 50;
 const keyOf = (m) => `${m.direction}:${m.messageId}`;
-
-/** The latest reaction of each author per message; an empty emoji removed theirs. */
-function reactionsByTarget(messages) {
-  const latest = new Map();
-  for (const m of messages) {
-    if (m.type !== 'reaction' || !m.quotedId) continue;
-    const author = m.direction === 'outbound' ? 'You' : (m.pushName ?? `+${m.participant ?? m.from}`);
-    latest.set(`${m.quotedId}\u0000${author}`, { target: m.quotedId, emoji: m.message ?? '', author });
-  }
-  const byTarget = new Map();
-  for (const r of latest.values()) {
-    if (!r.emoji) continue;
-    if (!byTarget.has(r.target)) byTarget.set(r.target, []);
-    byTarget.get(r.target).push(r);
-  }
-  return byTarget;
-}
 
 /**
  * Creates the thread for `chat` ({ chatJid, kind }). `canAct` shows the per-message actions;
@@ -77,52 +61,16 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
   grown.observe(list);
 
   const sorted = () => [...messages.values()].sort((a, b) => a.id - b.id);
-
-  function actionsFor(m) {
-    if (!canAct || m.type === 'reaction') return null;
-    const own = m.direction === 'outbound' && !m.revoked;
-    const items = [
-      ['Reply', 'reply', () => onReply(m)],
-      own && m.type === 'text' && ['Edit', 'edit', () => edit(m)],
-      own && ['Delete for everyone', 'delete', () => revoke(m)],
-    ].filter(Boolean);
-    return h(
-      'span',
-      { class: 'dropdown bubble-actions' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'btn btn-link btn-sm p-0 px-1 text-reset text-decoration-none',
-          'data-bs-toggle': 'dropdown',
-          'aria-expanded': 'false',
-          'aria-label': 'Message actions',
-          dataset: { messageActions: m.messageId },
-        },
-        '⋯',
-      ),
-      h(
-        'ul',
-        { class: 'dropdown-menu dropdown-menu-end' },
-        items.map(([label, action, fn]) =>
-          h(
-            'li',
-            {},
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'dropdown-item',
-                dataset: { messageAction: action },
-                on: { click: fn },
-              },
-              label,
-            ),
-          ),
-        ),
-      ),
-    );
-  }
+  const actionsFor = canAct
+    ? messageActions({
+        sessionId,
+        chat,
+        messages: sorted,
+        reload: () => reload(),
+        refreshMessage: (id) => refreshMessage(id),
+        onReply,
+      })
+    : () => null;
 
   function draw() {
     const stick = !loadedOnce || stuck;
@@ -255,46 +203,6 @@ export function createThread({ sessionId, chat, canAct, onReply }) {
       draw();
     } catch {
       await reload();
-    }
-  }
-
-  async function edit(m) {
-    const text = h('textarea', {
-      class: 'form-control',
-      rows: '3',
-      name: 'edit-text',
-      'aria-label': 'New text',
-      value: m.message ?? '',
-    });
-    const answer = await modal({
-      title: 'Edit message',
-      body: [text, h('div', { class: 'form-text' }, 'WhatsApp allows an edit within 15 minutes of sending.')],
-      buttons: [
-        ['Cancel', 'secondary', null],
-        ['Save', 'primary', 'save'],
-      ],
-    });
-    if (answer !== 'save' || !text.value.trim() || text.value === m.message) return;
-    try {
-      await patch(`${base}/${encodeURIComponent(m.messageId)}`, { text: text.value });
-      await refreshMessage(m.messageId);
-    } catch (error) {
-      toast(error.message, 'danger');
-    }
-  }
-
-  async function revoke(m) {
-    const ok = await confirmAction(
-      'Delete for everyone?',
-      `"${summaryOf(m).slice(0, 80)}" is deleted on the contact's phone too (within 48 hours of sending). The gateway keeps its record.`,
-      'Delete for everyone',
-    );
-    if (!ok) return;
-    try {
-      await del(`${base}/${encodeURIComponent(m.messageId)}`);
-      await refreshMessage(m.messageId);
-    } catch (error) {
-      toast(error.message, 'danger');
     }
   }
 
