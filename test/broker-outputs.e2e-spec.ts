@@ -300,6 +300,17 @@ describe('broker outputs: RabbitMQ and NATS JetStream from the outbox (real serv
     // B's events went to its own exchange only; the webhook got every message too
     expect(inbound(fromQueue, B.id)).toEqual([]);
     await eventually(async () => (await delivered('webhook', all)) === all.length);
+    // The health details show this process's broker connections, their URLs masked.
+    const health = await auth(api().get('/api/v1/health/details')).expect(200);
+    expect(health.body.data.brokers.rabbitmq).toContainEqual({
+      url: `amqp://127.0.0.1:${rabbitProxy.port}/***`,
+      connected: true,
+      lastError: null,
+    });
+    expect(health.body.data.brokers.nats).toEqual([
+      { url: `nats://127.0.0.1:${natsProxy.port}`, connected: true, lastError: null },
+    ]);
+    expect(JSON.stringify(health.body)).not.toContain('guest');
   });
 
   it('the test route publishes a test event and reports success, or the failure while a broker is down', async () => {

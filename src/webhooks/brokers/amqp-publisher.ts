@@ -23,6 +23,13 @@ interface Link {
   lastError: string | null;
 }
 
+export interface BrokerLinkState {
+  url: string | null;
+  connected: boolean;
+  /** Why the last connect failed, while not connected. */
+  lastError: string | null;
+}
+
 export interface AmqpMessage {
   exchange: string;
   routingKey: string;
@@ -156,6 +163,15 @@ export class AmqpPublisher implements OnApplicationShutdown {
     const model = link.model;
     this.forget(link);
     model.close().catch(() => undefined);
+  }
+
+  /** Each broker this process publishes to, for the health details (URLs masked). */
+  state(): BrokerLinkState[] {
+    return [...this.links.entries()].map(([url, link]) => ({
+      url: maskedBrokerUrl(url),
+      connected: link.channel !== null,
+      lastError: link.channel ? null : link.lastError,
+    }));
   }
 
   async onApplicationShutdown(): Promise<void> {

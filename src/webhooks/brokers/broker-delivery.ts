@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { SealedData } from '../../crypto/sealed-data';
 import { SecretBox } from '../../crypto/secret-box';
+import { HealthService } from '../../health/health.service';
 import {
   BrokerOutputs,
   BROKER_KINDS,
@@ -41,7 +42,7 @@ export const subjectOf = (prefix: string, event: string, sessionId: string | nul
  * headers when the output is signed) and publishes through the kind's client.
  */
 @Injectable()
-export class BrokerDelivery {
+export class BrokerDelivery implements OnApplicationBootstrap {
   /** Sealed URL -> plain URL (a sealed value is unique; a changed URL is a new key). */
   private readonly urls = new Map<string, string>();
 
@@ -51,6 +52,7 @@ export class BrokerDelivery {
     private readonly secrets: WebhookSecrets,
     private readonly amqp: AmqpPublisher,
     private readonly nats: NatsPublisher,
+    private readonly health: HealthService,
     sealed: SealedData,
   ) {
     sealed.register({
@@ -64,6 +66,13 @@ export class BrokerDelivery {
         return url ? { sealed: Buffer.from(url, 'base64'), purpose: BROKER_URL_PURPOSE } : null;
       },
     });
+  }
+
+  /** GET /api/v1/health/details `brokers`: this process's connections (their backlog is in `webhooks`). */
+  onApplicationBootstrap(): void {
+    this.health.register('brokers', () =>
+      Promise.resolve({ rabbitmq: this.amqp.state(), nats: this.nats.state() }),
+    );
   }
 
   static isBrokerChannel(channel: string): channel is BrokerKind {

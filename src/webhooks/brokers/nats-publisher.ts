@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { connect, headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
 import type { PostOutcome } from '../retry-policy';
+import type { BrokerLinkState } from './amqp-publisher';
 import {
   ACCEPTED,
   brokerError,
@@ -160,6 +161,15 @@ export class NatsPublisher implements OnApplicationShutdown {
       if (!/not found/i.test((error as Error).message)) throw error;
       await manager.streams.add({ name: stream, subjects: [`${prefix}.>`] });
     }
+  }
+
+  /** Each server this process publishes to, for the health details (URLs masked). */
+  state(): BrokerLinkState[] {
+    return [...this.links.entries()].map(([url, link]) => ({
+      url: maskedBrokerUrl(url),
+      connected: link.jetstream !== null && link.connected,
+      lastError: link.jetstream ? (link.connected ? null : 'reconnecting') : link.lastError,
+    }));
   }
 
   async onApplicationShutdown(): Promise<void> {
