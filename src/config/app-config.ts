@@ -218,6 +218,26 @@ export class AppConfig {
   @Min(5)
   SESSION_LEASE_SECONDS = 30;
 
+  /**
+   * Balanced sessions: a process holds at most its fair share (sessions wanted / live processes,
+   * rounded up) and hands the surplus to the others, at most SESSION_BALANCE_MOVES per supervision
+   * pass, never a session it opened less than SESSION_BALANCE_MIN_HOLD_SECONDS ago. Off: a process
+   * opens every free session, as before.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  SESSION_BALANCE = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SESSION_BALANCE_MOVES = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SESSION_BALANCE_MIN_HOLD_SECONDS = 30;
+
   /** A send accepted while its session cannot send (reconnecting) waits this long, then fails (`expired`). */
   @Type(() => Number)
   @IsInt()

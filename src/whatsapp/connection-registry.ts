@@ -45,6 +45,9 @@ const PAIRING_WAIT_MS = 10_000;
 /** At shutdown, how long the last state writes (keys, status, leases) may take while the database is down. */
 const SHUTDOWN_WRITES_MS = 1_500;
 
+/** How long a hand-over waits for the session's sends under way before closing its socket. */
+const HAND_OVER_SENDS_MS = 10_000;
+
 /** Status changes merged when one waits behind another (latest wins, fields it does not set are kept). */
 const mergeStatus = (older: StatusChange, newer: StatusChange): StatusChange => ({ ...older, ...newer });
 
@@ -75,6 +78,8 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   /** Teardowns under way: a start waits for them, so it cannot take a lease that is being let go. */
   private readonly stopping = new Map<string, Promise<void>>();
   private shuttingDown = false;
+  /** Sends under way per session (a hand-over lets them finish first). */
+  private readonly sendsUnderWay = new Map<string, number>();
   /**
    * State written on socket events (status, QR, lease release, forgetting credentials): retried
    * while the database is down instead of rejecting with nobody listening (see SessionStateWrites).
@@ -203,7 +208,35 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     options: SendOptions = {},
   ): Promise<SentMessage> {
     const prepared = await this.outbound.prepare(sessionId, content, options);
-    return this.outbound.send(sessionId, this.connectedSocket(sessionId), jid, prepared);
+    const socket = this.connectedSocket(sessionId);
+    this.sendsUnderWay.set(sessionId, (this.sendsUnderWay.get(sessionId) ?? 0) + 1);
+    try {
+      return await this.outbound.send(sessionId, socket, jid, prepared);
+    } finally {
+      const left = (this.sendsUnderWay.get(sessionId) ?? 1) - 1;
+      if (left > 0) this.sendsUnderWay.set(sessionId, left);
+      else this.sendsUnderWay.delete(sessionId);
+    }
+  }
+
+  /**
+   * Gives the session to another process (balancing): no new send starts here, the sends under way
+   * finish, then the socket is closed with its keys stored, the row says `connecting` (it is moving,
+   * not stopped) and the lease is freed for the process that opens it next with the saved
+   * credentials. Sends queued meanwhile wait in the outbound queue for the new holder.
+   */
+  async handOver(sessionId: string): Promise<void> {
+    const runtime = await this.runtimeAfterStart(sessionId);
+    if (!runtime || runtime.stopped) return;
+    runtime.status = 'connecting';
+    const until = Date.now() + HAND_OVER_SENDS_MS;
+    while (this.sendsUnderWay.has(sessionId) && Date.now() < until) await sleep(20);
+    if (runtime.stopped) return;
+    await this.teardown(sessionId, runtime, () => runtime.connection.close(), 'free', {
+      status: 'connecting',
+      reason: 'moving to another gateway process',
+      code: null,
+    });
   }
 
   newMessageId(sessionId: string): string {
@@ -256,7 +289,11 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     this.shuttingDown = true;
     const closed = Promise.allSettled(
       [...this.runtimes].map(([id, runtime]) =>
-        this.teardown(id, runtime, () => runtime.connection.close(), 'free', 'gateway stopped'),
+        this.teardown(id, runtime, () => runtime.connection.close(), 'free', {
+          status: 'disconnected',
+          reason: 'gateway stopped',
+          code: null,
+        }),
       ),
     ).then(() => this.leases.releaseAll());
     const done = await Promise.race([
@@ -427,17 +464,18 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   /**
    * Closes the runtime, then leaves the lease as `lease` says: `keep` (it was lost to another
    * process), `free` (anyone may open the session again) or `unwanted` (freed, and the session marked
-   * as not to be connected, in one statement). With `stoppedReason` (a clean stop of the gateway) the
-   * row is marked disconnected before the lease is freed, so it does not keep saying `connected`.
+   * as not to be connected, in one statement). With `parting` (a clean stop of the gateway, a
+   * hand-over) the row's status is written before the lease is freed, so it does not keep saying
+   * `connected` and cannot overwrite what the next holder writes.
    */
   private teardown(
     sessionId: string,
     runtime: Runtime,
     close: () => Promise<void>,
     lease: 'keep' | 'free' | 'unwanted',
-    stoppedReason?: string,
+    parting?: StatusChange,
   ): Promise<void> {
-    const done = this.closeRuntime(sessionId, runtime, close, lease, stoppedReason).finally(() =>
+    const done = this.closeRuntime(sessionId, runtime, close, lease, parting).finally(() =>
       this.stopping.delete(sessionId),
     );
     this.stopping.set(sessionId, done);
@@ -449,7 +487,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     runtime: Runtime,
     close: () => Promise<void>,
     lease: 'keep' | 'free' | 'unwanted',
-    stoppedReason?: string,
+    parting?: StatusChange,
   ): Promise<void> {
     runtime.stopped = true;
     this.writes.cancel(sessionId, 'qr');
@@ -465,8 +503,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     // while the database is down (the lease is not freed before), given up at shutdown.
     await this.writes.persist(sessionId, 'lease', lease, async (leave) => {
       await this.authStore.flush();
-      if (stoppedReason)
-        await this.state.setStatus(sessionId, { status: 'disconnected', reason: stoppedReason, code: null });
+      if (parting) await this.state.setStatus(sessionId, parting);
       if (leave !== 'keep') await this.leases.release(sessionId, { wanted: leave === 'free' });
     });
   }

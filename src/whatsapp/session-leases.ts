@@ -2,12 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { GatewayInstances } from './gateway-instances';
 
 /**
  * Which gateway process holds which WhatsApp session: the lease columns of whatsapp_sessions. A lease
  * is a (owner, expiry) pair on the session row, taken with one conditional UPDATE so two processes can
  * never both win it, renewed while held, and free for anyone once it expires (the holder died).
  * Times are the database's own.
+ *
+ * A lease whose holder is proven dead (GatewayInstances: a process on this machine whose pid is gone,
+ * its heartbeat row still of that boot) is free at once, so a process restarted on the same host
+ * takes its sessions back without waiting out the old lease.
  */
 @Injectable()
 export class SessionLeases {
@@ -17,6 +22,7 @@ export class SessionLeases {
   constructor(
     private readonly prisma: PrismaService,
     config: AppConfig,
+    private readonly instances: GatewayInstances,
   ) {
     this.owner = config.INSTANCE_ID!;
     this.seconds = config.SESSION_LEASE_SECONDS;
@@ -37,7 +43,7 @@ export class SessionLeases {
       SET lease_owner = ${this.owner}, lease_expires_at = NOW(3) + INTERVAL ${this.seconds} SECOND
         ${options.want ? Prisma.sql`, should_connect = 1` : Prisma.empty}
       WHERE id = ${sessionId}
-        AND (lease_owner IS NULL OR lease_owner = ${this.owner} OR lease_expires_at < NOW(3))
+        AND (lease_owner IS NULL OR lease_owner = ${this.owner} OR lease_expires_at < NOW(3)${this.deadHolder()})
         ${options.want ? Prisma.empty : Prisma.sql`AND should_connect = 1`}`;
     return changed === 1;
   }
@@ -77,9 +83,22 @@ export class SessionLeases {
   async claimable(exclude: Iterable<string>): Promise<string[]> {
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`
       SELECT id FROM whatsapp_sessions
-      WHERE should_connect = 1 AND (lease_owner IS NULL OR lease_owner = ${this.owner} OR lease_expires_at < NOW(3))
+      WHERE should_connect = 1
+        AND (lease_owner IS NULL OR lease_owner = ${this.owner} OR lease_expires_at < NOW(3)${this.deadHolder()})
       ORDER BY id`;
     const skip = new Set(exclude);
     return rows.map((r) => r.id).filter((id) => !skip.has(id));
+  }
+
+  /** How many sessions want to be connected (by whichever process). */
+  async wantedCount(): Promise<number> {
+    return this.prisma.whatsappSession.count({ where: { shouldConnect: true } });
+  }
+
+  /** `OR` the holder is proven dead: checked against its heartbeat row in the same statement. */
+  private deadHolder(): Prisma.Sql {
+    const boots = this.instances.provenDead();
+    if (boots.length === 0) return Prisma.empty;
+    return Prisma.sql` OR lease_owner IN (SELECT g.id FROM gateway_instances g WHERE g.boot_id IN (${Prisma.join(boots)}))`;
   }
 }

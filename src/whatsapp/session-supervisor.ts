@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { ConnectionRegistry } from './connection-registry';
+import { GatewayInstances } from './gateway-instances';
+import { SessionBalancer } from './session-balancer';
 import { SessionLeases } from './session-leases';
 import { SessionRepository } from './session.repository';
 
@@ -10,7 +12,8 @@ const START_CONCURRENCY = 10;
  * Keeps the registry in step with the database: on start and then on every tick it renews this
  * process's leases (dropping sessions another process took over), opens every session that wants
  * to be connected and that nobody holds (restarts, a dead peer's sessions), and restarts sessions
- * idle for longer than SESSION_TIMEOUT_HOURS.
+ * idle for longer than SESSION_TIMEOUT_HOURS. Each pass also writes this process's heartbeat, and
+ * the balancer keeps this process to its fair share of the sessions (SessionBalancer).
  */
 @Injectable()
 export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestroy {
@@ -23,6 +26,8 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
     private readonly sessions: SessionRepository,
     private readonly registry: ConnectionRegistry,
     private readonly leases: SessionLeases,
+    private readonly instances: GatewayInstances,
+    private readonly balancer: SessionBalancer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -48,6 +53,7 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
   }
 
   private async pass(): Promise<void> {
+    const view = await this.instances.beat();
     const held = this.registry.heldSessionIds();
     const stillHeld = await this.leases.renew(held);
     for (const id of held.filter((h) => !stillHeld.has(h))) {
@@ -56,7 +62,10 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
     }
     await this.applyStopRequests();
     await this.restartIdle();
-    const claimable = await this.leases.claimable(this.registry.heldSessionIds());
+    const claimable = await this.balancer.balance(
+      view,
+      await this.leases.claimable(this.registry.heldSessionIds()),
+    );
     for (let i = 0; i < claimable.length; i += START_CONCURRENCY) {
       await Promise.all(claimable.slice(i, i + START_CONCURRENCY).map((id) => this.startQuietly(id)));
     }

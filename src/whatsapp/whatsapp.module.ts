@@ -26,6 +26,8 @@ import { OutboundRetention } from './outbound-retention';
 import { OutboundSends } from './outbound-sends';
 import { PresenceReporter } from './presence-reporter';
 import { PollVotes } from './poll-votes';
+import { GatewayInstances } from './gateway-instances';
+import { SessionBalancer } from './session-balancer';
 import { SessionLeases } from './session-leases';
 import { SessionProxies } from './session-proxies';
 import { SessionSupervisor } from './session-supervisor';
@@ -85,6 +87,8 @@ import {
     PollVotes,
     WhatsAppPolls,
     { provide: PollsPort, useExisting: WhatsAppPolls },
+    GatewayInstances,
+    SessionBalancer,
     SessionLeases,
     SessionProxies,
     SessionRepository,

@@ -30,6 +30,11 @@ export class GatewayProcess {
     return `http://127.0.0.1:${this.env.PORT}`;
   }
 
+  /** The running child's pid (its INSTANCE_ID is host-pid when the environment names none). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get alive(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
