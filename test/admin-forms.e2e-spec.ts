@@ -1,8 +1,15 @@
 import type { Page } from 'playwright-core';
 import { AdminBrowser, loginThroughForm, SandboxGateway } from './support/admin-browser';
 import { ADMIN } from './support/gateway-fixture';
+import { TestProxy } from './support/test-proxies';
 
 jest.setTimeout(120_000);
+
+interface SessionView {
+  autoRead: boolean;
+  proxy: string | null;
+  hasProxy: boolean;
+}
 
 interface UserView {
   email: string;
@@ -78,6 +85,42 @@ describe('admin SPA forms, in Chromium', () => {
       role: 'viewer',
       mustChangePassword: true,
     });
+  });
+
+  it("sets a session's automatic read receipts and proxy from its page; a proxy that does not answer is refused beside the field", async () => {
+    const proxy = await new TestProxy('socks5', { username: 'ops', password: 'proxy-secret-9' }).start();
+    try {
+      await gateway.call('POST', '/api/v1/sessions', adminToken, { id: 'settings', name: 'Settings' });
+      await page.goto(`${gateway.base}/admin/sessions/settings`);
+      const form = '#session-settings-form';
+      await page.waitForSelector(form);
+      expect(await page.isChecked(`${form} input[name=autoRead]`)).toBe(false);
+
+      // A proxy on a port nothing listens on: refused, said beside the field, nothing saved.
+      browser.expectFailureOf('/api/v1/sessions/settings');
+      await page.check(`${form} input[name=autoRead]`);
+      await page.fill(`${form} input[name=proxy]`, 'http://127.0.0.1:9');
+      await page.click(`${form} button[type=submit]`);
+      await page.waitForSelector(`${form} input[name=proxy].is-invalid, ${form} .alert-danger`);
+      const unsaved = await gateway.call<SessionView>('GET', '/api/v1/sessions/settings', adminToken);
+      expect(unsaved).toMatchObject({ autoRead: false, hasProxy: false });
+
+      await page.fill(`${form} input[name=proxy]`, proxy.url());
+      await page.click(`${form} button[type=submit]`);
+      await page.waitForSelector('#session-settings-form >> xpath=.. >> text=The proxy answered');
+      const saved = await gateway.call<SessionView>('GET', '/api/v1/sessions/settings', adminToken);
+      expect(saved).toMatchObject({ autoRead: true, hasProxy: true });
+      // The page shows the proxy masked, never its password.
+      expect(await page.textContent(`${form} [data-proxy]`)).toBe(saved.proxy);
+      expect(await page.content()).not.toContain('proxy-secret-9');
+
+      await page.click(`${form} button:text-is("Remove proxy")`);
+      await page.waitForSelector('text=Proxy removed');
+      const removed = await gateway.call<SessionView>('GET', '/api/v1/sessions/settings', adminToken);
+      expect(removed).toMatchObject({ autoRead: true, hasProxy: false, proxy: null });
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('logged no errors in the page', () => {

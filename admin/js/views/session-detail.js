@@ -18,6 +18,7 @@ import { checkFields, fieldErrors } from '../form-errors.js';
 import { link } from '../router.js';
 import { groupsSection } from './session-groups.js';
 import { lifecycleCards } from './session-lifecycle.js';
+import { settingsSection } from './session-settings.js';
 import { liveStatusBadge } from './session-parts.js';
 import { tokensSection } from './session-tokens.js';
 import { eventChoices, testButton } from './webhook-parts.js';
@@ -170,6 +171,7 @@ export async function render(root, ctx) {
       token && secretOnce('API token of this session', token),
       lifecycleCards(session, { user, gateway, navigate, operator, guard, onCleanup: scoped }),
       groupsSection(session, operator),
+      operator && settingsSection(session),
       operator && tokensSection(session),
       operator && webhookSection(session),
     );
