@@ -33,7 +33,9 @@ export class CampaignPreviewer {
     const existing = await this.lists.existing(listIds);
     const unknown = listIds.filter((id) => !existing.has(id));
     if (unknown.length > 0) {
-      const errors: FieldError[] = [{ field: 'listIds', errors: [`no recipient list ${unknown.join(', ')}`] }];
+      const errors: FieldError[] = [
+        { field: 'listIds', errors: [`no recipient list ${unknown.join(', ')}`] },
+      ];
       throw validationFailed(errors);
     }
     return this.audience.missingReport(template, this.audience.ofLists(listIds));
