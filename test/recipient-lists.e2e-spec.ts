@@ -123,6 +123,36 @@ describe('recipient lists: CRUD, CSV import and export', () => {
     ]);
   });
 
+  it("search covers phone, name and the variables' values (any case; not their names; % and _ taken literally)", async () => {
+    const id = await newList('Search');
+    const add = (phone: string, name: string | null, variables: Record<string, string> | null) =>
+      auth(http().post(`/api/v1/recipient-lists/${id}/recipients`))
+        .send({ phone, ...(name ? { name } : {}), ...(variables ? { variables } : {}) })
+        .expect(201);
+    await add('+6281300000001', 'Ani', { city: 'Yogyakarta', code: 'A_1' });
+    await add('+6281300000002', 'Budi', { city: 'Semarang', note: '100% sure' });
+    await add('+6281300000003', null, null);
+    const found = async (search: string) => {
+      const res = await auth(http().get(`/api/v1/recipient-lists/${id}/recipients`))
+        .query({ search })
+        .expect(200);
+      return (res.body.data.items as { phone: string }[]).map((r) => r.phone);
+    };
+    expect(await found('yogya')).toEqual(['+6281300000001']);
+    expect(await found('SEMARANG')).toEqual(['+6281300000002']);
+    expect(await found('city')).toEqual([]); // a variable's name is not its value
+    expect(await found('0%')).toEqual(['+6281300000002']);
+    expect(await found('%')).toEqual(['+6281300000002']);
+    expect(await found('A_1')).toEqual(['+6281300000001']);
+    expect(await found('_')).toEqual(['+6281300000001']);
+    expect(await found('budi')).toEqual(['+6281300000002']);
+    expect(await found('0000003')).toEqual(['+6281300000003']);
+    const page = await auth(http().get(`/api/v1/recipient-lists/${id}/recipients`))
+      .query({ search: 'a' })
+      .expect(200);
+    expect(page.body.data.pagination.total).toBe(2);
+  });
+
   it('imports a CSV: E.164 phones, variables, duplicates merged, invalid rows reported with their line numbers', async () => {
     const id = await newList('Import');
     await auth(http().post(`/api/v1/recipient-lists/${id}/recipients`))

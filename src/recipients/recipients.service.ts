@@ -45,6 +45,8 @@ export function cleanVariables(
 }
 
 const EXPORT_PAGE = 1000;
+/** A search finds at most this many recipients of a list (a page shows 50 at a time). */
+const SEARCH_MATCHES = 5000;
 
 /**
  * The recipients of a list, one at a time (the CSV import adds them in bulk), and read back a page
@@ -62,9 +64,7 @@ export class RecipientsService {
     await this.requireList(listId);
     const where: Prisma.RecipientWhereInput = {
       listId,
-      ...(query.search
-        ? { OR: [{ phone: { contains: query.search } }, { name: { contains: query.search } }] }
-        : {}),
+      ...(query.search ? { id: { in: await this.matching(listId, query.search) } } : {}),
     };
     const [rows, total] = await Promise.all([
       this.prisma.recipient.findMany({
@@ -79,6 +79,22 @@ export class RecipientsService {
       items: rows.map(toRecipientView),
       pagination: { page: query.page, limit: query.limit, total, pages: Math.ceil(total / query.limit) },
     };
+  }
+
+  /**
+   * The ids of the list's recipients whose phone, name or a variable's value (never a variable's
+   * name) contains `search`, in any case; at most SEARCH_MATCHES of them. The text is a bound
+   * parameter with its LIKE wildcards escaped, so `%` and `_` are found as themselves.
+   */
+  private async matching(listId: number, search: string): Promise<number[]> {
+    const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, '\\$&')}%`;
+    const rows = await this.prisma.$queryRaw<{ id: number }[]>`
+      SELECT id FROM recipients
+      WHERE list_id = ${listId}
+        AND (phone LIKE ${pattern} OR LOWER(name) LIKE ${pattern}
+          OR JSON_SEARCH(LOWER(variables), 'one', ${pattern}) IS NOT NULL)
+      ORDER BY id LIMIT ${SEARCH_MATCHES}`;
+    return rows.map((row) => Number(row.id));
   }
 
   /** Adds one recipient; a phone already in the list is a 409. */

@@ -8,7 +8,7 @@ import type { WebhookEventName } from '../outbox/event-names';
 import { WebhookSettings, type GlobalWebhookSetting } from '../outbox/webhook-settings';
 import { WebhookTargets } from '../outbox/webhook-targets';
 import type { UpdateWebhookConfigDto } from './dto/webhook-config.dto';
-import { WebhookSecrets, type SecretInfo } from './webhook-secrets';
+import { fingerprintOf, WebhookSecrets, type SecretInfo } from './webhook-secrets';
 
 export interface WebhookConfigView {
   url: string | null;
@@ -88,7 +88,7 @@ export class WebhookConfigService {
     sessionId: string,
     secret: string | undefined,
     actor: Actor,
-  ): Promise<{ sessionId: string; newSecret: string }> {
+  ): Promise<{ sessionId: string; newSecret: string; fingerprint: string }> {
     const newSecret = await this.secrets.rotateSession(sessionId, secret);
     await this.activity.record({
       ...audited(actor),
@@ -97,6 +97,11 @@ export class WebhookConfigService {
       targetId: sessionId,
       metadata: { chosen: secret !== undefined },
     });
-    return { sessionId, newSecret };
+    return { sessionId, newSecret, fingerprint: fingerprintOf(newSecret) };
+  }
+
+  /** A session's own signing secret, as its fingerprint only. */
+  sessionSecret(sessionId: string): Promise<{ sessionId: string; fingerprint: string }> {
+    return this.secrets.describeSession(sessionId);
   }
 }

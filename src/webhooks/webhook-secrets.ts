@@ -30,6 +30,10 @@ export function signatureHeaders(secret: string, body: string, now = new Date())
   };
 }
 
+/** First 12 hex digits of SHA-256(secret): tells two secrets apart without revealing either. */
+export const fingerprintOf = (secret: string): string =>
+  createHash('sha256').update(secret).digest('hex').slice(0, 12);
+
 /** A fresh signing secret (192 bits). */
 export const newWebhookSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`;
 
@@ -127,13 +131,22 @@ export class WebhookSecrets {
     return secret;
   }
 
+  /**
+   * The global secret's fingerprint. Without one yet, it is made now (the first delivery would make
+   * it anyway), so the fingerprint people see is the one receivers will get.
+   */
   async describeGlobal(): Promise<SecretInfo> {
     const stored = await this.settings.stored();
-    const plain = stored.secret ? this.open(stored.secret) : (this.env.WEBHOOK_SECRET ?? null);
-    return {
-      source: stored.secret ? 'stored' : plain ? 'environment' : 'none',
-      fingerprint: plain ? createHash('sha256').update(plain).digest('hex').slice(0, 12) : null,
-    };
+    if (stored.secret) return { source: 'stored', fingerprint: fingerprintOf(this.open(stored.secret)) };
+    if (this.env.WEBHOOK_SECRET)
+      return { source: 'environment', fingerprint: fingerprintOf(this.env.WEBHOOK_SECRET) };
+    this.cache.delete('global');
+    return { source: 'stored', fingerprint: fingerprintOf(await this.globalSecret()) };
+  }
+
+  /** A session's own secret's fingerprint (made now when the session has none yet). */
+  async describeSession(sessionId: string): Promise<{ sessionId: string; fingerprint: string }> {
+    return { sessionId, fingerprint: fingerprintOf(await this.sessionSecret(sessionId)) };
   }
 
   private open(sealed: string): string {

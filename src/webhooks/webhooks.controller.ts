@@ -47,10 +47,20 @@ export class WebhooksController {
     return this.tester.send(dto);
   }
 
+  @Get('sessions/:id/secret')
+  @ResponseMessage('Session webhook secret described')
+  @ApiOperation({ summary: "A session's own signing secret as its fingerprint (never the secret itself)" })
+  sessionSecret(@Param('id') id: string) {
+    return this.config.sessionSecret(id);
+  }
+
   @Post('sessions/:id/secret')
   @HttpCode(200)
   @ResponseMessage('Session webhook secret rotated: copy it now, it is not shown again')
-  @ApiOperation({ summary: "Replace a session's own signing secret (used with its own webhook URL)" })
+  @ApiOperation({
+    summary:
+      "Replace a session's own signing secret (used with its own webhook URL); answers it once, with its fingerprint",
+  })
   rotateSessionSecret(
     @Param('id') id: string,
     @Body() dto: RotateSessionSecretDto,

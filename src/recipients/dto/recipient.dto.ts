@@ -42,7 +42,7 @@ export class UpdateRecipientDto {
 }
 
 export class RecipientQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Part of the phone or name' })
+  @ApiPropertyOptional({ description: "Part of the phone, the name or a variable's value (any case)" })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()

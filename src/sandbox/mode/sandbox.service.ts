@@ -7,6 +7,7 @@ import { WrongPairingCodeError } from '../simulator/link-code-pairing';
 import { messageText } from '../simulator/message-log';
 import type { DisconnectCode } from '../simulator/whatsapp-simulator';
 import { SandboxRuntime } from './sandbox-runtime';
+import { receivedTypeName } from './received-type';
 
 export interface SandboxContact {
   phoneNumber: string;
@@ -60,15 +61,22 @@ export class SandboxService {
   }
 
   /** What the contact's simulated phone received (decrypted), newest last. */
-  received(phoneNumber: string): { id: string; from: string; type: string; text: string | null; at: Date }[] {
+  received(
+    phoneNumber: string,
+  ): { id: string; from: string; type: string; typeName: string; text: string | null; at: Date }[] {
     this.requireContact(phoneNumber);
-    return this.simulator.receivedMessages(phoneNumber).map((m) => ({
-      id: m.id,
-      from: m.fromPhoneNumber,
-      type: Object.keys(m.message).find((k) => k !== 'messageContextInfo') ?? 'unknown',
-      text: messageText(m.message) ?? null,
-      at: m.receivedAt,
-    }));
+    return this.simulator.receivedMessages(phoneNumber).map((m) => {
+      const type = Object.keys(m.message).find((k) => k !== 'messageContextInfo') ?? 'unknown';
+      return {
+        id: m.id,
+        from: m.fromPhoneNumber,
+        // The protocol's name (`extendedTextMessage`), and what people call it ("text").
+        type,
+        typeName: receivedTypeName(type, m.message),
+        text: messageText(m.message) ?? null,
+        at: m.receivedAt,
+      };
+    });
   }
 
   /** A simulated phone scans the session's current QR. */
