@@ -229,6 +229,66 @@ export function table(columns, rows, { caption, empty = 'Nothing here yet.', row
   );
 }
 
+/**
+ * Tables become stacked cards on phones (admin.css, below 768 px): each cell gets its column's
+ * heading as `data-label`, shown before the value. Cells that already have a label keep it.
+ */
+export function labelTableCells(scope) {
+  const tables = scope.tagName === 'TABLE' ? [scope] : scope.querySelectorAll('table.table');
+  for (const tableEl of tables) {
+    const headings = [...(tableEl.tHead?.rows[0]?.cells ?? [])].map((th) => th.textContent.trim());
+    tableEl.dataset.cards = '';
+    for (const body of tableEl.tBodies)
+      for (const row of body.rows)
+        [...row.cells].forEach((cell, i) => {
+          if (cell.dataset.label === undefined) cell.dataset.label = headings[i] ?? '';
+        });
+  }
+}
+
+/** Labels the cells of every table put under `root`, now and whenever views add or redraw rows. */
+export function watchTables(root) {
+  let queued = false;
+  const observer = new window.MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      labelTableCells(root);
+    });
+  });
+  observer.observe(root, { childList: true, subtree: true });
+  return () => observer.disconnect();
+}
+
+/**
+ * Filters that fold behind a "Filters" button on phones (always open on wider screens), so the
+ * results are on the first screen. `active()` counts the filters in use, shown on the button.
+ */
+export function foldingFilters(form, { active = () => 0, label = 'Filters' } = {}) {
+  const id = form.id || uid('filters');
+  form.id = id;
+  form.classList.add('filters-body');
+  const button = h('button', {
+    type: 'button',
+    class: 'btn btn-outline-secondary btn-sm mb-2 d-md-none filters-toggle',
+    'aria-expanded': 'false',
+    'aria-controls': id,
+  });
+  const box = h('div', { class: 'filters-fold' }, button, form);
+  const show = (open) => {
+    box.classList.toggle('is-open', open);
+    button.setAttribute('aria-expanded', String(open));
+    const n = active();
+    button.textContent = `${open ? 'Hide filters' : label}${n > 0 ? ` (${n})` : ''}`;
+  };
+  button.addEventListener('click', () => show(!box.classList.contains('is-open')));
+  form.addEventListener('change', () => show(box.classList.contains('is-open')));
+  show(false);
+  box.refresh = () => show(box.classList.contains('is-open'));
+  return box;
+}
+
 /** Previous / next page buttons with "page x of y". */
 export function pager({ page, pages, onPage, label = 'Pages' }) {
   if (!pages || pages <= 1) return null;

@@ -5,7 +5,7 @@
  */
 import { get, setLoggedOutHandler } from './api.js';
 import * as auth from './auth.js';
-import { alertBox, append, errorBox, h, replace, spinner } from './dom.js';
+import { alertBox, append, errorBox, h, replace, spinner, watchTables } from './dom.js';
 import * as live from './live.js';
 import { ADMIN_ROLES, OPERATOR_ROLES } from './roles.js';
 import { currentPath, link, navigate, resolve, startRouter } from './router.js';
@@ -292,5 +292,7 @@ async function boot() {
 }
 
 const root = document.getElementById('main');
+// Every table of every view stacks into cards on phones (labels from its headings).
+watchTables(root);
 replace(root, spinner('Starting…'));
 boot().catch((error) => replace(root, errorBox(error)));

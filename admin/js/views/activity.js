@@ -5,6 +5,7 @@ import {
   busy,
   errorBox,
   field,
+  foldingFilters,
   formatDate,
   h,
   pageHeader,
@@ -77,28 +78,31 @@ export async function render(root) {
   append(
     root,
     pageHeader('Activity', exportButton),
-    h(
-      'form',
-      {
-        id: 'activity-filters',
-        class: 'card card-body mb-3',
-        on: { submit: (e) => (e.preventDefault(), (page = 1), void load()) },
-      },
+    foldingFilters(
       h(
-        'div',
-        { class: 'row g-2 align-items-end' },
-        h('div', { class: 'col-sm-6 col-lg-4' }, field('Who (part of the name)', actor)),
-        h('div', { class: 'col-sm-6 col-lg-4' }, field('Action (a name, or a family: auth.*)', action)),
-        h('div', { class: 'col-sm-6 col-lg-2' }, field('Target type', targetType)),
-        h('div', { class: 'col-sm-6 col-lg-2' }, field('Target id', targetId)),
-        h('div', { class: 'col-sm-6 col-lg-4' }, field('From', from)),
-        h('div', { class: 'col-sm-6 col-lg-4' }, field('To', to)),
+        'form',
+        {
+          id: 'activity-filters',
+          class: 'card card-body mb-3',
+          on: { submit: (e) => (e.preventDefault(), (page = 1), void load()) },
+        },
         h(
           'div',
-          { class: 'col-lg-4 mb-3' },
-          h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply filters'),
+          { class: 'row g-2 align-items-end' },
+          h('div', { class: 'col-sm-6 col-lg-4' }, field('Who (part of the name)', actor)),
+          h('div', { class: 'col-sm-6 col-lg-4' }, field('Action (a name, or a family: auth.*)', action)),
+          h('div', { class: 'col-sm-6 col-lg-2' }, field('Target type', targetType)),
+          h('div', { class: 'col-sm-6 col-lg-2' }, field('Target id', targetId)),
+          h('div', { class: 'col-sm-6 col-lg-4' }, field('From', from)),
+          h('div', { class: 'col-sm-6 col-lg-4' }, field('To', to)),
+          h(
+            'div',
+            { class: 'col-lg-4 mb-3' },
+            h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply filters'),
+          ),
         ),
       ),
+      { active: () => Object.values(filters()).filter(Boolean).length },
     ),
     rows,
   );

@@ -27,7 +27,7 @@ import {
 import * as live from '../live.js';
 import { canOperate } from '../roles.js';
 import { link } from '../router.js';
-import { campaignProgressBar, startRefusal } from './campaign-parts.js';
+import { campaignProgressBar, outcomes, startRefusal } from './campaign-parts.js';
 
 const RECIPIENT_STATUSES = ['pending', 'sending', 'sent', 'delivered', 'read', 'failed', 'skipped', 'review'];
 const path = (id, rest = '') => `/api/v1/campaigns/${id}${rest}`;
@@ -39,6 +39,9 @@ function progressCard(initial) {
   const pause = h('div');
   const update = (p) => {
     bar.update(p.counts, p.total);
+    // The same words as the bar's label: sent includes delivered and read, delivered includes read.
+    const o = outcomes(p.counts);
+    const shown = { ...p.counts, sent: o.sent, delivered: o.delivered };
     replace(
       counts,
       RECIPIENT_STATUSES.map((s) =>
@@ -46,9 +49,10 @@ function progressCard(initial) {
           'span',
           { class: 'd-inline-flex align-items-center gap-1', dataset: { count: s } },
           badge(s),
-          h('span', { class: 'fw-semibold' }, String(p.counts[s] ?? 0)),
+          h('span', { class: 'fw-semibold' }, String(shown[s] ?? 0)),
         ),
       ),
+      h('span', { class: 'small text-secondary w-100' }, 'Sent counts delivered and read messages too.'),
     );
     replace(
       facts,

@@ -48,50 +48,88 @@ export function renderTemplate(template, recipient) {
   return { text, missing: [...new Set(missing)] };
 }
 
-/** Recipients done (whatever the outcome) out of all of them. */
-export function processed(counts, total) {
-  const open = (counts.pending ?? 0) + (counts.sending ?? 0);
-  return Math.max(0, (total ?? 0) - open);
+/**
+ * What the recipients came to, in the words of the counts the API gives a campaign: `sent` is every
+ * message that reached WhatsApp (delivered and read ones too), `delivered` includes the read ones.
+ * `counts` are per status (GET .../progress, the campaign.progress push).
+ */
+export function outcomes(counts) {
+  const n = (key) => counts[key] ?? 0;
+  return {
+    open: n('pending') + n('sending'),
+    sent: n('sent') + n('delivered') + n('read'),
+    delivered: n('delivered') + n('read'),
+    read: n('read'),
+    failed: n('failed'),
+    skipped: n('skipped'),
+    review: n('review'),
+  };
 }
 
-/** A progress bar whose `update(counts, total)` moves it; coloured per outcome. */
-export function campaignProgressBar() {
-  const segments = {
-    done: h('div', { class: 'progress-bar bg-success' }),
-    failed: h('div', { class: 'progress-bar bg-danger' }),
-    skipped: h('div', { class: 'progress-bar bg-secondary' }),
-  };
-  const label = h('div', { class: 'small text-secondary mt-1', id: 'campaign-progress-label' });
+/** The one colour scheme of every campaign progress bar: an outcome, its colour. */
+const SEGMENTS = [
+  ['sent', 'bg-success'],
+  ['review', 'bg-warning'],
+  ['failed', 'bg-danger'],
+  ['skipped', 'bg-secondary'],
+];
+
+function stackedBar(props) {
+  const segments = Object.fromEntries(
+    SEGMENTS.map(([key, colour]) => [key, h('div', { class: `progress-bar ${colour}` })]),
+  );
   const bar = h(
     'div',
     {
-      class: 'progress-stacked campaign-progress',
+      class: 'progress-stacked',
       role: 'progressbar',
-      'aria-label': 'Campaign progress',
       'aria-valuemin': '0',
       'aria-valuemax': '100',
       'aria-valuenow': '0',
-      id: 'campaign-progress',
+      ...props,
     },
     Object.values(segments).map((s) => h('div', { class: 'progress', style: { width: '0%' } }, s)),
   );
+  /** `o`: outcomes(); answers the percentage done. */
+  bar.set = (o, total) => {
+    const t = Math.max(total ?? 0, 0);
+    for (const [key] of SEGMENTS)
+      segments[key].parentElement.style.width = `${t === 0 ? 0 : (o[key] / t) * 100}%`;
+    const done = o.sent + o.review + o.failed + o.skipped;
+    const percent = t === 0 ? 0 : Math.floor((done / t) * 100);
+    bar.setAttribute('aria-valuenow', String(percent));
+    bar.setAttribute('aria-valuetext', `${percent}% (${done} of ${t})`);
+    return { percent, done };
+  };
+  return bar;
+}
+
+/** The campaigns list's small bar, from a campaign's counts (`sent` already includes delivered and read). */
+export function campaignMiniBar(name, counts) {
+  const bar = stackedBar({ 'aria-label': `Progress of ${name}`, style: { minWidth: '6rem' } });
+  bar.set({ review: 0, ...counts }, counts.total);
+  return bar;
+}
+
+/** A campaign page's bar, whose `update(counts, total)` moves it; its label uses the counts' words. */
+export function campaignProgressBar() {
+  const bar = stackedBar({
+    class: 'progress-stacked campaign-progress',
+    'aria-label': 'Campaign progress',
+    id: 'campaign-progress',
+  });
+  const label = h('div', { class: 'small text-secondary mt-1', id: 'campaign-progress-label' });
   const el = h('div', {}, bar, label);
   el.update = (counts, total) => {
-    const t = Math.max(total ?? 0, 0);
-    const share = (n) => (t === 0 ? 0 : (n / t) * 100);
-    const failed = counts.failed ?? 0;
-    const skipped = counts.skipped ?? 0;
-    const done = processed(counts, t) - failed - skipped;
-    for (const [key, n] of [
-      ['done', done],
-      ['failed', failed],
-      ['skipped', skipped],
-    ])
-      segments[key].parentElement.style.width = `${share(n)}%`;
-    const percent = t === 0 ? 0 : Math.floor((processed(counts, t) / t) * 100);
-    bar.setAttribute('aria-valuenow', String(percent));
-    bar.setAttribute('aria-valuetext', `${percent}% (${processed(counts, t)} of ${t})`);
-    label.textContent = `${percent}% — ${processed(counts, t)} of ${t} recipients done (${done} sent, ${failed} failed, ${skipped} skipped)`;
+    const o = outcomes(counts);
+    const { percent, done } = bar.set(o, total);
+    const parts = [
+      `${o.sent} sent (${o.delivered} delivered, ${o.read} read)`,
+      `${o.failed} failed`,
+      `${o.skipped} skipped`,
+      o.review > 0 && `${o.review} to review`,
+    ].filter(Boolean);
+    label.textContent = `${percent}% — ${done} of ${total ?? 0} recipients done: ${parts.join(', ')}`;
   };
   return el;
 }

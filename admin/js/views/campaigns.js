@@ -18,28 +18,11 @@ import {
 import * as live from '../live.js';
 import { canOperate } from '../roles.js';
 import { link } from '../router.js';
-import { processed } from './campaign-parts.js';
+import { campaignMiniBar, outcomes } from './campaign-parts.js';
 
 const STATUSES = ['draft', 'scheduled', 'running', 'paused', 'completed', 'cancelled'];
 
-function miniProgress(c) {
-  const total = c.counts.total;
-  const done = c.counts.sent + c.counts.failed + c.counts.skipped;
-  const percent = total ? Math.floor((done / total) * 100) : 0;
-  return h(
-    'div',
-    {
-      class: 'progress',
-      role: 'progressbar',
-      'aria-label': `Progress of ${c.name}`,
-      'aria-valuenow': String(percent),
-      'aria-valuemin': '0',
-      'aria-valuemax': '100',
-      style: { minWidth: '6rem' },
-    },
-    h('div', { class: 'progress-bar', style: { width: `${percent}%` } }, `${percent}%`),
-  );
-}
+const miniProgress = (c) => campaignMiniBar(c.name, c.counts);
 
 export async function render(root, { user, query, navigate, onCleanup }) {
   const status = select(
@@ -145,10 +128,9 @@ export async function render(root, { user, query, navigate, onCleanup }) {
       const row = rowsById.get(event.campaignId);
       if (!row) return;
       setBadge(row.statusBadge, event.status);
-      const done = processed(event.counts, event.total);
       replace(
         row.progressCell,
-        miniProgress({ name: row.c.name, counts: { total: event.total, sent: done, failed: 0, skipped: 0 } }),
+        campaignMiniBar(row.c.name, { total: event.total, ...outcomes(event.counts) }),
       );
     }),
   );

@@ -1,12 +1,11 @@
 /* Stored messages of a session: filters, pages (newest first), media previews fetched with the login. */
-import { fetchBlob, get } from '../api.js';
+import { get } from '../api.js';
 import {
   alertBox,
   append,
-  badge,
   errorBox,
   field,
-  formatDate,
+  foldingFilters,
   h,
   pageHeader,
   replace,
@@ -17,6 +16,7 @@ import {
 import * as live from '../live.js';
 import { link } from '../router.js';
 import { chatPath } from './conversation-list.js';
+import { groupNamesOf, messageTable } from './message-table.js';
 
 const TYPES = [
   'text',
@@ -31,7 +31,9 @@ const TYPES = [
   'poll',
   'unknown',
 ];
-const PAGE_SIZES = ['25', '50', '100', '200'];
+const PAGE_SIZES = ['20', '50', '100', '200'];
+// A phone shows a page that fits a few screens; wider screens the usual 50.
+const defaultPageSize = () => (window.matchMedia('(max-width: 767.98px)').matches ? '20' : '50');
 const KINDS = [
   ['', 'any'],
   ['direct', 'direct'],
@@ -41,32 +43,6 @@ const KINDS = [
   ['broadcast', 'broadcast list'],
 ];
 
-/** The chat a message belongs to: its kind, and for a group its name when the groups list has it. */
-function chatCell(m, groupNames) {
-  if (m.kind === 'group') {
-    const name = groupNames.get(m.groupId);
-    return [
-      h('span', { class: 'badge text-bg-info' }, 'group'),
-      ' ',
-      name ?? m.groupId,
-      ...(name ? [h('br'), h('span', { class: 'text-secondary' }, m.groupId)] : []),
-    ];
-  }
-  if (m.kind && m.kind !== 'direct')
-    return h('span', { class: 'badge text-bg-secondary' }, m.kind === 'newsletter' ? 'channel' : m.kind);
-  return h('span', { class: 'text-secondary' }, 'direct');
-}
-
-/** Group names for the chat column; none when the session is not connected (the ids show instead). */
-async function groupNamesOf(sessionId) {
-  try {
-    const groups = await get(`/api/v1/sessions/${encodeURIComponent(sessionId)}/groups`);
-    return new Map(groups.map((g) => [g.id, g.subject]));
-  } catch {
-    return new Map();
-  }
-}
-
 /** datetime-local value <-> ISO instant (the input speaks the browser's local time). */
 const toLocalInput = (iso) => {
   if (!iso) return '';
@@ -74,54 +50,6 @@ const toLocalInput = (iso) => {
   return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 };
 const fromLocalInput = (value) => (value ? new Date(value).toISOString() : '');
-
-function mediaCell(message, urls) {
-  if (!message.mediaUrl) return message.fileName ?? '';
-  const box = h('div', { class: 'd-flex flex-column gap-1 align-items-start' });
-  const show = async (button) => {
-    button.disabled = true;
-    try {
-      const { blob } = await fetchBlob(message.mediaUrl);
-      const src = URL.createObjectURL(blob);
-      urls.push(src);
-      const type = message.type;
-      const alt = message.fileName ?? `${type} from ${message.from}`;
-      const preview =
-        type === 'image' || type === 'sticker'
-          ? h('img', { src, alt, class: 'media-preview rounded border' })
-          : type === 'video'
-            ? h('video', { src, controls: true, class: 'media-preview', 'aria-label': alt })
-            : type === 'audio'
-              ? h('audio', { src, controls: true, 'aria-label': alt })
-              : h(
-                  'a',
-                  {
-                    href: src,
-                    download: message.fileName ?? 'file',
-                    class: 'btn btn-sm btn-outline-secondary',
-                  },
-                  `Save ${message.fileName ?? 'file'}`,
-                );
-      button.replaceWith(preview);
-    } catch (error) {
-      button.replaceWith(h('span', { class: 'small text-danger' }, error.message));
-    }
-  };
-  const button = h(
-    'button',
-    {
-      type: 'button',
-      class: 'btn btn-sm btn-outline-secondary',
-      on: { click: (e) => show(e.currentTarget) },
-    },
-    `Show ${message.type}`,
-  );
-  box.append(button);
-  if (message.fileName) box.append(h('span', { class: 'small text-secondary text-break' }, message.fileName));
-  // Pictures preview by themselves; video, audio and documents wait for a click (they can be large).
-  if (message.type === 'image' || message.type === 'sticker') queueMicrotask(() => show(button));
-  return box;
-}
 
 export async function render(root, { params, query, navigate, onCleanup }) {
   const sessions = await get('/api/v1/sessions');
@@ -180,7 +108,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
     limit: select(
       { name: 'limit' },
       PAGE_SIZES.map((n) => [n, n]),
-      query.get('limit') ?? '50',
+      query.get('limit') ?? defaultPageSize(),
     ),
   };
   const form = h(
@@ -223,7 +151,8 @@ export async function render(root, { params, query, navigate, onCleanup }) {
   );
   const results = h('div', {}, spinner());
   const newer = h('div');
-  append(root, form, newer, results);
+  const inUse = () => ['chat', 'kind', 'direction', 'type', 'from', 'to'].filter((k) => query.get(k)).length;
+  append(root, foldingFilters(form, { active: inUse }), newer, results);
 
   const urls = [];
   onCleanup(() => urls.forEach((u) => URL.revokeObjectURL(u)));
@@ -242,64 +171,14 @@ export async function render(root, { params, query, navigate, onCleanup }) {
           type: query.get('type'),
           from: query.get('from'),
           to: query.get('to'),
-          limit: query.get('limit') ?? 50,
+          limit: query.get('limit') ?? defaultPageSize(),
           cursor: cursors[pageIndex],
         },
       );
       cursors[pageIndex + 1] = pagination.nextCursor ?? undefined;
       // Asked once, and only when a group message is on the page.
       if (!groupNames && messages.some((m) => m.kind === 'group')) groupNames = await groupNamesOf(sessionId);
-      const table = h(
-        'div',
-        { class: 'table-responsive' },
-        h(
-          'table',
-          { class: 'table table-sm align-middle', id: 'messages-table' },
-          h('caption', { class: 'visually-hidden' }, 'Messages, newest first'),
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              ['Time', 'Direction', 'Chat', 'From', 'To', 'Type', 'Text', 'Media', 'Status'].map((t) =>
-                h('th', { scope: 'col' }, t),
-              ),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            messages.map((m) =>
-              h(
-                'tr',
-                { dataset: { messageId: m.messageId } },
-                h('td', { class: 'text-nowrap small' }, formatDate(Number(m.timestamp) * 1000)),
-                h(
-                  'td',
-                  {},
-                  h(
-                    'span',
-                    { class: `badge ${m.direction === 'inbound' ? 'text-bg-primary' : 'text-bg-success'}` },
-                    m.direction === 'inbound' ? 'in' : 'out',
-                  ),
-                ),
-                h('td', { class: 'small' }, chatCell(m, groupNames ?? new Map())),
-                h(
-                  'td',
-                  { class: 'small' },
-                  m.pushName ? [m.pushName, h('br'), h('span', { class: 'text-secondary' }, m.from)] : m.from,
-                ),
-                h('td', { class: 'small' }, m.to),
-                h('td', { class: 'small' }, m.type),
-                h('td', {}, h('div', { class: 'message-text small' }, m.message ?? '')),
-                h('td', {}, mediaCell(m, urls)),
-                h('td', {}, badge(m.status)),
-              ),
-            ),
-          ),
-        ),
-      );
+      const table = messageTable(messages, { groupNames: groupNames ?? new Map(), urls });
       const pageButton = (label, target, disabled) =>
         h(
           'button',

@@ -6,7 +6,7 @@ import { fieldErrors, markField } from '../form-errors.js';
 const listPath = (id, rest = '') => `/api/v1/recipient-lists/${id}${rest}`;
 
 function progressBar() {
-  const bar = h('div', { class: 'progress-bar', style: { width: '0%' } });
+  const bar = h('div', { class: 'progress-bar bg-success', style: { width: '0%' } });
   const el = h(
     'div',
     {

@@ -128,7 +128,7 @@ export async function render(root, { params, user, navigate }) {
     });
   });
 
-  const search = h('input', { type: 'search', name: 'search', placeholder: 'Phone or name' });
+  const search = h('input', { type: 'search', name: 'search', placeholder: 'Phone, name or a value' });
   const rows = h('div', {}, spinner());
   let page = 1;
   const load = async () => {

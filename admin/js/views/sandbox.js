@@ -59,7 +59,7 @@ export async function render(root) {
           [
             ['Received', (m) => h('span', { class: 'small text-nowrap' }, formatDate(m.at))],
             ['From', (m) => m.from],
-            ['Type', (m) => m.type],
+            ['Type', (m) => m.typeName ?? m.type],
             ['Text', (m) => h('div', { class: 'message-text small' }, m.text ?? '')],
           ],
           [...received].reverse(),

@@ -41,6 +41,11 @@ function webhookSection(session) {
     { type: 'button', class: 'btn btn-outline-warning' },
     'New signing secret',
   );
+  // The session's own secret, as its fingerprint (asked once the section is on the page).
+  const fingerprint = h('code', { id: 'session-secret-fingerprint' }, '…');
+  get(`/api/v1/webhooks/sessions/${encodeURIComponent(session.id)}/secret`)
+    .then((info) => (fingerprint.textContent = info.fingerprint))
+    .catch(() => (fingerprint.textContent = 'unknown'));
   const submitOverride = async (body) => {
     const updated = await put(path(session.id, '/webhook'), body);
     url.value = updated.webhookUrl ?? '';
@@ -72,10 +77,11 @@ function webhookSection(session) {
     )
       return;
     await busy(secretButton, async () => {
-      const { newSecret } = await post(
+      const { newSecret, fingerprint: newFingerprint } = await post(
         `/api/v1/webhooks/sessions/${encodeURIComponent(session.id)}/secret`,
         {},
       );
+      fingerprint.textContent = newFingerprint;
       replace(out, secretOnce('Signing secret of this session', newSecret));
     });
   });
@@ -113,6 +119,13 @@ function webhookSection(session) {
         },
         field('URL', url),
         events,
+        h(
+          'p',
+          { class: 'small text-secondary' },
+          "This session's signing secret (X-Signature with its own URL): fingerprint ",
+          fingerprint,
+          '.',
+        ),
         h(
           'div',
           { class: 'd-flex flex-wrap gap-2' },

@@ -15,6 +15,7 @@ import {
 } from '../dom.js';
 import { checkFields, clearFieldErrors, fieldErrors, liveFieldChecks } from '../form-errors.js';
 
+const TOKENS_REREAD_MS = 10_000;
 const path = (id, rest = '') => `/api/v1/sessions/${encodeURIComponent(id)}${rest}`;
 
 export function tokensSection(session) {
@@ -28,9 +29,14 @@ export function tokensSection(session) {
   });
   const expires = h('input', { type: 'date', name: 'token-expires' });
 
+  let shown = null;
   const load = async () => {
     try {
       const tokens = await get(path(session.id, '/tokens'));
+      // Redrawn only when something changed (a re-read every few seconds must not disturb a click).
+      const seen = JSON.stringify(tokens);
+      if (seen === shown) return;
+      shown = seen;
       replace(
         listBox,
         table(
@@ -144,6 +150,19 @@ export function tokensSection(session) {
   );
   liveFieldChecks(form);
   void load();
+  // "Last used" moves as systems use the tokens: re-read while the page is in sight, and on return.
+  const reread = () => {
+    if (!listBox.isConnected) return stop();
+    if (document.visibilityState === 'visible') void load();
+  };
+  const timer = window.setInterval(reread, TOKENS_REREAD_MS);
+  const stop = () => {
+    window.clearInterval(timer);
+    window.removeEventListener('focus', reread);
+    document.removeEventListener('visibilitychange', reread);
+  };
+  window.addEventListener('focus', reread);
+  document.addEventListener('visibilitychange', reread);
   return h(
     'section',
     { class: 'card mb-4', 'aria-labelledby': 'tokens-title' },

@@ -9,6 +9,7 @@ import {
   confirmAction,
   errorBox,
   field,
+  foldingFilters,
   formatDate,
   h,
   modal,
@@ -55,7 +56,7 @@ function configCard(config) {
   });
   const events = eventChoices('Events sent to the global URL', [...config.events]);
   const out = h('div', { 'aria-live': 'polite' });
-  const fingerprint = h('code', {}, config.secret.fingerprint ?? 'none');
+  const fingerprint = h('code', { id: 'webhook-secret-fingerprint' }, config.secret.fingerprint ?? 'none');
   const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save');
   const rotate = h('button', { type: 'button', class: 'btn btn-outline-warning' }, 'New signing secret');
   rotate.addEventListener('click', async () => {
@@ -85,13 +86,14 @@ function configCard(config) {
           void busy(
             save,
             async () => {
-              await put('/api/v1/webhooks/config', {
+              const updated = await put('/api/v1/webhooks/config', {
                 url: url.value.trim() || null,
                 timeout: Number(timeout.value),
                 maxRetries: Number(maxRetries.value),
                 retryDelay: Number(retryDelay.value),
                 events: events.selected(),
               });
+              fingerprint.textContent = updated.secret.fingerprint ?? 'none';
               clearFieldErrors(form);
               replace(out, alertBox('success', 'Webhook settings saved.'));
             },
@@ -305,22 +307,25 @@ function deliveriesCard(sessions) {
       'div',
       { class: 'card-body' },
       h('h2', { class: 'h5', id: 'deliveries-title' }, 'Deliveries'),
-      h(
-        'div',
-        { class: 'row g-2 align-items-end' },
-        h('div', { class: 'col-sm-4 col-lg-3' }, field('Status', status)),
-        h('div', { class: 'col-sm-4 col-lg-3' }, field('Event', event)),
-        h('div', { class: 'col-sm-4 col-lg-3' }, field('Session', session)),
+      foldingFilters(
         h(
           'div',
-          { class: 'col-lg-3 mb-3 d-flex gap-2' },
+          { class: 'row g-2 align-items-end', id: 'delivery-filters' },
+          h('div', { class: 'col-sm-4 col-lg-3' }, field('Status', status)),
+          h('div', { class: 'col-sm-4 col-lg-3' }, field('Event', event)),
+          h('div', { class: 'col-sm-4 col-lg-3' }, field('Session', session)),
           h(
-            'button',
-            { type: 'button', class: 'btn btn-outline-secondary', on: { click: () => load() } },
-            'Refresh',
+            'div',
+            { class: 'col-lg-3 mb-3 d-flex gap-2' },
+            h(
+              'button',
+              { type: 'button', class: 'btn btn-outline-secondary', on: { click: () => load() } },
+              'Refresh',
+            ),
+            retryDead,
           ),
-          retryDead,
         ),
+        { active: () => [status, event, session].filter((c) => c.value).length },
       ),
       rows,
     ),
