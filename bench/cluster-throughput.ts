@@ -133,7 +133,10 @@ async function main(): Promise<void> {
         for (const row of await prisma.whatsappSession.findMany({ where: { status: 'qr_pending' } })) {
           if (linked.has(row.id) || !row.qr) continue;
           linked.add(row.id);
-          await host.call({ cmd: 'linkDevice', qr: row.qr, phoneNumber: numberOf(ids.indexOf(row.id)) });
+          // A QR that turned over meanwhile is refused: the next one is scanned.
+          await host
+            .call({ cmd: 'linkDevice', qr: row.qr, phoneNumber: numberOf(ids.indexOf(row.id)) })
+            .catch(() => linked.delete(row.id));
         }
         return spreadOver(1);
       },

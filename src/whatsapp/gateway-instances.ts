@@ -85,6 +85,7 @@ export class GatewayInstances implements OnModuleInit, OnModuleDestroy {
 
   /** Writes this process's heartbeat and reads the others'. */
   async beat(): Promise<ClusterView> {
+    await this.warnOnSharedId();
     await this.prisma.$executeRaw`
       INSERT INTO gateway_instances (id, boot_id, host, machine, pid, started_at, heartbeat_at)
       VALUES (${this.id}, ${this.bootId}, ${hostname().slice(0, 255)}, ${this.machine}, ${process.pid},
@@ -111,6 +112,22 @@ export class GatewayInstances implements OnModuleInit, OnModuleDestroy {
       rows.filter((r) => Number(r.fresh) === 1 && !deadIds.has(r.id) && r.id !== this.id).length + 1;
     await this.prune();
     return { live, deadBoots: this.deadBoots };
+  }
+
+  /**
+   * Two live processes with one INSTANCE_ID would both take the leases it owns: said loudly (the row
+   * names the other process) whenever the row was last written by another live boot.
+   */
+  private async warnOnSharedId(): Promise<void> {
+    const row = await this.prisma.gatewayInstance.findUnique({ where: { id: this.id } });
+    if (!row || row.bootId === this.bootId) return;
+    const fresh = Date.now() - row.heartbeatAt.getTime() < this.config.SESSION_LEASE_SECONDS * 1000;
+    const deadHere = this.machine !== null && row.machine === this.machine && !pidAlive(row.pid);
+    if (fresh && !deadHere && row.pid !== process.pid)
+      this.logger.error(
+        `INSTANCE_ID ${this.id} is also used by a live process (pid ${row.pid} on ${row.host}): ` +
+          'every gateway process needs its own INSTANCE_ID (leave it unset for host-pid)',
+      );
   }
 
   /** Rows silent for ten leases are forgotten (their leases ran out long ago). */
