@@ -239,6 +239,24 @@ describe('admin SPA on a 390x844 phone, in Chromium', () => {
     await page.waitForSelector(`#session-secret-fingerprint:text-is("${own.fingerprint}")`);
   });
 
+  it("an API token's last use shows without a reload", async () => {
+    const { token } = await gateway.call<{ token: string }>(
+      'POST',
+      `/api/v1/sessions/${DEMO_SESSION_ID}/tokens`,
+      adminToken,
+      { name: 'phone-test' },
+    );
+    const page = await browser.newPage();
+    await loginThroughForm(page, gateway.base, ADMIN.email, ADMIN.password);
+    await page.goto(`${gateway.base}/admin/sessions/${DEMO_SESSION_ID}`);
+    const lastUsed = 'tr:has(td:text-is("phone-test")) td[data-label="Last used"]';
+    await page.waitForSelector(`${lastUsed}:text-is("—")`);
+    await gateway.call('GET', `/api/v1/sessions/${DEMO_SESSION_ID}/messages?limit=1`, token);
+    // Re-read while the page is in sight (every 10 s), with no reload.
+    await page.waitForSelector(`${lastUsed}:not(:text-is("—"))`, { timeout: 20_000 });
+    expect(await page.textContent(lastUsed)).toMatch(/\d{4}/);
+  });
+
   it("recipient search finds a row by a variable's value", async () => {
     await phone.goto(`${gateway.base}/admin/recipients/${listId}`);
     await phone.waitForSelector('#recipients-table');
@@ -260,5 +278,10 @@ describe('admin SPA on a 390x844 phone, in Chromium', () => {
     const type = phone.locator('td[data-label="Type"]', { hasText: /^text$/ }).first();
     await type.waitFor();
     expect(await phone.locator('td[data-label="Type"]', { hasText: /Message$/ }).count()).toBe(0);
+  });
+
+  it('no page logged an error or threw', () => {
+    expect(browser.pageErrors).toEqual([]);
+    expect(browser.consoleErrors).toEqual([]);
   });
 });
