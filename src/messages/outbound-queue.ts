@@ -197,6 +197,10 @@ export class OutboundQueue {
    * batches; any process may run it. Returns the rows failed.
    */
   async expire(limit = 200): Promise<OutboundRow[]> {
+    // Run every second by every process: a plain indexed read first, a transaction only when due.
+    const [due] = await this.prisma.$queryRaw<{ id: bigint }[]>`
+      SELECT id FROM outbound_messages WHERE status = 'queued' AND expires_at < NOW(3) LIMIT 1`;
+    if (!due) return [];
     const expired = await this.prisma.$transaction(async (tx) => {
       const due = await tx.$queryRaw<{ id: bigint }[]>`
         SELECT id FROM outbound_messages

@@ -13,6 +13,8 @@ import { isUncertainSendError, outcomeOfSendError } from './send-outcome';
 
 /** How often queued sends past their time to live are failed (by any process). */
 const EXPIRE_EVERY_MS = 1_000;
+/** How often the poll tries while the database does not answer. */
+const FAILING_POLL_MS = 2_000;
 
 /**
  * Sends the queued messages of the sessions this process holds: one at a time per session, in the
@@ -37,6 +39,9 @@ export class OutboundDispatcher implements OnApplicationBootstrap, OnModuleDestr
   private readonly listeners = new Set<(sessionId: string, waMessageId: string) => void>();
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
+  /** The poll is failing (the database is down): said once, and once when it works again. */
+  private pollFailing = false;
+  private lastPoll = 0;
   private lastExpiry = 0;
   private stopping = false;
   private offs: (() => void)[] = [];
@@ -73,6 +78,9 @@ export class OutboundDispatcher implements OnApplicationBootstrap, OnModuleDestr
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     for (const off of this.offs) off();
+    // Only a send being handed to WhatsApp is worth waiting for (a claim waiting for a database that
+    // is down is not): it gets a second to finish and be recorded.
+    if (this.sendingHere.size === 0) return;
     await Promise.race([
       Promise.allSettled(this.draining.values()),
       new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
@@ -105,6 +113,9 @@ export class OutboundDispatcher implements OnApplicationBootstrap, OnModuleDestr
 
   private async poll(): Promise<void> {
     if (this.polling || this.stopping) return;
+    // While the database is down, look once in a while only.
+    if (this.pollFailing && Date.now() - this.lastPoll < FAILING_POLL_MS) return;
+    this.lastPoll = Date.now();
     this.polling = true;
     try {
       const connected = this.registry
@@ -116,8 +127,11 @@ export class OutboundDispatcher implements OnApplicationBootstrap, OnModuleDestr
         this.lastExpiry = Date.now();
         for (const row of await this.queue.expire()) this.notify(row.sessionId, row.waMessageId);
       }
+      if (this.pollFailing) this.logger.log('Looking for queued messages again');
+      this.pollFailing = false;
     } catch (error) {
-      this.logger.warn({ err: error }, 'Could not look for queued messages');
+      if (!this.pollFailing) this.logger.warn({ err: error }, 'Could not look for queued messages');
+      this.pollFailing = true;
     } finally {
       this.polling = false;
     }
