@@ -3,6 +3,7 @@ import { Prisma } from '../../src/generated/prisma/client';
 import { Database } from '../../src/prisma/database';
 import type { PrismaService } from '../../src/prisma/prisma.service';
 import { SessionWebhooks } from '../../src/outbox/session-webhooks';
+import { GatewayInstances } from '../../src/whatsapp/gateway-instances';
 import { SessionLeases } from '../../src/whatsapp/session-leases';
 import { SessionRepository } from '../../src/whatsapp/session.repository';
 import { OwnerFixture, overlapOnRowLock, prismaOf } from './owner-fixture';
@@ -47,11 +48,13 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
 
   beforeAll(async () => {
     fixture = await OwnerFixture.create('wagw_it_session');
-    const a = await fixture.open([SessionRepository, SessionLeases], {
+    const a = await fixture.open([SessionRepository, SessionLeases, GatewayInstances], {
       INSTANCE_ID: 'proc-a',
       WEBHOOK_URL: GLOBAL_URL,
     });
-    const b = await fixture.open([SessionRepository, SessionLeases], { INSTANCE_ID: 'proc-b' });
+    const b = await fixture.open([SessionRepository, SessionLeases, GatewayInstances], {
+      INSTANCE_ID: 'proc-b',
+    });
     prisma = prismaOf(a.moduleRef);
     database = a.get(Database);
     repoA = a.get(SessionRepository);
@@ -429,7 +432,9 @@ describe('session owner (SessionRepository + SessionLeases)', () => {
 
     beforeAll(async () => {
       counting = await OwnerFixture.create('wagw_it_session_counts');
-      const c = await counting.open([SessionRepository, SessionLeases], { INSTANCE_ID: 'proc-c' });
+      const c = await counting.open([SessionRepository, SessionLeases, GatewayInstances], {
+        INSTANCE_ID: 'proc-c',
+      });
       repo = c.get(SessionRepository);
       db = prismaOf(c.moduleRef);
     });
