@@ -71,12 +71,18 @@ export class GatewayInstances implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    // While the database is down (the last heartbeat failed) shutdown does not wait for it: the row
+    // then simply ages out like a dead process's.
+    if (!this.lastBeatOk) return;
     // Leases are released by the registry; without this row the others' share grows at once.
     await Promise.race([
       this.prisma.gatewayInstance.deleteMany({ where: { id: this.id, bootId: this.bootId } }),
       new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
     ]).catch(() => undefined);
   }
+
+  /** The last heartbeat reached the database. */
+  private lastBeatOk = false;
 
   /** Holders proven dead at the last pass (see the class comment). */
   provenDead(): string[] {
@@ -85,6 +91,7 @@ export class GatewayInstances implements OnModuleInit, OnModuleDestroy {
 
   /** Writes this process's heartbeat and reads the others'. */
   async beat(): Promise<ClusterView> {
+    this.lastBeatOk = false;
     await this.warnOnSharedId();
     await this.prisma.$executeRaw`
       INSERT INTO gateway_instances (id, boot_id, host, machine, pid, started_at, heartbeat_at)
@@ -111,6 +118,7 @@ export class GatewayInstances implements OnModuleInit, OnModuleDestroy {
     const live =
       rows.filter((r) => Number(r.fresh) === 1 && !deadIds.has(r.id) && r.id !== this.id).length + 1;
     await this.prune();
+    this.lastBeatOk = true;
     return { live, deadBoots: this.deadBoots };
   }
 
