@@ -308,16 +308,29 @@ describe('METRICS_PORT: /metrics on its own loopback port', () => {
 
   it('serves them on 127.0.0.1:METRICS_PORT with the token, and parses', async () => {
     expect(app.get(MetricsServer).address()).toEqual({ host: '127.0.0.1', port });
-    const res = await request(url()).get('/metrics').set('authorization', `Bearer ${TOKEN}`).expect(200);
-    const families = parsePrometheusTextFormat(res.text);
+    // The session's row can move (connecting -> disconnected) while the metrics are read, so compare
+    // against a row that reads the same just before and just after the scrape.
+    const readSession = async () => {
+      const row = await app
+        .get(PrismaService)
+        .whatsappSession.findUniqueOrThrow({ where: { id: 'waiting' } });
+      const holder = row.leaseExpiresAt && row.leaseExpiresAt > new Date() ? row.leaseOwner! : 'none';
+      return { status: row.status, holder };
+    };
+    let families: PrometheusFamily[] = [];
+    let session: { status: string; holder: string } | undefined;
+    for (let attempt = 0; attempt < 20 && !session; attempt++) {
+      const before = await readSession();
+      const res = await request(url()).get('/metrics').set('authorization', `Bearer ${TOKEN}`).expect(200);
+      families = parsePrometheusTextFormat(res.text);
+      const after = await readSession();
+      if (before.status === after.status && before.holder === after.holder) session = after;
+      else await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(session).toBeDefined();
     expect(valueOf(families, 'wa_gateway_database_up')).toBe(1);
-    const session = await app
-      .get(PrismaService)
-      .whatsappSession.findUniqueOrThrow({ where: { id: 'waiting' } });
-    const holder =
-      session.leaseExpiresAt && session.leaseExpiresAt > new Date() ? session.leaseOwner! : 'none';
     expect(samples(families, 'wa_gateway_sessions')).toEqual([
-      { labels: { status: session.status, holder }, value: '1' },
+      { labels: { status: session!.status, holder: session!.holder }, value: '1' },
     ]);
     // The queue, against its rows.
     const queued = await app.get(PrismaService).outboundMessage.findMany({ where: { status: 'queued' } });
