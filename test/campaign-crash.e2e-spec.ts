@@ -52,6 +52,8 @@ describe('campaign crash safety: SIGKILL mid-campaign, restart', () => {
       // The same name after a restart, so the new process takes its own session lease back at once.
       INSTANCE_ID: 'crash-test-gateway',
       CAMPAIGN_TICK_MS: '200',
+      // What WhatsApp does not confirm within 8 s of the session being back goes to review.
+      OUTBOUND_SETTLE_SECONDS: '8',
       SANDBOX: 'true',
       SANDBOX_SIMULATOR_WS_URL: endpoints.webSocketUrl,
       SANDBOX_SIMULATOR_ROOT_KEY: simulator.rootPublicKey.toString('hex'),
@@ -139,6 +141,8 @@ describe('campaign crash safety: SIGKILL mid-campaign, restart', () => {
         review += 1;
         reviewArrived += got.length;
         expect(r.error).toMatch(/check the chat before resending/);
+        // What reached WhatsApp is settled by its receipt: review is only for what never arrived.
+        expect(got).toHaveLength(0);
       } else {
         expect(got).toHaveLength(1);
         expect(got[0].id).toBe(r.waMessageId);
@@ -152,5 +156,41 @@ describe('campaign crash safety: SIGKILL mid-campaign, restart', () => {
       where: { action: 'campaign.recovered', targetId: String(id) },
     });
     expect(recovered).toBeGreaterThanOrEqual(review > 0 ? 1 : 0);
+  });
+  it('a send cut before it was recorded is settled by its receipt; one that never left goes to review after the bound', async () => {
+    const campaign = await prisma.campaign.findFirstOrThrow({ where: { sessionId: 'crash' } });
+    const [went, lost] = await prisma.campaignRecipient.findMany({
+      where: { campaignId: campaign.id, status: { in: ['sent', 'delivered', 'read'] } },
+      orderBy: { id: 'asc' },
+      take: 2,
+    });
+    await gateway.kill();
+    // `went` reached the contact, but as if the process died before recording it: 'sending', no message.
+    await prisma.campaignRecipient.update({
+      where: { id: went.id },
+      data: { status: 'sending', sentAt: null, deliveredAt: null, readAt: null },
+    });
+    await prisma.message.deleteMany({ where: { sessionId: 'crash', waMessageId: went.waMessageId! } });
+    // `lost` was claimed with a fresh id and the process died before the send left.
+    await prisma.campaignRecipient.update({
+      where: { id: lost.id },
+      data: { status: 'sending', waMessageId: '3EB0NEVERLEFT0000001', sentAt: null },
+    });
+    // While no process holds the session, the contact reads `went`: WhatsApp keeps the receipt.
+    simulator.sendReceipt(went.phone.slice(1), went.waMessageId!, 'read');
+    const restarted = Date.now();
+    await gateway.start();
+
+    const status = async (id: number) =>
+      (await prisma.campaignRecipient.findUniqueOrThrow({ where: { id } })).status;
+    await eventually(async () => (await status(went.id)) === 'read', 20_000, 100);
+    // Not settled before the bound (8 s after the session is connected again).
+    expect(await status(lost.id)).toBe('sending');
+    await eventually(async () => (await status(lost.id)) === 'review', 30_000, 200);
+    expect(Date.now() - restarted).toBeGreaterThanOrEqual(8_000);
+    const row = await prisma.campaignRecipient.findUniqueOrThrow({ where: { id: lost.id } });
+    expect(row.error).toMatch(/check the chat before resending/);
+    expect(receivedFrom(simulator, went.phone.slice(1), ACCOUNT)).toHaveLength(1);
+    expect(receivedFrom(simulator, lost.phone.slice(1), ACCOUNT)).toHaveLength(1);
   });
 });

@@ -262,6 +262,15 @@ export class CampaignRecipientStore {
       WHERE c.session_id IN (${Prisma.join(sessionIds)}) LIMIT 500`;
   }
 
+  /** The WhatsApp ids of a session's campaign rows being sent (by this process or one that died). */
+  async sendingIds(sessionId: string): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ waMessageId: string }[]>`
+      SELECT cr.wa_message_id AS waMessageId
+      FROM campaigns c JOIN campaign_recipients cr ON cr.campaign_id = c.id AND cr.status = 'sending'
+      WHERE c.session_id = ${sessionId} AND cr.wa_message_id IS NOT NULL LIMIT 500`;
+    return rows.map((r) => r.waMessageId);
+  }
+
   /** Settles a row a crash left 'sending': what its message says, or 'review'; false when it moved meanwhile. */
   async settleInFlight(
     row: InFlightRow,

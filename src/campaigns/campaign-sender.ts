@@ -96,8 +96,8 @@ export class CampaignSender implements OnApplicationBootstrap, OnModuleDestroy {
   private async pass(): Promise<void> {
     const held = this.whatsapp.heldSessionIds();
     if (this.stopping || held.length === 0) return;
-    await this.recovery.recover(held, this.inFlight);
     const connected = held.filter((id) => this.whatsapp.statusOf(id) === 'connected');
+    await this.recovery.recover(held, this.inFlight, connected);
     if (connected.length === 0) return;
     const running = await this.campaigns.ofSessions(connected, { status: 'running' });
     for (const { id } of running) {

@@ -14,6 +14,7 @@ import { normalizeMessage, type NormalizedMessage } from './message-normalizer';
 import { decodeRawMessage, encodeRawMessage } from './raw-message';
 import { SessionRepository } from './session.repository';
 import { WhatsAppPolls } from './whatsapp-polls';
+import type { SendReceipt } from './whatsapp.port';
 
 const STATUS: Record<number, MessageStatusValue> = {
   [proto.WebMessageInfo.Status.ERROR]: 'failed',
@@ -22,6 +23,14 @@ const STATUS: Record<number, MessageStatusValue> = {
   [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
   [proto.WebMessageInfo.Status.READ]: 'read',
   [proto.WebMessageInfo.Status.PLAYED]: 'played',
+};
+
+/** The statuses that prove a send reached WhatsApp. */
+const RECEIPT: Partial<Record<MessageStatusValue, SendReceipt>> = {
+  sent: 'sent',
+  delivered: 'delivered',
+  read: 'read',
+  played: 'read',
 };
 
 const TOUCH_EVERY_MS = 60_000;
@@ -92,7 +101,8 @@ export class WhatsappIngest {
       const status =
         update.status === undefined || update.status === null ? undefined : STATUS[update.status];
       if (!key.id || !key.fromMe || !status) continue;
-      if (status !== 'pending' && status !== 'failed') this.outboundReceipts.accept(sessionId, key.id);
+      const receipt = RECEIPT[status];
+      if (receipt) this.outboundReceipts.accept(sessionId, key.id, receipt);
       const errorCode = Number(update.messageStubParameters?.[0]) || null;
       void this.capture
         .updateStatus({ sessionId, waMessageId: key.id, status, errorCode })

@@ -45,6 +45,7 @@ import {
   MessageEditsPort,
   PollsPort,
   SendQueuePort,
+  SendReceiptsPort,
   WhatsAppPort,
 } from './whatsapp.port';
 
@@ -75,6 +76,7 @@ import {
     OutboundMessages,
     OutboundDispatcher,
     OutboundReceipts,
+    { provide: SendReceiptsPort, useExisting: OutboundReceipts },
     OutboundRetention,
     OutboundSends,
     { provide: SendQueuePort, useExisting: OutboundSends },
@@ -96,6 +98,7 @@ import {
     WhatsappIngest,
   ],
   exports: [
+    GatewayInstances,
     WhatsAppPort,
     InboundMediaPort,
     MessageEditsPort,
@@ -104,6 +107,7 @@ import {
     ChatStatePort,
     ContactsPort,
     SendQueuePort,
+    SendReceiptsPort,
     SessionProxies,
     SessionRepository,
   ],

@@ -284,6 +284,29 @@ export interface SendRequestOptions {
   wait?: boolean;
 }
 
+/** WhatsApp's answer for a send: the server took it, or the contact's phone got it or showed it. */
+export type SendReceipt = 'sent' | 'delivered' | 'read';
+
+/**
+ * Sends kept outside src/whatsapp (a campaign's recipients) whose WhatsApp ids were fixed before they
+ * left. When a process dies with one in flight, WhatsApp's receipts for that id, which the next holder
+ * of the session receives, tell that it went out.
+ */
+export interface InFlightSends {
+  /** The ids of the session's sends that may be in flight (read before its socket opens). */
+  inFlightIds(sessionId: string): Promise<string[]>;
+  /** A receipt for one of them; true when nothing more is to be learned from its receipts. */
+  settle(sessionId: string, waMessageId: string, receipt: SendReceipt): Promise<boolean>;
+}
+
+/** Watches WhatsApp's receipts for sends in flight (see InFlightSends). */
+export abstract class SendReceiptsPort {
+  /** Adds a kind of sends to watch: their ids are read whenever a session is about to connect here. */
+  abstract register(sends: InFlightSends): void;
+  /** Watches one more id of those sends on a session already connected. */
+  abstract watch(sessionId: string, waMessageId: string, sends: InFlightSends): void;
+}
+
 /**
  * The durable outbound queue, as the API sees it: any process accepts a send of any session (stored
  * with its WhatsApp id), and the process that holds the session sends it. Errors are DomainErrors:
