@@ -265,6 +265,22 @@ export class AppConfig {
   @Min(1)
   OUTBOUND_RETENTION_DAYS = 7;
 
+  /**
+   * A cluster's /ws relay (realtime/realtime-relay.ts): while more than one gateway process is live,
+   * each writes the events it pushes over /ws to `realtime_events` and every process tails the others'
+   * rows, so any /ws client sees every session's events. A process alone writes and reads nothing.
+   */
+  @Transform(toBool)
+  @IsBoolean()
+  REALTIME_RELAY = true;
+
+  /** How often (ms) each process of a cluster reads the other processes' /ws events. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(20)
+  @Max(5_000)
+  REALTIME_RELAY_POLL_MS = 150;
+
   /** This process's name in session leases; defaults to host name and pid. */
   @Transform(emptyToUndefined)
   @IsOptional()

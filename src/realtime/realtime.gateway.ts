@@ -10,6 +10,7 @@ import {
   type DomainEventName,
   type UserAccessChangedEvent,
 } from '../common/domain-events';
+import { RealtimeRelay } from './realtime-relay';
 
 /** Close codes in the application range (4000-4999): the HTTP status they stand for, plus 4000. */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
@@ -24,7 +25,7 @@ const RECHECK_MS = 2_000;
 
 /** Events only people who may act on sessions receive: a QR lets its viewer link a phone. */
 const OPERATOR_ONLY: ReadonlySet<DomainEventName> = new Set(['session.qr']);
-const FORWARDED: DomainEventName[] = [
+const FORWARDED: readonly DomainEventName[] = [
   'session.status',
   'session.qr',
   'message.stored',
@@ -39,6 +40,8 @@ const FORWARDED: DomainEventName[] = [
   'poll.vote',
   'presence.update',
 ];
+
+const FORWARDED_NAMES: ReadonlySet<string> = new Set(FORWARDED);
 
 /** Status updates and channel posts are stored but not pushed as messages (see docs/webhooks.md). */
 const isConversation = (m: DomainEventMap['message.stored']): boolean =>
@@ -59,6 +62,8 @@ interface Client {
  * is refused with close code 4401; a token opens one socket. Each client receives only what its
  * role, as it stands now, may see: a logout, deactivation, password change or reset, or role change
  * closes the user's sockets with 4401 (the app gets a new token and connects again with its new role).
+ * In a cluster, the events of sessions other processes hold come through the relay (RealtimeRelay)
+ * and are filtered here exactly like this process's own.
  */
 @WebSocketGateway({ path: '/ws' })
 export class RealtimeGateway
@@ -72,12 +77,19 @@ export class RealtimeGateway
   constructor(
     private readonly wsTokens: WsTokenService,
     private readonly events: DomainEvents,
+    private readonly relay: RealtimeRelay,
   ) {}
 
   onModuleInit(): void {
     for (const name of FORWARDED) {
-      this.unsubscribe.push(this.events.on(name, (data) => this.broadcast(name, data)));
+      this.unsubscribe.push(this.events.on(name, (data) => this.forward(name, data)));
     }
+    // Other processes' events reach this process's clients only (never the domain event bus).
+    this.unsubscribe.push(
+      this.relay.onRelayed((name, data) => {
+        if (FORWARDED_NAMES.has(name)) this.broadcast(name as DomainEventName, data);
+      }),
+    );
     this.unsubscribe.push(this.events.on('user.access_changed', (change) => this.revoke(change)));
     this.heartbeat = setInterval(() => this.checkAlive(), HEARTBEAT_MS);
     this.heartbeat.unref();
@@ -108,8 +120,15 @@ export class RealtimeGateway
     this.clients.delete(socket);
   }
 
-  private broadcast<K extends DomainEventName>(name: K, data: DomainEventMap[K]): void {
+  /** An event of this process: to its clients, and to the other processes' clients through the relay. */
+  private forward<K extends DomainEventName>(name: K, data: DomainEventMap[K]): void {
     if (name === 'message.stored' && !isConversation(data as DomainEventMap['message.stored'])) return;
+    const { sessionId } = data as { sessionId?: string };
+    this.relay.publish(name, sessionId ?? null, data);
+    this.broadcast(name, data);
+  }
+
+  private broadcast(name: DomainEventName, data: unknown): void {
     const now = Date.now();
     for (const client of this.clients.values()) {
       if (client.held) client.held.push({ event: name, data });

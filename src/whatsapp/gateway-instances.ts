@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { PrismaService } from '../prisma/prisma.service';
+import type { ClusterPort } from './whatsapp.port';
 
 /**
  * Where a pid means something: the kernel's boot id and the PID namespace (Linux). Two processes
@@ -47,7 +48,7 @@ export interface ClusterView {
  * processes hold one session.
  */
 @Injectable()
-export class GatewayInstances implements OnModuleInit, OnModuleDestroy {
+export class GatewayInstances implements ClusterPort, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(GatewayInstances.name);
   readonly bootId = randomUUID();
   private readonly machine = machineIdentity();
@@ -89,6 +90,13 @@ export class GatewayInstances implements OnModuleInit, OnModuleDestroy {
     return this.deadBoots;
   }
 
+  /** Live processes (this one included) at the last heartbeat that reached the database. */
+  liveProcesses(): number {
+    return this.live;
+  }
+
+  private live = 1;
+
   /** Writes this process's heartbeat and reads the others'. */
   async beat(): Promise<ClusterView> {
     this.lastBeatOk = false;
@@ -117,6 +125,7 @@ export class GatewayInstances implements OnModuleInit, OnModuleDestroy {
     const deadIds = new Set(dead.map((r) => r.id));
     const live =
       rows.filter((r) => Number(r.fresh) === 1 && !deadIds.has(r.id) && r.id !== this.id).length + 1;
+    this.live = live;
     await this.prune();
     this.lastBeatOk = true;
     return { live, deadBoots: this.deadBoots };

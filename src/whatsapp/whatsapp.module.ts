@@ -39,6 +39,7 @@ import { WhatsappIngest } from './whatsapp-ingest';
 import { WhatsAppPolls } from './whatsapp-polls';
 import {
   ChatStatePort,
+  ClusterPort,
   ContactsPort,
   GroupsPort,
   InboundMediaPort,
@@ -90,6 +91,7 @@ import {
     WhatsAppPolls,
     { provide: PollsPort, useExisting: WhatsAppPolls },
     GatewayInstances,
+    { provide: ClusterPort, useExisting: GatewayInstances },
     SessionBalancer,
     SessionLeases,
     SessionProxies,
@@ -98,7 +100,7 @@ import {
     WhatsappIngest,
   ],
   exports: [
-    GatewayInstances,
+    ClusterPort,
     WhatsAppPort,
     InboundMediaPort,
     MessageEditsPort,

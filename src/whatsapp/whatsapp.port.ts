@@ -352,3 +352,9 @@ export abstract class ContactsPort {
   abstract setBlocked(sessionId: string, jid: string, blocked: boolean): Promise<void>;
   abstract blocklist(sessionId: string): Promise<BlockedContact[]>;
 }
+
+/** The gateway processes sharing the database, as their heartbeats show (whatsapp/gateway-instances.ts). */
+export abstract class ClusterPort {
+  /** Live processes, this one included, at this process's last heartbeat (1 when alone). */
+  abstract liveProcesses(): number;
+}
