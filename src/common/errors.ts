@@ -77,6 +77,10 @@ export const ERROR_STATUS = {
   TOO_MANY_REQUESTS: 429,
   INTERNAL_ERROR: 500,
   SERVICE_UNAVAILABLE: 503,
+  /** The process holding the session did not take the request in time (nothing was done). */
+  SESSION_HOLDER_UNAVAILABLE: 503,
+  /** The process holding the session took the request but did not answer in time (outcome unknown). */
+  SESSION_COMMAND_TIMEOUT: 504,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

@@ -251,6 +251,15 @@ export class AppConfig {
   OUTBOUND_POLL_MS = 250;
 
   /**
+   * How long a request waits for the process holding its session to run work on the session's socket
+   * (groups, presence, read receipts, contacts, edits) before it answers 503 or 504.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SESSION_COMMAND_TIMEOUT_SECONDS = 15;
+
+  /**
    * How long, after a session is opened by a new holder, a send its old holder left in flight may wait
    * for WhatsApp's answer (a receipt for its id) before it is failed as `unknown_after_crash`.
    */

@@ -9,8 +9,8 @@ import { MediaFetcher, type MediaInput } from '../media/media-fetch';
 import { MediaStore } from '../media/media-store';
 import { checkMediaType, type MediaKind } from '../media/media-types';
 import {
+  LiveSessionPort,
   SendQueuePort,
-  WhatsAppPort,
   type OutboundContent,
   type QueuedSendView,
 } from '../whatsapp/whatsapp.port';
@@ -42,7 +42,7 @@ export type SentMessageView = QueuedSendView;
 @Injectable()
 export class MessageSender {
   constructor(
-    private readonly whatsapp: WhatsAppPort,
+    private readonly live: LiveSessionPort,
     private readonly queue: SendQueuePort,
     private readonly fetcher: MediaFetcher,
     private readonly config: AppConfig,
@@ -162,10 +162,10 @@ export class MessageSender {
     return this.send(sessionId, dto, content, request);
   }
 
-  /** Which numbers are on WhatsApp (409 SESSION_NOT_CONNECTED unless the session is connected here). */
+  /** Which numbers are on WhatsApp, asked where the session is held (409 SESSION_NOT_CONNECTED unless connected). */
   async checkNumbers(sessionId: string, numbers: string[]) {
     const jids = numbers.map((n, i) => this.jidOf(n, `numbers.${i}`));
-    const found = new Map((await this.whatsapp.checkNumbers(sessionId, jids)).map((r) => [r.jid, r.exists]));
+    const found = new Map((await this.live.checkNumbers(sessionId, jids)).map((r) => [r.jid, r.exists]));
     return numbers.map((input, i) => ({ input, jid: jids[i], exists: found.get(jids[i]) ?? false }));
   }
 

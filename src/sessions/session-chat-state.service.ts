@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, validationFailed } from '../common/errors';
 import { ChatList } from '../messages/chat-list';
 import { MessageQueries, type ReceivedMessageRef } from '../messages/message-queries.service';
-import { ChatStatePort, WhatsAppPort, type ReadKey } from '../whatsapp/whatsapp.port';
+import { ChatStatePort, LiveSessionPort, type ReadKey } from '../whatsapp/whatsapp.port';
 import type {
   PresenceSubscribeDto,
   ReadChatDto,
@@ -27,7 +27,7 @@ const keyOf = (m: ReceivedMessageRef): ReadKey => ({
 export class SessionChatState {
   constructor(
     private readonly chatState: ChatStatePort,
-    private readonly whatsapp: WhatsAppPort,
+    private readonly live: LiveSessionPort,
     private readonly messages: MessageQueries,
     private readonly sender: MessageSender,
     private readonly chats: ChatList,
@@ -38,14 +38,14 @@ export class SessionChatState {
     if (!global && !dto.to)
       throw validationFailed([{ field: 'to', errors: [`to is required for ${dto.state}`] }]);
     const jid = !global && dto.to ? this.sender.recipientJid(dto.to) : null;
-    this.requireConnected(sessionId);
+    await this.requireConnected(sessionId);
     await this.chatState.sendPresence(sessionId, dto.state, jid);
     return { state: dto.state, to: jid };
   }
 
   async subscribe(sessionId: string, dto: PresenceSubscribeDto): Promise<{ to: string }> {
     const jid = this.sender.jidOf(dto.to);
-    this.requireConnected(sessionId);
+    await this.requireConnected(sessionId);
     await this.chatState.subscribePresence(sessionId, jid);
     return { to: jid };
   }
@@ -55,7 +55,7 @@ export class SessionChatState {
     sessionId: string,
     dto: ReadMessagesDto,
   ): Promise<{ read: string[]; notFound: string[] }> {
-    this.requireConnected(sessionId);
+    await this.requireConnected(sessionId);
     const found = await this.messages.inboundByIds(sessionId, dto.messageIds);
     if (found.length === 0)
       throw new DomainError('MESSAGE_NOT_FOUND', 'None of these messages was received by this session');
@@ -72,15 +72,15 @@ export class SessionChatState {
   /** Read receipts for the latest READ_CHAT_LIMIT received messages of a chat; its unread count goes to 0. */
   async readChat(sessionId: string, dto: ReadChatDto): Promise<{ chat: string; read: string[] }> {
     const chat = this.sender.recipientJid(dto.chat, 'chat');
-    this.requireConnected(sessionId);
+    await this.requireConnected(sessionId);
     const latest = await this.messages.latestInbound(sessionId, chat, READ_CHAT_LIMIT);
     await this.chatState.markRead(sessionId, latest.map(keyOf));
     await this.chats.markRead(sessionId, [chat]);
     return { chat, read: latest.map((m) => m.waMessageId) };
   }
 
-  private requireConnected(sessionId: string): void {
-    if (this.whatsapp.statusOf(sessionId) !== 'connected')
-      throw new DomainError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
+  /** Connected here or on the process holding it (the ports run there). */
+  private requireConnected(sessionId: string): Promise<void> {
+    return this.live.requireConnected(sessionId);
   }
 }

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError } from '../common/errors';
 import { ChatList, type ChatPage } from '../messages/chat-list';
 import { ContactBook, type ContactPage, type ContactView } from '../messages/contact-book';
 import {
   ContactsPort,
-  WhatsAppPort,
+  LiveSessionPort,
   type BlockedContact,
   type ContactProfile,
 } from '../whatsapp/whatsapp.port';
@@ -32,7 +31,7 @@ export class SessionContacts {
     private readonly chats: ChatList,
     private readonly book: ContactBook,
     private readonly contacts: ContactsPort,
-    private readonly whatsapp: WhatsAppPort,
+    private readonly live: LiveSessionPort,
     private readonly sender: MessageSender,
   ) {}
 
@@ -53,7 +52,7 @@ export class SessionContacts {
 
   async contact(sessionId: string, phone: string): Promise<ContactDetails> {
     const jid = this.sender.jidOf(phone, 'phone');
-    this.requireConnected(sessionId);
+    await this.requireConnected(sessionId);
     const digits = jid.split('@')[0];
     const [stored, profile] = await Promise.all([
       this.book.findByPhone(sessionId, digits),
@@ -67,7 +66,7 @@ export class SessionContacts {
     phone: string,
   ): Promise<{ phoneNumber: string; profilePictureUrl: string | null }> {
     const jid = this.sender.jidOf(phone, 'phone');
-    this.requireConnected(sessionId);
+    await this.requireConnected(sessionId);
     return {
       phoneNumber: jid.split('@')[0],
       profilePictureUrl: await this.contacts.profilePictureUrl(sessionId, jid),
@@ -80,13 +79,13 @@ export class SessionContacts {
     blocked: boolean,
   ): Promise<{ phoneNumber: string; blocked: boolean }> {
     const jid = this.sender.jidOf(phone, 'phone');
-    this.requireConnected(sessionId);
+    await this.requireConnected(sessionId);
     await this.contacts.setBlocked(sessionId, jid, blocked);
     return { phoneNumber: jid.split('@')[0], blocked };
   }
 
   async blocklist(sessionId: string): Promise<{ blocked: BlockedContact[] }> {
-    this.requireConnected(sessionId);
+    await this.requireConnected(sessionId);
     return { blocked: await this.contacts.blocklist(sessionId) };
   }
 
@@ -102,8 +101,8 @@ export class SessionContacts {
     };
   }
 
-  private requireConnected(sessionId: string): void {
-    if (this.whatsapp.statusOf(sessionId) !== 'connected')
-      throw new DomainError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
+  /** Connected here or on the process holding it (the ports run there). */
+  private requireConnected(sessionId: string): Promise<void> {
+    return this.live.requireConnected(sessionId);
   }
 }

@@ -14,7 +14,7 @@ import { WebhookTargets } from '../outbox/webhook-targets';
 import { Database } from '../prisma/database';
 import { SessionProxies } from '../whatsapp/session-proxies';
 import { SessionRepository, type SessionRecord } from '../whatsapp/session.repository';
-import { WhatsAppPort, type PairingCode } from '../whatsapp/whatsapp.port';
+import { LiveSessionPort, WhatsAppPort, type PairingCode } from '../whatsapp/whatsapp.port';
 import type { UpdateSessionDto } from './dto/chat-state.dto';
 import type { CreateSessionDto, UpdateSessionWebhookDto } from './dto/create-session.dto';
 import { toSessionView, type SessionView } from './session-view';
@@ -49,6 +49,7 @@ export class SessionsService {
     private readonly config: AppConfig,
     private readonly egress: EgressPolicies,
     private readonly proxies: SessionProxies,
+    private readonly live: LiveSessionPort,
   ) {}
 
   /** Creates the session and its first API token, and starts connecting (a QR follows). */
@@ -142,7 +143,8 @@ export class SessionsService {
         { field: 'phoneNumber', errors: ['phoneNumber must be a phone number with its country code'] },
       ]);
     }
-    const code = await this.whatsapp.requestPairingCode(session.id, e164);
+    // Asked of whichever process holds the session (it shows the QR the code stands in for).
+    const code = await this.live.requestPairingCode(session.id, e164);
     // The code itself is a secret for the next minutes: it is not written to the activity log.
     await this.audit('session.pairing_code_requested', session.id, actor, { phoneNumber: e164 });
     return code;

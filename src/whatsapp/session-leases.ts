@@ -90,6 +90,18 @@ export class SessionLeases {
     return rows.map((r) => r.id).filter((id) => !skip.has(id));
   }
 
+  /**
+   * The other process holding the session under a lease that has not run out, with the session's
+   * stored status; null when none does (nobody, or this process).
+   */
+  async heldElsewhere(sessionId: string): Promise<{ owner: string; status: string } | null> {
+    const [row] = await this.prisma.$queryRaw<{ lease_owner: string; status: string }[]>`
+      SELECT lease_owner, status FROM whatsapp_sessions
+      WHERE id = ${sessionId} AND lease_owner IS NOT NULL AND lease_owner <> ${this.owner}
+        AND lease_expires_at > NOW(3)`;
+    return row ? { owner: row.lease_owner, status: row.status } : null;
+  }
+
   /** How many sessions want to be connected (by whichever process). */
   async wantedCount(): Promise<number> {
     return this.prisma.whatsappSession.count({ where: { shouldConnect: true } });

@@ -10,6 +10,7 @@ import { OutboxModule } from '../outbox/outbox.module';
 import { AuthKeyWriter } from './auth-key-writer';
 import { AuthStateStore } from './auth-state.store';
 import { AutoReader } from './auto-reader';
+import { CommandRelay } from './command-relay';
 import { ConnectionRegistry } from './connection-registry';
 import { ContactUpdates } from './contact-updates';
 import { GroupEventLog } from './group-event-log';
@@ -28,6 +29,7 @@ import { PresenceReporter } from './presence-reporter';
 import { PollVotes } from './poll-votes';
 import { GatewayInstances } from './gateway-instances';
 import { SessionBalancer } from './session-balancer';
+import { SessionCommands } from './session-commands';
 import { SessionLeases } from './session-leases';
 import { SessionProxies } from './session-proxies';
 import { SessionSupervisor } from './session-supervisor';
@@ -43,6 +45,7 @@ import {
   ContactsPort,
   GroupsPort,
   InboundMediaPort,
+  LiveSessionPort,
   MessageEditsPort,
   PollsPort,
   SendQueuePort,
@@ -67,12 +70,24 @@ import {
     GroupMetadataStore,
     GroupNotices,
     WhatsAppGroups,
-    { provide: GroupsPort, useExisting: WhatsAppGroups },
+    CommandRelay,
+    { provide: LiveSessionPort, useExisting: CommandRelay },
+    SessionCommands,
+    // The ports the API uses run where the session is held, here or on another process (CommandRelay).
+    {
+      provide: GroupsPort,
+      inject: [CommandRelay],
+      useFactory: (relay: CommandRelay) => relay.port('groups'),
+    },
     InboundMediaQueue,
     InboundRevisions,
     LidMappings,
     MessageEdits,
-    { provide: MessageEditsPort, useExisting: MessageEdits },
+    {
+      provide: MessageEditsPort,
+      inject: [CommandRelay],
+      useFactory: (relay: CommandRelay) => relay.port('edits'),
+    },
     { provide: InboundMediaPort, useExisting: InboundMediaQueue },
     OutboundMessages,
     OutboundDispatcher,
@@ -83,10 +98,18 @@ import {
     { provide: SendQueuePort, useExisting: OutboundSends },
     PresenceReporter,
     WhatsAppChatState,
-    { provide: ChatStatePort, useExisting: WhatsAppChatState },
+    {
+      provide: ChatStatePort,
+      inject: [CommandRelay],
+      useFactory: (relay: CommandRelay) => relay.port('chatState'),
+    },
     ContactUpdates,
     WhatsAppContacts,
-    { provide: ContactsPort, useExisting: WhatsAppContacts },
+    {
+      provide: ContactsPort,
+      inject: [CommandRelay],
+      useFactory: (relay: CommandRelay) => relay.port('contacts'),
+    },
     PollVotes,
     WhatsAppPolls,
     { provide: PollsPort, useExisting: WhatsAppPolls },
@@ -100,6 +123,7 @@ import {
     WhatsappIngest,
   ],
   exports: [
+    LiveSessionPort,
     ClusterPort,
     WhatsAppPort,
     InboundMediaPort,

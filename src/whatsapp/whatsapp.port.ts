@@ -94,6 +94,22 @@ export abstract class WhatsAppPort {
   abstract checkNumbers(sessionId: string, jids: string[]): Promise<{ jid: string; exists: boolean }[]>;
 }
 
+/**
+ * What any process may ask of a session's live socket, wherever the session is held: here, or by
+ * another live gateway process, which runs it and answers (whatsapp/command-relay.ts). The groups,
+ * chat-state, contacts and message-edits ports work the same way. Errors are DomainErrors, the
+ * holder's own (SESSION_NOT_CONNECTED, SESSION_NOT_LINKING, ...) or, when the holder does not answer
+ * in time, SESSION_HOLDER_UNAVAILABLE (503, nothing was done) or SESSION_COMMAND_TIMEOUT (504).
+ */
+export abstract class LiveSessionPort {
+  /** 409 SESSION_NOT_CONNECTED unless the session is connected here or on the process holding it. */
+  abstract requireConnected(sessionId: string): Promise<void>;
+  /** Which of these jids are on WhatsApp (and under which jid). */
+  abstract checkNumbers(sessionId: string, jids: string[]): Promise<{ jid: string; exists: boolean }[]>;
+  /** A pairing code, asked of the process showing the session's QR (see WhatsAppPort). */
+  abstract requestPairingCode(sessionId: string, phoneNumber: string): Promise<PairingCode>;
+}
+
 /** An edit made through the API, as it answers. */
 export interface MessageEditResult {
   messageId: string;
