@@ -21,7 +21,6 @@ import { PrismaModule } from './prisma/prisma.module';
 import { RealtimeModule } from './realtime/realtime.module';
 import { RecipientsModule } from './recipients/recipients.module';
 import type { SandboxRuntime } from './sandbox/mode/sandbox-runtime';
-import { SandboxModule } from './sandbox/mode/sandbox.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { UsersModule } from './users/users.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -32,6 +31,18 @@ export interface AppModuleOptions {
   baileys?: SocketOverrides;
   /** Sandbox mode: the in-process simulator; adds /api/v1/sandbox and (unless `demo: false`) the demo. */
   sandbox?: { runtime: SandboxRuntime; demo?: boolean };
+}
+
+/**
+ * The simulator's routes and demo, loaded in sandbox mode only (outside it the simulator's code would
+ * be memory spent for nothing; test/lazy-loading.e2e-spec.ts checks it stays unloaded).
+ */
+function sandboxModule(sandbox: NonNullable<AppModuleOptions['sandbox']>): DynamicModule {
+  // Loaded in sandbox mode only.
+  const { SandboxModule } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require('./sandbox/mode/sandbox.module') as typeof import('./sandbox/mode/sandbox.module');
+  return SandboxModule.forRoot(sandbox.runtime, { demo: sandbox.demo ?? true });
 }
 
 /** The gateway. Built from a validated config so tests can start it with their own. */
@@ -63,9 +74,7 @@ export class AppModule {
         CompatModule,
         AdminModule,
         MetricsModule,
-        ...(options.sandbox
-          ? [SandboxModule.forRoot(options.sandbox.runtime, { demo: options.sandbox.demo ?? true })]
-          : []),
+        ...(options.sandbox ? [sandboxModule(options.sandbox)] : []),
       ],
       providers: [
         // The global rate limit first (ThrottlerModule is set up by AuthModule), then AuthModule's AccessGuard.

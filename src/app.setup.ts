@@ -69,23 +69,19 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
   app.useWebSocketAdapter(new WsAdapter(app));
   app.enableShutdownHooks();
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('WhatsApp Gateway API')
-      .setDescription(
-        'Multi-session WhatsApp gateway. Every JSON response is `{ success, message, data }`; errors are ' +
-          '`{ success: false, message, code, timestamp }` with `details` for validation errors.',
-      )
-      .setVersion('1.0')
-      .addBearerAuth(
-        { type: 'http', scheme: 'bearer', description: 'User JWT or session API token' },
-        'bearer',
-      )
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-master-key' }, 'master-key')
-      .build(),
-  );
-  SwaggerModule.setup('api-documentation', app, document, {
+  // The OpenAPI document is built on the first request to /api-documentation (or its JSON), not at
+  // start: scanning every route costs start-up time and heap that most gateways never need.
+  const documentConfig = new DocumentBuilder()
+    .setTitle('WhatsApp Gateway API')
+    .setDescription(
+      'Multi-session WhatsApp gateway. Every JSON response is `{ success, message, data }`; errors are ' +
+        '`{ success: false, message, code, timestamp }` with `details` for validation errors.',
+    )
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT or session API token' }, 'bearer')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-master-key' }, 'master-key')
+    .build();
+  SwaggerModule.setup('api-documentation', app, () => SwaggerModule.createDocument(app, documentConfig), {
     jsonDocumentUrl: 'api-documentation/json',
     customSiteTitle: 'WhatsApp Gateway API',
   });

@@ -9,7 +9,13 @@ import { readEnvironment } from './config/env';
 import { ConfigError, loadConfig } from './config/load-config';
 import { migrate, MigrationError } from './prisma/migrator';
 import { MIGRATIONS_DIR } from './prisma/paths';
-import { SandboxRuntime } from './sandbox/mode/sandbox-runtime';
+import type { SandboxRuntime as SandboxRuntimeClass } from './sandbox/mode/sandbox-runtime';
+
+function loadSandboxRuntime(): typeof SandboxRuntimeClass {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded in sandbox mode only
+  return (require('./sandbox/mode/sandbox-runtime') as typeof import('./sandbox/mode/sandbox-runtime'))
+    .SandboxRuntime;
+}
 
 async function bootstrap(): Promise<void> {
   installProcessGuards();
@@ -18,9 +24,11 @@ async function bootstrap(): Promise<void> {
   if (config.MIGRATE_ON_START) await migrate(config.DATABASE_URL, MIGRATIONS_DIR);
 
   // Sandbox mode: the WhatsApp simulator runs in this process and every session talks to it, or,
-  // with SANDBOX_SIMULATOR_WS_URL, a simulator in another process that outlives this one does.
+  // with SANDBOX_SIMULATOR_WS_URL, a simulator in another process that outlives this one does. The
+  // simulator is loaded only then: outside sandbox mode its code would be memory spent for nothing.
+  const SandboxRuntime = config.SANDBOX ? loadSandboxRuntime() : undefined;
   const attached =
-    config.SANDBOX && config.SANDBOX_SIMULATOR_WS_URL
+    SandboxRuntime && config.SANDBOX_SIMULATOR_WS_URL
       ? SandboxRuntime.attach({
           webSocketUrl: config.SANDBOX_SIMULATOR_WS_URL,
           rootPublicKeyHex: config.SANDBOX_SIMULATOR_ROOT_KEY!,
@@ -28,7 +36,7 @@ async function bootstrap(): Promise<void> {
         })
       : undefined;
   const sandbox =
-    config.SANDBOX && !attached ? { runtime: await SandboxRuntime.start(config.SANDBOX_PORT) } : undefined;
+    SandboxRuntime && !attached ? { runtime: await SandboxRuntime.start(config.SANDBOX_PORT) } : undefined;
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, { sandbox, baileys: attached?.socketConfig }),
     {
