@@ -199,6 +199,15 @@ export interface OutboxRecordedEvent {
   at: Date;
 }
 
+/**
+ * A dispatcher transaction (a claim, or the write of lane results) that the database rolled back for
+ * a lock conflict and that was run again (outbox/lock-conflicts.ts); for /metrics.
+ */
+export interface OutboxConflictEvent {
+  operation: 'claim' | 'record';
+  kind: 'deadlock' | 'lock_wait_timeout';
+}
+
 /** What ended or changed a user's access; each one closes the user's open WebSockets. */
 export type AccessChangeReason =
   'logout' | 'refresh_reused' | 'password_changed' | 'password_reset' | 'deactivated' | 'role_changed';
@@ -228,6 +237,7 @@ export interface DomainEventMap {
   'presence.update': PresenceUpdateEvent;
   'user.access_changed': UserAccessChangedEvent;
   'outbox.recorded': OutboxRecordedEvent;
+  'outbox.conflict': OutboxConflictEvent;
 }
 
 export type DomainEventName = keyof DomainEventMap;

@@ -20,6 +20,7 @@ export class ProcessMetrics implements OnModuleInit, OnModuleDestroy {
   private readonly closes: Counter<'code' | 'status'>;
   private readonly deliveries: Counter<'channel' | 'outcome'>;
   private readonly deliveryLatency: Histogram<'channel'>;
+  private readonly outboxConflicts: Counter<'operation' | 'kind'>;
 
   constructor(
     private readonly events: DomainEvents,
@@ -56,6 +57,14 @@ export class ProcessMetrics implements OnModuleInit, OnModuleDestroy {
       help: `From an event being stored (its outbox row written) to its delivery, by channel. ${PER_PROCESS}`,
       labelNames: ['channel'],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    });
+    this.outboxConflicts = new Counter({
+      name: 'wa_gateway_outbox_lock_conflicts_total',
+      help:
+        'Dispatcher transactions (operation: claim, or record: writing lane results) that the database ' +
+        `rolled back for a lock conflict (kind: deadlock, lock_wait_timeout); each is run again. ${PER_PROCESS}`,
+      labelNames: ['operation', 'kind'],
       registers,
     });
     const pool = (pick: (use: NonNullable<ReturnType<PrismaService['poolUse']>>) => number) =>
@@ -95,6 +104,9 @@ export class ProcessMetrics implements OnModuleInit, OnModuleDestroy {
       this.events.on('session.status', (s) => {
         if (s.code !== null) this.closes.inc({ code: String(s.code), status: s.status });
       }),
+      this.events.on('outbox.conflict', (c) =>
+        this.outboxConflicts.inc({ operation: c.operation, kind: c.kind }),
+      ),
       this.events.on('outbox.recorded', ({ deliveries, at }) => {
         for (const d of deliveries) {
           this.deliveries.inc({ channel: d.channel, outcome: d.outcome });

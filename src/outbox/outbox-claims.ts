@@ -77,21 +77,26 @@ export class OutboxClaims {
       WHERE o.next_attempt_at <= ${now}
       ORDER BY o.id LIMIT ${maxLanes * 2}`;
     if (heads.length === 0) return [];
-    // Every locking statement below finds rows by primary key, so InnoDB takes record locks only
-    // (no gap locks) and inserts by message capture never wait for a claim.
-    return this.prisma.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<LaneRow[]>`
-        SELECT ${COLUMNS} FROM webhook_outbox
-        WHERE id IN (${Prisma.join(heads.map((h) => h.id))}) AND status = 'pending' AND next_attempt_at <= ${now}
-        ORDER BY id LIMIT ${maxLanes}
-        FOR UPDATE SKIP LOCKED`;
-      if (locked.length === 0) return [];
-      const followers = laneSize > 1 ? await this.followers(tx, locked, laneSize - 1) : [];
-      const keys = locked.map((head) => ({ sessionId: head.session_id, channel: head.channel }));
-      const lanes = this.toLanes(keys, [...locked, ...followers], now, new Date(now.getTime() + leaseMs));
-      await this.lease(tx, lanes, now);
-      return lanes;
-    });
+    // Every locking statement below finds its rows through the primary key (forced: with more ids
+    // than pending rows the optimizer picks the (status, next_attempt_at) index, and its next-key
+    // locks cover the gap where message capture inserts new rows), under READ COMMITTED: record
+    // locks only, so capture's inserts never wait for a claim and cannot deadlock with one.
+    return this.prisma.$transaction(
+      async (tx) => {
+        const locked = await tx.$queryRaw<LaneRow[]>`
+          SELECT ${COLUMNS} FROM webhook_outbox FORCE INDEX (PRIMARY)
+          WHERE id IN (${Prisma.join(heads.map((h) => h.id))}) AND status = 'pending' AND next_attempt_at <= ${now}
+          ORDER BY id LIMIT ${maxLanes}
+          FOR UPDATE SKIP LOCKED`;
+        if (locked.length === 0) return [];
+        const followers = laneSize > 1 ? await this.followers(tx, locked, laneSize - 1) : [];
+        const keys = locked.map((head) => ({ sessionId: head.session_id, channel: head.channel }));
+        const lanes = this.toLanes(keys, [...locked, ...followers], now, new Date(now.getTime() + leaseMs));
+        await this.lease(tx, lanes, now);
+        return lanes;
+      },
+      { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted },
+    );
   }
 
   /**
@@ -140,7 +145,7 @@ export class OutboxClaims {
     const ids = lanes.flatMap((lane) => lane.rows.map((row) => row.id));
     if (ids.length === 0) return;
     await tx.$executeRaw`
-      UPDATE webhook_outbox SET next_attempt_at = ${lanes[0].leaseUntil}, updated_at = ${now}
+      UPDATE webhook_outbox FORCE INDEX (PRIMARY) SET next_attempt_at = ${lanes[0].leaseUntil}, updated_at = ${now}
       WHERE id IN (${Prisma.join(ids)}) AND status = 'pending'`;
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainEvents, type OutboxRecordedEvent } from '../common/domain-events';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { withConflictRetries } from './lock-conflicts';
 import { OutboxClaims, type Lane } from './outbox-claims';
 
 export interface LaneResult {
@@ -56,10 +57,18 @@ export class OutboxResults {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          const next = await this.prisma.$transaction(async (tx) => {
-            for (const statement of this.statements(batch)) await tx.$executeRaw(statement);
-            return this.continueLanes(tx, batch);
-          });
+          // READ COMMITTED and primary-key lookups only (see OutboxClaims.claim): no gap locks, so
+          // capture's inserts never wait for a result write. A transaction rolled back for a lock
+          // conflict is run again as a whole (its updates are fenced, so a second run is safe).
+          const next = await withConflictRetries(this.events, 'record', () =>
+            this.prisma.$transaction(
+              async (tx) => {
+                for (const statement of this.statements(batch)) await tx.$executeRaw(statement);
+                return this.continueLanes(tx, batch);
+              },
+              { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted },
+            ),
+          );
           for (const item of batch) item.done(next.get(item) ?? null);
           const attempts = recorded(batch);
           if (attempts.deliveries.length > 0) this.events.emit('outbox.recorded', attempts);
@@ -115,27 +124,27 @@ export class OutboxResults {
       }
       for (const d of result.dead) {
         statements.push(Prisma.sql`
-          UPDATE webhook_outbox SET status = 'dead', attempts = attempts + 1, last_status_code = ${d.statusCode},
+          UPDATE webhook_outbox FORCE INDEX (PRIMARY) SET status = 'dead', attempts = attempts + 1, last_status_code = ${d.statusCode},
             last_error = ${d.error.slice(0, 512)}, next_attempt_at = ${now}, updated_at = ${now}
           WHERE id = ${d.id} AND ${fence(lease)}`);
       }
       const retry = result.retry;
       if (retry) {
         statements.push(Prisma.sql`
-          UPDATE webhook_outbox SET attempts = attempts + 1, last_status_code = ${retry.statusCode},
+          UPDATE webhook_outbox FORCE INDEX (PRIMARY) SET attempts = attempts + 1, last_status_code = ${retry.statusCode},
             last_error = ${retry.error.slice(0, 512)}, next_attempt_at = ${retry.nextAttemptAt}, updated_at = ${now}
           WHERE id = ${retry.id} AND ${fence(lease)}`);
       }
     }
     for (const { lease, code, ids } of delivered.values()) {
       statements.push(Prisma.sql`
-        UPDATE webhook_outbox SET status = 'delivered', attempts = attempts + 1, delivered_at = ${now},
+        UPDATE webhook_outbox FORCE INDEX (PRIMARY) SET status = 'delivered', attempts = attempts + 1, delivered_at = ${now},
           last_status_code = ${code}, last_error = NULL, next_attempt_at = ${now}, updated_at = ${now}
         WHERE id IN (${Prisma.join(ids)}) AND ${fence(lease)}`);
     }
     for (const { lease, ids } of released.values()) {
       statements.push(Prisma.sql`
-        UPDATE webhook_outbox SET next_attempt_at = ${now}, updated_at = ${now}
+        UPDATE webhook_outbox FORCE INDEX (PRIMARY) SET next_attempt_at = ${now}, updated_at = ${now}
         WHERE id IN (${Prisma.join(ids)}) AND ${fence(lease)}`);
     }
     return statements;

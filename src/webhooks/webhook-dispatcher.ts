@@ -3,6 +3,7 @@ import { Interval } from '@nestjs/schedule';
 import { DomainEvents, type DomainEventName } from '../common/domain-events';
 import { AppConfig } from '../config/app-config';
 import { HealthService } from '../health/health.service';
+import { withConflictRetries } from '../outbox/lock-conflicts';
 import { OutboxClaims, type ClaimedDelivery, type Lane } from '../outbox/outbox-claims';
 import { OutboxResults, type Continuation, type LaneResult } from '../outbox/outbox-results';
 import { WebhookDeliveries } from '../outbox/webhook-deliveries';
@@ -123,7 +124,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
         const free = this.config.WEBHOOK_CONCURRENCY - this.lanes.size;
         if (free <= 0) break; // a finishing lane wakes the dispatcher again
         const settings = await this.settings.config();
-        const lanes = await this.claims.claim(free, LANE_SIZE, leaseMs(settings.timeout));
+        const lanes = await withConflictRetries(this.events, 'claim', () =>
+          this.claims.claim(free, LANE_SIZE, leaseMs(settings.timeout)),
+        );
         for (const lane of lanes) this.startLane(lane, settings);
         if (lanes.length === free) this.again = true;
       } while (this.again && !this.stopped);
