@@ -66,6 +66,8 @@ export class RealtimeRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private lastPruneAt = 0;
   private lastWarnAt = 0;
   private dropped = 0;
+  /** Shutting down: nothing more is queued (the pool is about to close). */
+  private closed = false;
 
   constructor(
     private readonly prisma: PrismaService,
@@ -89,6 +91,7 @@ export class RealtimeRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closed = true;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
     this.pruneJob.stop();
@@ -107,7 +110,7 @@ export class RealtimeRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Queues an event this process pushes to its /ws clients for the others (a no-op when alone). */
   publish(event: string, sessionId: string | null, data: unknown): void {
-    if (!this.active) return;
+    if (this.closed || !this.active) return;
     const payload = JSON.stringify(data);
     if (payload.length > MAX_PAYLOAD_BYTES) {
       this.warn(`A ${event} event of ${payload.length} bytes is too large to relay to other processes`);
