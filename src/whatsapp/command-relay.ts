@@ -108,7 +108,7 @@ export class CommandRelay extends LiveSessionPort implements OnApplicationBootst
   }
 
   /** One method of a port, run where the session is held. */
-  run<T extends RelayTarget, M extends MethodOf<T>>(
+  private run<T extends RelayTarget, M extends MethodOf<T>>(
     sessionId: string,
     target: T,
     method: M,
