@@ -88,6 +88,8 @@ export class RealtimeRelay implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.config.REALTIME_RELAY) return;
     this.pollTimer = setInterval(() => void this.tick(), this.config.REALTIME_RELAY_POLL_MS);
     this.pollTimer.unref();
+    // In a cluster already (the first heartbeat saw others): start reading before the first client.
+    void this.tick();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -222,7 +224,8 @@ export class RealtimeRelay implements OnApplicationBootstrap, OnModuleDestroy {
       this.pruneJob.rounds(
         () => this.prisma.$executeRaw`
           DELETE FROM realtime_events
-          WHERE created_at < NOW(3) - INTERVAL ${RETENTION_SECONDS} SECOND LIMIT ${PRUNE_ROUND}`,
+          WHERE created_at < NOW(3) - INTERVAL ${RETENTION_SECONDS} SECOND
+          ORDER BY created_at LIMIT ${PRUNE_ROUND}`,
         PRUNE_ROUND,
       ),
     );
