@@ -12,7 +12,9 @@
  * Order: link 100 and measure memory, restart, then inbound with 50 connected (as many as the baseline's
  * sockets): the other 50 are disconnected and the app restarted with the 50.
  * Writes bench/results/gateway-sessions.json. Creates and drops its own database.
- * BENCH_SESSIONS (default 100), BENCH_LOG_LEVEL, BENCH_CPU_PROFILE=<file> (a CPU profile of the inbound runs).
+ * BENCH_SESSIONS (default 100), BENCH_LOG_LEVEL, BENCH_CPU_PROFILE=<file> (a CPU profile of the inbound runs),
+ * BENCH_RAW_CPU_PROFILE=<file> (the raw side's, over the same runs); for a shorter run, BENCH_PAIRS (default 9)
+ * and BENCH_INBOUND_SESSIONS (10 or 50: only that case), BENCH_RESULTS=<file> (instead of bench/results/).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -44,17 +46,22 @@ import {
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 100);
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+// BENCH_INBOUND_SESSIONS=50 runs only that case (a shorter run for profiling).
 const INBOUND_RUNS: { sessions: number; messages: number }[] = [
   { sessions: 10, messages: 10_000 },
   { sessions: 50, messages: 12_000 },
-];
+].filter(
+  (r) => !process.env.BENCH_INBOUND_SESSIONS || String(r.sessions) === process.env.BENCH_INBOUND_SESSIONS,
+);
 const CONTACT = '15557770000';
 const WARM_UP_MESSAGES = 4000;
-/** Pairs of runs (one raw, one gateway) per inbound case; medians are reported. */
-const REPEATS = 9;
+/** Pairs of runs (one raw, one gateway) per inbound case; medians are reported (BENCH_PAIRS, for shorter runs). */
+const REPEATS = Number(process.env.BENCH_PAIRS ?? 9);
 /** Sockets the raw baseline keeps connected during its inbound runs (bench/simulator-baseline.ts). */
 const RAW_SOCKETS = 50;
 const HARD_LIMIT_MS = 540_000;
+/** BENCH_RESULTS=<file>: where the results go instead (a short run need not replace the committed ones). */
+const RESULTS = process.env.BENCH_RESULTS ?? join(__dirname, 'results', 'gateway-sessions.json');
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
 const DATABASE_URL = withDatabase(SERVER, `wagw_bench_sessions_${process.pid}`);
 
@@ -326,10 +333,7 @@ async function main(): Promise<void> {
       },
     };
     mkdirSync(join(__dirname, 'results'), { recursive: true });
-    writeFileSync(
-      join(__dirname, 'results', 'gateway-sessions.json'),
-      `${JSON.stringify(result, null, 2)}\n`,
-    );
+    writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(
       '\ngateway inbound (simulator -> Baileys -> stored in MySQL)\nsessions  messages  seconds  msgs/s (raw)  vs raw (middle half of pairs)  cpu ms/msg (raw)  threads; simulator (raw); MariaDB  runs (raw runs)\n',
     );
@@ -342,7 +346,7 @@ async function main(): Promise<void> {
       `\nidle connected session: ${rssPerSessionKiB} KiB RSS each at ${SESSIONS} sessions (raw Baileys: ${rawReady.rssPerSocketKiB} KiB, ${result.memory.ratioToRaw}x)\n`,
     );
     process.stdout.write(
-      `restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s\nwritten to bench/results/gateway-sessions.json\n`,
+      `restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s\nwritten to ${RESULTS}\n`,
     );
   } finally {
     await rawBaseline.call({ cmd: 'stop' }).catch(() => undefined);
