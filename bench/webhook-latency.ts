@@ -18,6 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import request from 'supertest';
 import { DomainEvents } from '../src/common/domain-events';
 import { OutboxClaims, type Lane } from '../src/outbox/outbox-claims';
+import { PrismaService } from '../src/prisma/prisma.service';
 import { enableSandboxBaileys } from '../src/sandbox/baileys-sandbox-switch';
 import { silenceLibsignalConsole } from '../test/support/baileys-test-client';
 import { ConnectionRegistry } from '../src/whatsapp/connection-registry';
@@ -49,6 +50,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 1);
 const WARMUP_SECONDS = 2;
 const CONTACTS_PER_SESSION = 5;
 const MASTER_KEY = 'master-key-for-the-bench-0123456789';
+const METRICS_TOKEN = 'metrics-token-for-the-bench-0123456789';
 
 const summarise = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -82,6 +84,39 @@ function watchClaims(claims: OutboxClaims, claimedAt: Map<string, number>): void
   claims.leaseNext = (...args) => leaseNext(...args).then(note);
 }
 
+/** Innodb_deadlocks of the server (since it started). */
+async function serverDeadlocks(prisma: PrismaService): Promise<number> {
+  const rows = await prisma.$queryRaw<{ Value: string }[]>`SHOW GLOBAL STATUS LIKE 'Innodb_deadlocks'`;
+  return Number(rows[0]?.Value ?? NaN);
+}
+
+/** Every 100 ms: is a transaction of this database waiting for a row lock? */
+function sampleLockWaits(prisma: PrismaService): {
+  stop: () => Promise<{ samples: number; waiting: number }>;
+} {
+  let samples = 0;
+  let waiting = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const [row] = await prisma.$queryRaw<{ n: bigint }[]>`
+        SELECT COUNT(*) AS n FROM information_schema.innodb_trx t
+        JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+        WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()`;
+      samples++;
+      if (Number(row.n) > 0) waiting++;
+      await sleep(100);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { samples, waiting };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   silenceLibsignalConsole();
   const maxSessions = Math.max(...CASES.map((c) => c.sessions));
@@ -93,7 +128,11 @@ async function main(): Promise<void> {
       cmd: 'start',
     });
     enableSandboxBaileys({ rootPublicKey: Buffer.from(sim.rootPublicKey, 'hex') });
-    const config = benchConfig(db.url, { WEBHOOK_URL: receiver.url, MAX_SESSIONS: String(maxSessions) });
+    const config = benchConfig(db.url, {
+      WEBHOOK_URL: receiver.url,
+      MAX_SESSIONS: String(maxSessions),
+      METRICS_TOKEN,
+    });
     const app = await startGateway(config, {
       baileys: {
         waWebSocketUrl: sim.webSocketUrl,
@@ -129,6 +168,7 @@ async function main(): Promise<void> {
     const claimedAt = new Map<string, number>();
     app.get(DomainEvents).on('message.stored', (m) => storedAt.set(m.waMessageId, clock()));
     watchClaims(app.get(OutboxClaims), claimedAt);
+    const prisma = app.get(PrismaService);
 
     const results = [];
     for (let run = 1; run <= RUNS; run++) {
@@ -139,6 +179,8 @@ async function main(): Promise<void> {
           for (let s = 0; s < benchCase.sessions; s++) pairs.push(pairsOf[s][c]);
         const loopDelay = monitorEventLoopDelay({ resolution: 10 });
         loopDelay.enable();
+        const deadlocksBefore = await serverDeadlocks(prisma);
+        const lockWaits = sampleLockWaits(prisma);
         const load = os.loadavg()[0];
         const started = clock();
         const { sent, late, slippedMs } = await host.call<{
@@ -160,6 +202,8 @@ async function main(): Promise<void> {
           await sleep(100);
         }
         loopDelay.disable();
+        const waits = await lockWaits.stop();
+        const deadlocks = (await serverDeadlocks(prisma)) - deadlocksBefore;
 
         const sentAt = new Map(sent);
         const warm = started + WARMUP_SECONDS * 1000;
@@ -205,6 +249,12 @@ async function main(): Promise<void> {
           claimedToPostMs: summarise(stages.claimedToPost),
           simulatorSendToStoredMs: summarise(stages.sendToStored),
           simulatorSendToPostMs: summarise(stages.sendToPost),
+          database: {
+            /** Samples (every 100 ms) that saw a transaction of the bench's database waiting for a row lock. */
+            lockWaitSamples: `${waits.waiting} of ${waits.samples}`,
+            /** Deadlocks of the whole server (Innodb_deadlocks) during the case; other databases count too. */
+            serverDeadlocks: deadlocks,
+          },
           gatewayEventLoopDelayMs: {
             p50: Math.round(loopDelay.percentile(50) / 1e4) / 100,
             p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
@@ -225,6 +275,8 @@ async function main(): Promise<void> {
             line('send -> stored', result.simulatorSendToStoredMs),
             `  sent ${sent.length} stored ${result.messages.stored} posted ${arrivals.size} duplicates ${duplicates}; ` +
               `goal p99 <= ${benchCase.goalP99Ms} ms: ${result.meetsGoal ? 'met' : 'NOT met'}`,
+            `  lock waits seen in ${waits.waiting} of ${waits.samples} samples; server deadlocks ${deadlocks}; ` +
+              `event loop delay p99 ${result.gatewayEventLoopDelayMs.p99} ms`,
             '',
           ].join('\n'),
         );
@@ -233,7 +285,9 @@ async function main(): Promise<void> {
     }
     const health = await request(app.getHttpServer()).get('/health');
     const dispatcher = (health.body as { data?: { webhooks?: unknown } }).data?.webhooks ?? null;
-    const metrics = await request(app.getHttpServer()).get('/metrics').set('x-master-key', MASTER_KEY);
+    const metrics = await request(app.getHttpServer())
+      .get('/metrics')
+      .set('authorization', `Bearer ${METRICS_TOKEN}`);
     const deadlocks = String(metrics.text ?? '')
       .split('\n')
       .filter((l) => l.startsWith('wa_gateway_outbox_lock_conflicts'));
@@ -243,7 +297,7 @@ async function main(): Promise<void> {
       benchmark: 'webhook latency: message stored -> POST arriving at a local keep-alive receiver',
       cases: results,
       dispatcherAtEnd: dispatcher,
-      deadlockMetrics: deadlocks,
+      outboxLockConflictMetrics: deadlocks,
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,

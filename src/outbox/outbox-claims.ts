@@ -77,26 +77,23 @@ export class OutboxClaims {
       WHERE o.next_attempt_at <= ${now}
       ORDER BY o.id LIMIT ${maxLanes * 2}`;
     if (heads.length === 0) return [];
-    // Every locking statement below finds its rows through the primary key (forced: with more ids
-    // than pending rows the optimizer picks the (status, next_attempt_at) index, and its next-key
-    // locks cover the gap where message capture inserts new rows), under READ COMMITTED: record
-    // locks only, so capture's inserts never wait for a claim and cannot deadlock with one.
-    return this.prisma.$transaction(
-      async (tx) => {
-        const locked = await tx.$queryRaw<LaneRow[]>`
-          SELECT ${COLUMNS} FROM webhook_outbox FORCE INDEX (PRIMARY)
-          WHERE id IN (${Prisma.join(heads.map((h) => h.id))}) AND status = 'pending' AND next_attempt_at <= ${now}
-          ORDER BY id LIMIT ${maxLanes}
-          FOR UPDATE SKIP LOCKED`;
-        if (locked.length === 0) return [];
-        const followers = laneSize > 1 ? await this.followers(tx, locked, laneSize - 1) : [];
-        const keys = locked.map((head) => ({ sessionId: head.session_id, channel: head.channel }));
-        const lanes = this.toLanes(keys, [...locked, ...followers], now, new Date(now.getTime() + leaseMs));
-        await this.lease(tx, lanes, now);
-        return lanes;
-      },
-      { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted },
-    );
+    // Every locking statement below finds its rows by primary key, forced: with about as many ids as
+    // due rows the optimizer may take the (status, next_attempt_at) index instead, and its next-key
+    // locks cover the gap where message capture inserts new rows (capture then waited for the claim,
+    // and could deadlock with it). By primary key InnoDB locks the records alone, no gaps.
+    return this.prisma.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<LaneRow[]>`
+        SELECT ${COLUMNS} FROM webhook_outbox FORCE INDEX (PRIMARY)
+        WHERE id IN (${Prisma.join(heads.map((h) => h.id))}) AND status = 'pending' AND next_attempt_at <= ${now}
+        ORDER BY id LIMIT ${maxLanes}
+        FOR UPDATE SKIP LOCKED`;
+      if (locked.length === 0) return [];
+      const followers = laneSize > 1 ? await this.followers(tx, locked, laneSize - 1) : [];
+      const keys = locked.map((head) => ({ sessionId: head.session_id, channel: head.channel }));
+      const lanes = this.toLanes(keys, [...locked, ...followers], now, new Date(now.getTime() + leaseMs));
+      await this.lease(tx, lanes, now);
+      return lanes;
+    });
   }
 
   /**

@@ -57,17 +57,14 @@ export class OutboxResults {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
         try {
-          // READ COMMITTED and primary-key lookups only (see OutboxClaims.claim): no gap locks, so
-          // capture's inserts never wait for a result write. A transaction rolled back for a lock
-          // conflict is run again as a whole (its updates are fenced, so a second run is safe).
+          // Rows are found by primary key only (forced; the fence alone would pick the status index,
+          // whose next-key locks made capture's inserts wait for this transaction). A transaction
+          // rolled back for a lock conflict is run again as a whole (its updates are fenced).
           const next = await withConflictRetries(this.events, 'record', () =>
-            this.prisma.$transaction(
-              async (tx) => {
-                for (const statement of this.statements(batch)) await tx.$executeRaw(statement);
-                return this.continueLanes(tx, batch);
-              },
-              { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted },
-            ),
+            this.prisma.$transaction(async (tx) => {
+              for (const statement of this.statements(batch)) await tx.$executeRaw(statement);
+              return this.continueLanes(tx, batch);
+            }),
           );
           for (const item of batch) item.done(next.get(item) ?? null);
           const attempts = recorded(batch);
