@@ -213,6 +213,14 @@ async function main(): Promise<void> {
   const load = loadavg().map((l) => Math.round(l * 100) / 100);
   log(`load average ${load.join(' ')}; building into a temporary directory`);
   const dir = build();
+  try {
+    await measure(dir, load);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(dir: string, load: number[]): Promise<void> {
   await migrate(DATABASE_URL, MIGRATIONS_DIR);
   const runs: Run[] = [];
   try {
@@ -232,7 +240,6 @@ async function main(): Promise<void> {
   }
   log('breakdown');
   const parts = breakdown(dir);
-  rmSync(dir, { recursive: true, force: true });
   const loadAfter = loadavg().map((l) => Math.round(l * 100) / 100);
 
   const pick = (f: (r: Run) => number) => spread(runs.map(f));
