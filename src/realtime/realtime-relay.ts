@@ -27,7 +27,8 @@ const PRUNE_ROUND = 5_000;
 /** Failures are logged at most this often. */
 const WARN_EVERY_MS = 30_000;
 
-export type RelayedEventListener = (event: string, data: unknown) => void;
+/** `payload`: the event's data as JSON, as its process serialised it for its own clients. */
+export type RelayedEventListener = (event: string, payload: string) => void;
 
 interface Outgoing {
   event: string;
@@ -110,10 +111,9 @@ export class RealtimeRelay implements OnApplicationBootstrap, OnModuleDestroy {
     return () => this.listeners.delete(listener);
   }
 
-  /** Queues an event this process pushes to its /ws clients for the others (a no-op when alone). */
-  publish(event: string, sessionId: string | null, data: unknown): void {
+  /** Queues an event (its data as JSON) this process pushes to its /ws clients for the others (a no-op when alone). */
+  publish(event: string, sessionId: string | null, payload: string): void {
     if (this.closed || !this.active) return;
-    const payload = JSON.stringify(data);
     if (payload.length > MAX_PAYLOAD_BYTES) {
       this.warn(`A ${event} event of ${payload.length} bytes is too large to relay to other processes`);
       return;
@@ -202,15 +202,9 @@ export class RealtimeRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private deliver(row: RelayRow): void {
-    let data: unknown;
-    try {
-      data = JSON.parse(row.payload);
-    } catch {
-      return;
-    }
     for (const listener of this.listeners) {
       try {
-        listener(row.event, data);
+        listener(row.event, row.payload);
       } catch {
         // A listener's failure is its own business.
       }

@@ -52,8 +52,8 @@ interface Client {
   principal: UserPrincipal;
   alive: boolean;
   checkedAt: number;
-  /** Events held while the client's access is checked again, in order; null when no check runs. */
-  held: { event: DomainEventName; data: unknown }[] | null;
+  /** Events (their frames) held while the client's access is checked again, in order; null when no check runs. */
+  held: { event: DomainEventName; frame: string }[] | null;
 }
 
 /**
@@ -86,8 +86,8 @@ export class RealtimeGateway
     }
     // Other processes' events reach this process's clients only (never the domain event bus).
     this.unsubscribe.push(
-      this.relay.onRelayed((name, data) => {
-        if (FORWARDED_NAMES.has(name)) this.broadcast(name as DomainEventName, data);
+      this.relay.onRelayed((name, payload) => {
+        if (FORWARDED_NAMES.has(name)) this.broadcast(name as DomainEventName, payload);
       }),
     );
     this.unsubscribe.push(this.events.on('user.access_changed', (change) => this.revoke(change)));
@@ -123,26 +123,31 @@ export class RealtimeGateway
   /** An event of this process: to its clients, and to the other processes' clients through the relay. */
   private forward<K extends DomainEventName>(name: K, data: DomainEventMap[K]): void {
     if (name === 'message.stored' && !isConversation(data as DomainEventMap['message.stored'])) return;
-    const { sessionId } = data as { sessionId?: string };
-    this.relay.publish(name, sessionId ?? null, data);
-    this.broadcast(name, data);
+    if (this.clients.size === 0 && !this.relay.active) return;
+    // Serialised once, for every client here and for the relay.
+    const payload = JSON.stringify(data);
+    this.relay.publish(name, (data as { sessionId?: string }).sessionId ?? null, payload);
+    this.broadcast(name, payload);
   }
 
-  private broadcast(name: DomainEventName, data: unknown): void {
+  /** `payload`: the event's data as JSON. */
+  private broadcast(name: DomainEventName, payload: string): void {
+    if (this.clients.size === 0) return;
+    const frame = `{"event":${JSON.stringify(name)},"data":${payload}}`;
     const now = Date.now();
     for (const client of this.clients.values()) {
-      if (client.held) client.held.push({ event: name, data });
+      if (client.held) client.held.push({ event: name, frame });
       else if (now - client.checkedAt > RECHECK_MS) {
-        client.held = [{ event: name, data }];
+        client.held = [{ event: name, frame }];
         void this.recheck(client);
-      } else this.deliver(client, name, data);
+      } else this.deliver(client, name, frame);
     }
   }
 
   /** Sends what the client's current role may see. */
-  private deliver(client: Client, event: DomainEventName, data: unknown): void {
+  private deliver(client: Client, event: DomainEventName, frame: string): void {
     if (OPERATOR_ONLY.has(event) && client.principal.role === 'viewer') return;
-    this.send(client, event, data);
+    this.sendFrame(client, frame);
   }
 
   /** Checks the client's access again, then sends (or drops, closing the socket) what was held meanwhile. */
@@ -159,7 +164,7 @@ export class RealtimeGateway
       this.close(client, 'Access changed');
       return;
     }
-    for (const { event, data } of held) this.deliver(client, event, data);
+    for (const { event, frame } of held) this.deliver(client, event, frame);
   }
 
   /** Closes the sockets of a user (or of one of their logins) whose access ended or changed. */
@@ -178,8 +183,12 @@ export class RealtimeGateway
   }
 
   private send(client: Client, event: string, data: unknown): void {
+    this.sendFrame(client, JSON.stringify({ event, data }));
+  }
+
+  private sendFrame(client: Client, frame: string): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
-    client.socket.send(JSON.stringify({ event, data }), (error) => {
+    client.socket.send(frame, (error) => {
       if (error) this.logger.debug(`Dropped a WebSocket client: ${error.message}`);
     });
   }

@@ -21,7 +21,7 @@ describe('realtime relay (realtime_events)', () => {
     prisma ??= prismaOf(proc.moduleRef);
     const relay = proc.get(RealtimeRelay);
     const got: [string, unknown][] = [];
-    relay.onRelayed((event, data) => got.push([event, data]));
+    relay.onRelayed((event, payload) => got.push([event, JSON.parse(payload)]));
     const entry = { relay, instances: proc.get(GatewayInstances), got };
     procs.push(entry);
     return entry;
@@ -40,7 +40,7 @@ describe('realtime relay (realtime_events)', () => {
   it('a process alone writes and reads nothing', async () => {
     const a = await open('relay-a');
     expect((await a.instances.beat()).live).toBe(1);
-    a.relay.publish('session.status', 's1', status('s1', 0));
+    a.relay.publish('session.status', 's1', JSON.stringify(status('s1', 0)));
     await a.relay.tick();
     await sleep(100);
     expect(await rows()).toEqual([]);
@@ -60,7 +60,7 @@ describe('realtime relay (realtime_events)', () => {
     await b.relay.tick(); // B starts reading at the table's end
     expect((await rows()).map((r) => r.origin)).not.toContain('relay-old');
 
-    for (let n = 0; n < 50; n++) a.relay.publish('message.stored', 's1', status('s1', n));
+    for (let n = 0; n < 50; n++) a.relay.publish('message.stored', 's1', JSON.stringify(status('s1', n)));
     await sleep(300);
     const written = await rows();
     expect(written).toHaveLength(50);
@@ -94,7 +94,7 @@ describe('realtime relay (realtime_events)', () => {
       { timeout: 20_000 },
     );
     await insertedNow;
-    a.relay.publish('session.status', 's1', status('s1', 100));
+    a.relay.publish('session.status', 's1', JSON.stringify(status('s1', 100)));
     await sleep(200);
     await b.relay.tick();
     expect(b.got).toEqual([['session.status', status('s1', 100)]]);
@@ -115,7 +115,7 @@ describe('realtime relay (realtime_events)', () => {
     await prisma!.gatewayInstance.deleteMany({ where: { id: 'relay-b' } });
     expect((await a.instances.beat()).live).toBe(1);
     const before = (await rows()).length;
-    a.relay.publish('session.status', 's1', status('s1', 200));
+    a.relay.publish('session.status', 's1', JSON.stringify(status('s1', 200)));
     await sleep(200);
     expect(await rows()).toHaveLength(before);
     expect(b.relay.active).toBe(true);
