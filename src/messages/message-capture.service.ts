@@ -325,7 +325,15 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
     this.queue = [];
     this.queuedBytes = 0;
     this.unsettled.add(batch);
-    const slow = setTimeout(() => this.startJournaling('writing messages takes too long'), SLOW_BATCH_MS);
+    // Judged after the next poll phase: timers run before it, so after a turn of the event loop longer
+    // than SLOW_BATCH_MS (a flood) the timer would fire before the answer that came meanwhile is read.
+    const slow = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (this.unsettled.has(batch)) this.startJournaling('writing messages takes too long');
+        }),
+      SLOW_BATCH_MS,
+    );
     slow.unref();
     const before = this.settled;
     const sending = this.sent.then(() => this.send(batch, before));

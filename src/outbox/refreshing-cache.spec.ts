@@ -36,4 +36,16 @@ describe('RefreshingCache', () => {
     await new Promise((r) => setImmediate(r));
     expect(await cache.get('k', async () => 3)).toBe(1);
   });
+
+  it('peek answers a cached value at once (refreshing an old one) and nothing before the first load', async () => {
+    const cache = new RefreshingCache<string, number>(0);
+    let n = 0;
+    const load = async () => ++n;
+    expect(cache.peek('a', load)).toBeUndefined();
+    expect(n).toBe(0);
+    await cache.get('a', load);
+    expect(cache.peek('a', load)).toBe(1); // stale: old value now, refresh started
+    await new Promise((r) => setImmediate(r));
+    expect(cache.peek('a', load)).toBe(2);
+  });
 });

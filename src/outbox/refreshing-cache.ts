@@ -18,6 +18,26 @@ export class RefreshingCache<K, V> {
       if (generation === this.generation) this.entries.set(key, { value, at: Date.now(), refreshing: false });
       return value;
     }
+    this.refreshIfOld(key, hit, refresh);
+    return hit.value;
+  }
+
+  /**
+   * The cached value at once, without a promise (for per-message hot paths), refreshed in the
+   * background when old; undefined when nothing is cached yet (then `get` loads it).
+   */
+  peek(key: K, refresh: () => Promise<V>): V | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) return undefined;
+    this.refreshIfOld(key, hit, refresh);
+    return hit.value;
+  }
+
+  private refreshIfOld(
+    key: K,
+    hit: { value: V; at: number; refreshing: boolean },
+    refresh: () => Promise<V>,
+  ): void {
     if (Date.now() - hit.at >= this.ttlMs && !hit.refreshing) {
       hit.refreshing = true;
       const generation = this.generation;
@@ -31,7 +51,6 @@ export class RefreshingCache<K, V> {
         },
       );
     }
-    return hit.value;
   }
 
   /** A value just written by this process. */

@@ -21,10 +21,12 @@ export class AutoReader {
 
   /** Never throws into Baileys' event handling; a failed receipt is logged. */
   consider(sessionId: string, messages: WAMessage[], read: (keys: WAMessageKey[]) => Promise<void>): void {
+    // The setting is asked per upsert: answered from the cache without a promise when it is off.
+    const known = this.sessions.autoReadCached(sessionId);
+    if (known === false) return;
     const keys = messages.filter(isReadable).map((m) => m.key);
     if (keys.length === 0) return;
-    void this.sessions
-      .autoReadOf(sessionId)
+    void (known === undefined ? this.sessions.autoReadOf(sessionId) : Promise.resolve(true))
       .then((on) => (on ? read(keys) : undefined))
       .catch((error: unknown) =>
         this.logger.warn({ err: error, sessionId }, 'Could not mark received messages read'),

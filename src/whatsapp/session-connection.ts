@@ -102,14 +102,21 @@ export class SessionConnection {
       auth.saveCreds().catch((error: unknown) => logger.error({ err: error }, 'Could not save credentials'));
     });
     socket.ev.on('connection.update', (update) => this.onConnectionUpdate(update));
-    socket.ev.on('messages.upsert', ({ messages }) => {
+    // The own number, asked with every upsert and contacts update: split once per login, not per message.
+    let known: { jid: string; phone: string } | null = null;
+    const own = (): string | null => {
       const me = socket.user?.id;
-      if (me) listener.onMessages(messages, phoneOf(me));
+      if (!me) return null;
+      if (known?.jid !== me) known = { jid: me, phone: phoneOf(me) };
+      return known.phone;
+    };
+    socket.ev.on('messages.upsert', ({ messages }) => {
+      const phone = own();
+      if (phone) listener.onMessages(messages, phone);
     });
     socket.ev.on('messages.update', (updates) => listener.onMessageUpdates(updates));
     socket.ev.on('lid-mapping.update', (mapping) => listener.onLidMapping?.(mapping));
     socket.ev.on('presence.update', (update) => listener.onPresence?.(update as PresenceUpdate));
-    const own = () => (socket.user?.id ? phoneOf(socket.user.id) : null);
     socket.ev.on('contacts.upsert', (contacts) => listener.onContacts?.(contacts, own()));
     socket.ev.on('contacts.update', (contacts) => listener.onContacts?.(contacts, own()));
     socket.ev.on('chats.update', (updates) => listener.onChatUpdates?.(updates));

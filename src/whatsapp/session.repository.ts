@@ -79,10 +79,17 @@ export class SessionRepository {
 
   /** Whether the session marks inbound messages read as they arrive; cached, it is asked per message. */
   autoReadOf(id: string): Promise<boolean> {
-    return this.autoRead.get(id, async () => {
-      const row = await this.prisma.whatsappSession.findUnique({ where: { id }, select: { autoRead: true } });
-      return row?.autoRead ?? false;
-    });
+    return this.autoRead.get(id, () => this.loadAutoRead(id));
+  }
+
+  /** The cached auto-read setting at once (no promise per message), or undefined before it is loaded. */
+  autoReadCached(id: string): boolean | undefined {
+    return this.autoRead.peek(id, () => this.loadAutoRead(id));
+  }
+
+  private async loadAutoRead(id: string): Promise<boolean> {
+    const row = await this.prisma.whatsappSession.findUnique({ where: { id }, select: { autoRead: true } });
+    return row?.autoRead ?? false;
   }
 
   /**

@@ -139,14 +139,12 @@ export class WhatsappIngest {
     const media = normalized.hasMedia && normalized.direction === 'inbound';
     const download = media && this.config.MEDIA_DOWNLOAD;
     const item = this.toStore(sessionId, normalized, msg, null, status);
-    this.capture
-      .store(media && !download ? { ...item, mediaState: 'skipped' } : item)
-      .then((stored) => {
-        if (!stored || !media) return;
-        if (download) this.mediaQueue.submit(sessionId, msg, normalized.mediaMime);
-        else this.mediaQueue.skip(sessionId, normalized.waMessageId);
-      })
-      .catch(failed);
+    if (media)
+      this.capture
+        .store(download ? item : { ...item, mediaState: 'skipped' })
+        .then(this.afterMediaStored(sessionId, msg, normalized, download))
+        .catch(failed);
+    else this.capture.store(item).catch(failed);
     // Baileys merges a receipt that arrives within its event buffer window into the upsert itself.
     const merged = msg.status === undefined || msg.status === null ? undefined : STATUS[msg.status];
     if (normalized.direction === 'outbound' && merged && merged !== 'pending') {
@@ -159,6 +157,23 @@ export class WhatsappIngest {
         })
         .catch(failed);
     }
+  }
+
+  /**
+   * Queues a stored media message's download (or marks it skipped). Made here so that the closures of
+   * `enqueue`, which live until the message is stored, do not keep Baileys' message of every text.
+   */
+  private afterMediaStored(
+    sessionId: string,
+    msg: WAMessage,
+    normalized: NormalizedMessage,
+    download: boolean,
+  ): (stored: boolean) => void {
+    return (stored) => {
+      if (!stored) return;
+      if (download) this.mediaQueue.submit(sessionId, msg, normalized.mediaMime);
+      else this.mediaQueue.skip(sessionId, normalized.waMessageId);
+    };
   }
 
   private toStore(
