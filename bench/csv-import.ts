@@ -54,6 +54,8 @@ interface Run {
   rowsPerSecond: number;
   rssBeforeMiB: number;
   peakRssGrowthMiB: number;
+  peakHeapUsedGrowthMiB: number;
+  peakExternalGrowthMiB: number;
   report: Record<string, unknown>;
 }
 
@@ -99,12 +101,18 @@ async function main(): Promise<void> {
     };
     const importInto = async (label: string, listId: number, collect: boolean): Promise<Run> => {
       gc();
-      const before = process.memoryUsage().rss;
+      const start = process.memoryUsage();
+      const before = start.rss;
       let peak = before;
+      let peakHeap = start.heapUsed;
+      let peakExternal = start.external;
       let ticks = 0;
       const sampler = setInterval(() => {
         if (collect && ++ticks % 12 === 0) gc();
-        peak = Math.max(peak, process.memoryUsage().rss);
+        const now = process.memoryUsage();
+        peak = Math.max(peak, now.rss);
+        peakHeap = Math.max(peakHeap, now.heapUsed);
+        peakExternal = Math.max(peakExternal, now.external);
       }, 20);
       const form = new FormData();
       form.append('file', await openAsBlob(file, { type: 'text/csv' }), 'recipients.csv');
@@ -125,10 +133,13 @@ async function main(): Promise<void> {
         rowsPerSecond: Math.round(ROWS / seconds),
         rssBeforeMiB: mib(before),
         peakRssGrowthMiB: mib(peak - before),
+        peakHeapUsedGrowthMiB: mib(peakHeap - start.heapUsed),
+        peakExternalGrowthMiB: mib(peakExternal - start.external),
         report,
       };
       process.stdout.write(
-        `${label}: ${run.seconds} s, ${run.rowsPerSecond} rows/s, peak RSS +${run.peakRssGrowthMiB} MiB\n`,
+        `${label}: ${run.seconds} s, ${run.rowsPerSecond} rows/s, peak RSS +${run.peakRssGrowthMiB} MiB ` +
+          `(heap used +${run.peakHeapUsedGrowthMiB} MiB, external +${run.peakExternalGrowthMiB} MiB)\n`,
       );
       return run;
     };

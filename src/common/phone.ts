@@ -17,9 +17,10 @@ export function toE164(input: string, defaultCountry?: string): string {
   const digits = beforeAt.replace(/\D/g, '');
   const international =
     beforeAt.startsWith('+') || beforeAt.startsWith('00') || !defaultCountry || raw.includes('@');
+  // The input is only digits by now: no need for the library to search the text for a number.
   const parsed = international
-    ? parsePhoneNumberFromString(`+${digits.replace(/^00/, '')}`)
-    : parsePhoneNumberFromString(digits, defaultCountry as CountryCode);
+    ? parsePhoneNumberFromString(`+${digits.replace(/^00/, '')}`, { extract: false })
+    : parsePhoneNumberFromString(digits, { defaultCountry: defaultCountry as CountryCode, extract: false });
   if (!parsed || !parsed.isPossible()) throw new InvalidPhoneNumberError(raw);
   return parsed.number;
 }

@@ -8,8 +8,8 @@ describe('CSV recipient rows', () => {
       phone: 0,
       name: 1,
       variables: [
-        { index: 2, key: 'City' },
-        { index: 4, key: 'Code' },
+        { index: 2, key: 'City', json: '"City"' },
+        { index: 4, key: 'Code', json: '"Code"' },
       ],
     });
   });
