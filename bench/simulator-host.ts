@@ -3,15 +3,31 @@
  * CPU time, so the parent's memory and CPU are those of Baileys or the gateway only. Driven over the
  * fork IPC channel: `push` sends as fast as it can, `steady` at a fixed rate.
  */
+import { encodeBinaryNode } from '@whiskeysockets/baileys';
 import { WhatsAppSimulator } from '../src/sandbox/simulator/whatsapp-simulator';
 
 export type HostCommand =
   | { id: number; cmd: 'start' }
   | { id: number; cmd: 'createContact'; phoneNumber: string }
   | { id: number; cmd: 'linkDevice'; qr: string; phoneNumber: string }
+  | { id: number; cmd: 'enrollDevices'; devices: EnrolledCompanion[] }
   | { id: number; cmd: 'push'; from: string; to: string[]; perRecipient: number; prefix: string }
   | { id: number; cmd: 'steady'; pairs: { from: string; to: string }[]; perSecond: number; seconds: number }
   | { id: number; cmd: 'stop' };
+
+/**
+ * A companion to link without a scan (WhatsAppSimulator.enrollDevice), its keys base64-encoded for
+ * the IPC channel; the reply is each one's pair-success stanza, binary-encoded, in base64.
+ */
+export interface EnrolledCompanion {
+  phoneNumber: string;
+  noiseKey: string;
+  identityKey: string;
+  advSecret: string;
+  registrationId: number;
+  signedPreKey: { keyId: number; publicKey: string; signature: string };
+  preKeys: [number, string][];
+}
 
 export type HostReply = { id: number; result?: unknown; error?: string };
 
@@ -80,6 +96,24 @@ async function run(command: HostCommand): Promise<unknown> {
       return simulator.createContact(command.phoneNumber);
     case 'linkDevice':
       return simulator.linkDevice(command.qr, { phoneNumber: command.phoneNumber });
+    case 'enrollDevices': {
+      const b64 = (value: string) => Buffer.from(value, 'base64');
+      return command.devices.map((d) => {
+        const { pairSuccess } = simulator.enrollDevice(d.phoneNumber, {
+          noiseKey: b64(d.noiseKey),
+          identityKey: b64(d.identityKey),
+          advSecret: b64(d.advSecret),
+          registrationId: d.registrationId,
+          signedPreKey: {
+            keyId: d.signedPreKey.keyId,
+            publicKey: b64(d.signedPreKey.publicKey),
+            signature: b64(d.signedPreKey.signature),
+          },
+          preKeys: new Map(d.preKeys.map(([keyId, key]) => [keyId, b64(key)])),
+        });
+        return encodeBinaryNode(pairSuccess).toString('base64');
+      });
+    }
     case 'push': {
       // Round-robin over the recipients, as fast as the simulator can encrypt and send.
       for (let i = 0; i < command.perRecipient; i++) {

@@ -16,8 +16,8 @@ export class ForkedScript<Command extends { id: number; cmd: string }> {
   private readonly pending = new Map<number, (reply: HostReply) => void>();
   private readonly child: ChildProcess;
 
-  constructor(script: string, args: string[] = []) {
-    this.child = fork(join(__dirname, script), args, { execArgv: ['-r', '@swc-node/register'] });
+  constructor(script: string, args: string[] = [], execArgv: string[] = []) {
+    this.child = fork(join(__dirname, script), args, { execArgv: ['-r', '@swc-node/register', ...execArgv] });
     this.child.on('message', (reply: HostReply) => {
       this.pending.get(reply.id)?.(reply);
       this.pending.delete(reply.id);

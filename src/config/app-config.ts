@@ -219,6 +219,16 @@ export class AppConfig {
   SESSION_LEASE_SECONDS = 30;
 
   /**
+   * Saved sessions the supervisor opens at once (at start, or taken over from a dead process): each
+   * holds its place from its lease to the end of its login, so a restart of many sessions is not a
+   * thundering herd of handshakes and database reads.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SESSION_RESTORE_CONCURRENCY = 32;
+
+  /**
    * Balanced sessions: a process holds at most its fair share (sessions wanted / live processes,
    * rounded up) and hands the surplus to the others, at most SESSION_BALANCE_MOVES per supervision
    * pass, never a session it opened less than SESSION_BALANCE_MIN_HOLD_SECONDS ago. Off: a process

@@ -200,9 +200,13 @@ export class AuthStateStore {
   private setKeys(sessionId: string, cache: LRUCache<string, Cached>, data: SignalDataSet): Promise<void> {
     const entries: { category: string; keyId: string; value: unknown }[] = [];
     for (const [category, values] of Object.entries(data)) {
+      // New prekeys (812 at a first login) are read at most once each, when a contact starts a
+      // session: not kept decoded for the session's lifetime (the write queue answers until written).
+      const keep = category !== 'pre-key';
       for (const [keyId, value] of Object.entries(values ?? {})) {
         entries.push({ category, keyId, value: value ?? null });
-        cache.set(keyOf(category, keyId), { value: value ?? null });
+        if (keep || !value) cache.set(keyOf(category, keyId), { value: value ?? null });
+        else cache.delete(keyOf(category, keyId));
       }
     }
     this.writer.queue(sessionId, entries);

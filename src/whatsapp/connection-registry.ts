@@ -16,6 +16,7 @@ import { SessionConnection } from './session-connection';
 import { SessionLeases } from './session-leases';
 import { SessionStateWrites } from './session-state-writes';
 import { SessionRepository, type StatusChange } from './session.repository';
+import { rememberSignatureChecks } from './signature-checks';
 import { SessionProxies } from './session-proxies';
 import { WhatsappIngest } from './whatsapp-ingest';
 import {
@@ -62,6 +63,8 @@ interface Runtime {
   attempt: number;
   timers: Set<NodeJS.Timeout>;
   stopped: boolean;
+  /** Called once the session leaves `connecting` (connected, showing a QR) or is stopped. */
+  settled: (() => void)[];
 }
 
 /**
@@ -101,6 +104,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   ) {
     super();
     this.baileysLogger = createBaileysLogger(config);
+    rememberSignatureChecks();
   }
 
   heldSessionIds(): string[] {
@@ -158,10 +162,31 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
       attempt: 0,
       timers: new Set(),
       stopped: false,
+      settled: [],
     };
     this.runtimes.set(sessionId, runtime);
     void this.writeStatus(sessionId, { status: 'connecting' });
     await this.openSocket(sessionId, runtime);
+  }
+
+  /**
+   * Resolves once a session held here is connected, shows a QR or is no longer held, or after
+   * `timeoutMs` (a login that keeps failing): the supervisor's restore keeps a place for a session
+   * until then.
+   */
+  untilSettled(sessionId: string, timeoutMs: number): Promise<void> {
+    const runtime = this.runtimes.get(sessionId);
+    if (!runtime || runtime.stopped || runtime.status !== 'connecting') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        runtime!.settled = runtime!.settled.filter((f) => f !== done);
+        resolve();
+      }
+      runtime.settled.push(done);
+    });
   }
 
   /** Closes the socket (credentials kept), releases the lease and marks the session disconnected. */
@@ -336,6 +361,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
           if (runtime.status !== 'qr_pending') {
             runtime.status = 'qr_pending';
             runtime.qrSince = Date.now();
+            this.settle(runtime);
             this.later(runtime, this.config.QR_TIMEOUT_SECONDS * 1000, () => {
               if (runtime.status === 'qr_pending')
                 this.disconnect(sessionId, 'QR code was not scanned in time').catch((error: unknown) =>
@@ -368,8 +394,10 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
               reason: null,
             },
             () => {
-              if (!runtime.stopped && runtime.connection === connection && connection.isOpen)
+              if (!runtime.stopped && runtime.connection === connection && connection.isOpen) {
                 runtime.status = 'connected';
+                this.settle(runtime);
+              }
             },
           );
         },
@@ -446,6 +474,10 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     });
   }
 
+  private settle(runtime: Runtime): void {
+    for (const done of runtime.settled) done();
+  }
+
   private later(runtime: Runtime, ms: number, fn: () => void): void {
     const timer = setTimeout(() => {
       runtime.timers.delete(timer);
@@ -490,6 +522,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     parting?: StatusChange,
   ): Promise<void> {
     runtime.stopped = true;
+    this.settle(runtime);
     this.writes.cancel(sessionId, 'qr');
     for (const timer of runtime.timers) clearTimeout(timer);
     runtime.timers.clear();

@@ -4,14 +4,14 @@ import { ConnectionRegistry } from './connection-registry';
 import { GatewayInstances } from './gateway-instances';
 import { SessionBalancer } from './session-balancer';
 import { SessionLeases } from './session-leases';
+import { SessionRestore } from './session-restore';
 import { SessionRepository } from './session.repository';
-
-const START_CONCURRENCY = 10;
 
 /**
  * Keeps the registry in step with the database: on start and then on every tick it renews this
  * process's leases (dropping sessions another process took over), opens every session that wants
- * to be connected and that nobody holds (restarts, a dead peer's sessions), and restarts sessions
+ * to be connected and that nobody holds (restarts, a dead peer's sessions; a bounded number at a time,
+ * see SessionRestore), and restarts sessions
  * idle for longer than SESSION_TIMEOUT_HOURS. Each pass also writes this process's heartbeat, and
  * the balancer keeps this process to its fair share of the sessions (SessionBalancer).
  */
@@ -28,6 +28,7 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
     private readonly leases: SessionLeases,
     private readonly instances: GatewayInstances,
     private readonly balancer: SessionBalancer,
+    private readonly restore: SessionRestore,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -66,9 +67,9 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
       view,
       await this.leases.claimable(this.registry.heldSessionIds()),
     );
-    for (let i = 0; i < claimable.length; i += START_CONCURRENCY) {
-      await Promise.all(claimable.slice(i, i + START_CONCURRENCY).map((id) => this.startQuietly(id)));
-    }
+    // Opened in the background, SESSION_RESTORE_CONCURRENCY at a time (SessionRestore): the next
+    // passes renew leases and heartbeats meanwhile.
+    this.restore.enqueue(claimable);
   }
 
   /** Disconnects and logouts asked through another process (written on the session's row). */

@@ -32,6 +32,7 @@ import { SessionBalancer } from './session-balancer';
 import { SessionCommands } from './session-commands';
 import { SessionLeases } from './session-leases';
 import { SessionProxies } from './session-proxies';
+import { SessionRestore } from './session-restore';
 import { SessionSupervisor } from './session-supervisor';
 import { SessionRepository } from './session.repository';
 import { WhatsAppGroups } from './whatsapp-groups';
@@ -119,6 +120,7 @@ import {
     SessionLeases,
     SessionProxies,
     SessionRepository,
+    SessionRestore,
     SessionSupervisor,
     WhatsappIngest,
   ],

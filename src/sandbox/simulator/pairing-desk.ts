@@ -20,6 +20,18 @@ interface PendingPairing {
   signedPreKey: { keyId: number; publicKey: Buffer; signature: Buffer };
 }
 
+/** The keys a companion registers with, for linking it without a QR scan (CompanionEnrollment). */
+export interface CompanionEnrollment {
+  /** Baileys' `creds.noiseKey.public`, `signedIdentityKey.public`, `advSecretKey` (decoded). */
+  noiseKey: Buffer;
+  identityKey: Buffer;
+  advSecret: Buffer;
+  registrationId: number;
+  signedPreKey: { keyId: number; publicKey: Buffer; signature: Buffer };
+  /** Prekeys already on the server (id -> public key), so the first login uploads none. */
+  preKeys?: Map<number, Uint8Array>;
+}
+
 /** The fields of the QR string Baileys shows: `https://wa.me/settings/linked_devices#ref,noise,identity,adv,platform`. */
 export interface QrContents {
   ref: string;
@@ -109,6 +121,47 @@ export class PairingDesk {
       throw new Error('QR code does not match the client that showed it');
     }
     return this.complete(pairing, contents, user);
+  }
+
+  /**
+   * Links a companion with no socket and no scan (benchmarks seed many linked sessions this way):
+   * the device is stored as after a QR scan, and the pair-success stanza a scan would have sent is
+   * returned for the client to apply itself (Baileys' `configureSuccessfulPairing`). Its next login
+   * is an ordinary one.
+   */
+  enroll(
+    user: WhatsAppUser,
+    companion: CompanionEnrollment,
+  ): { device: DeviceInfo; pairSuccess: BinaryNode } {
+    const { deviceId, keyIndex } = user.allocateDevice();
+    const contents = {
+      ref: '',
+      noiseKey: companion.noiseKey,
+      identityKey: companion.identityKey,
+      advSecret: companion.advSecret,
+    };
+    const container = this.signDevice(user, deviceId, keyIndex, contents);
+    const device: CompanionDevice = {
+      user,
+      deviceId,
+      keyIndex,
+      noiseKey: companion.noiseKey,
+      keys: {
+        registrationId: companion.registrationId,
+        identityKey: companion.identityKey,
+        signedPreKey: companion.signedPreKey,
+        preKeys: companion.preKeys ?? new Map(),
+      },
+      connection: undefined,
+      offlineQueue: [],
+      linkedAt: new Date(),
+    };
+    user.companions.set(deviceId, device);
+    const info = describeDevice(device);
+    this.ctx.events.emit('device-linked', info);
+    const pairSuccess = this.pairSuccess(user, deviceId, container);
+    pairSuccess.attrs.id = `pair.${randomBytes(4).toString('hex')}`;
+    return { device: info, pairSuccess };
   }
 
   /** Whether `connection` registered with this Noise key and waits to be linked (a pairing code may be asked). */

@@ -12,6 +12,7 @@ import type { ChatState, ChatStateSeen, OnlineState } from './presence-desk';
 import type { ReceivedMessage } from './message-log';
 import { editMessageContent, revokeMessageContent, seenAs, type SeenMessage } from './message-revisions';
 import { buildOutgoingMessage } from './outgoing-content';
+import type { CompanionEnrollment } from './pairing-desk';
 import { PollControl } from './poll-control';
 import { ProfileDesk, type UserProfile } from './profile-desk';
 import type { SimulatorContext } from './simulator-context';
@@ -173,6 +174,22 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
       this.directory.findByPhone(options.phoneNumber) ??
       this.directory.create(options.phoneNumber, options.pushName);
     return this.server.pairing.link(qr, user);
+  }
+
+  /**
+   * Links a companion to `phoneNumber` (created on the fly if needed) without a socket or a scan,
+   * for seeding many linked sessions at once (benchmarks): returns the pair-success stanza the
+   * client applies to its credentials (Baileys' `configureSuccessfulPairing`); it then logs in as
+   * any linked device.
+   */
+  enrollDevice(
+    phoneNumber: string,
+    companion: CompanionEnrollment,
+    options: { pushName?: string } = {},
+  ): { device: DeviceInfo; pairSuccess: B.BinaryNode } {
+    const user =
+      this.directory.findByPhone(phoneNumber) ?? this.directory.create(phoneNumber, options.pushName);
+    return this.server.pairing.enroll(user, companion);
   }
 
   /**
