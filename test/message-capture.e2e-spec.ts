@@ -5,6 +5,8 @@ import { Database } from '../src/prisma/database';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { eventually, GatewayFixture } from './support/gateway-fixture';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const SESSION = 'capture';
 
 /** An inbound text as the ingest hands it to the store. */
@@ -192,6 +194,67 @@ describe('message capture: pipelined batches for new messages, the checked path 
     expect(stored).toHaveLength(ids.length);
     await eventually(() => !capture.state().journaling, 30_000);
     expect(stored.every((m) => m.text === text)).toBe(true);
+  });
+
+  it("a batch share-locks its sessions' rows in key order, as a lease renewal locks them: the two never deadlock", async () => {
+    await prisma.whatsappSession.createMany({
+      data: [
+        { id: 'lock-a', name: 'A' },
+        { id: 'lock-b', name: 'B' },
+      ],
+    });
+    const message = (sessionId: string, waMessageId: string): MessageToStore => ({
+      ...inbound(waMessageId),
+      sessionId,
+    });
+    const connection = app.get(CaptureConnection);
+    const send = connection.transaction.bind(connection);
+    const failures: unknown[] = [];
+    const spy = jest.spyOn(connection, 'transaction').mockImplementation((statements) =>
+      send(statements).catch((error: unknown) => {
+        failures.push(error);
+        throw error;
+      }),
+    );
+    const lockWaits = async () => {
+      const [row] = await prisma.$queryRaw<{ n: bigint }[]>`
+        SELECT COUNT(*) AS n FROM information_schema.innodb_trx t
+        JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
+        WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()`;
+      return Number(row.n);
+    };
+    // A renewal has locked lock-a and goes on to lock-b (key order). The batch arrives with lock-b's
+    // message first: taken in arrival order, its foreign-key check would hold lock-b while waiting
+    // for lock-a, and the renewal's lock-b would close the cycle.
+    let proceed!: () => void;
+    const go = new Promise<void>((resolve) => (proceed = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const renewal = prisma.$transaction(
+      async (tx) => {
+        await tx.$executeRaw`UPDATE whatsapp_sessions SET updated_at = NOW(3) WHERE id = 'lock-a'`;
+        holding();
+        await go;
+        await tx.$executeRaw`UPDATE whatsapp_sessions SET updated_at = NOW(3) WHERE id = 'lock-b'`;
+      },
+      { timeout: 30_000 },
+    );
+    await held;
+    const stored = Promise.all([
+      capture.store(message('lock-b', 'order-b')),
+      capture.store(message('lock-a', 'order-a')),
+    ]);
+    // INNODB_TRX is refreshed at most every 0.1 s: sleeping first makes what is read newer.
+    for (let i = 0; ; i++) {
+      await sleep(150);
+      if ((await lockWaits()) >= 1) break;
+      if (i > 60) throw new Error('the batch never waited for the renewal');
+    }
+    proceed();
+    await expect(renewal).resolves.toBeUndefined();
+    expect(await stored).toEqual([true, true]);
+    spy.mockRestore();
+    expect(failures).toEqual([]);
   });
 
   it("the capture connection's transaction commits all of its statements or none, and the next one is not caught in a failed one", async () => {
