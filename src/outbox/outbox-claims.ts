@@ -50,6 +50,7 @@ interface LaneRow extends HeadRow {
 }
 
 const COLUMNS = Prisma.sql`id, session_id, channel, delivery_id, event, payload, target_url, attempts, next_attempt_at, created_at`;
+const JOINED_COLUMNS = Prisma.sql`o.id, o.session_id, o.channel, o.delivery_id, o.event, o.payload, o.target_url, o.attempts, o.next_attempt_at, o.created_at`;
 const sameLane = (key: LaneKey) =>
   key.sessionId === null
     ? Prisma.sql`session_id IS NULL AND channel = ${key.channel}`
@@ -130,12 +131,15 @@ export class OutboxClaims {
     );
   }
 
-  /** Ids from the (session_id, channel, status, id) index alone, then the rows by primary key (no temporary table full of payloads). */
-  private async rowsOf(tx: Prisma.TransactionClient, idQueries: Prisma.Sql[]): Promise<LaneRow[]> {
-    const ids = await tx.$queryRaw<{ id: bigint }[]>`${Prisma.join(idQueries, ' UNION ALL ')}`;
-    if (ids.length === 0) return [];
+  /**
+   * Ids from the (session_id, channel, status, id) index alone (a derived table of ids, no temporary
+   * table full of payloads), joined to their rows by primary key: one round trip.
+   */
+  private rowsOf(tx: Prisma.TransactionClient, idQueries: Prisma.Sql[]): Promise<LaneRow[]> {
     return tx.$queryRaw<LaneRow[]>`
-      SELECT ${COLUMNS} FROM webhook_outbox WHERE id IN (${Prisma.join(ids.map((r) => r.id))}) AND status = 'pending'`;
+      SELECT ${JOINED_COLUMNS} FROM (${Prisma.join(idQueries, ' UNION ALL ')}) ids
+      JOIN webhook_outbox o FORCE INDEX (PRIMARY) ON o.id = ids.id
+      WHERE o.status = 'pending'`;
   }
 
   private async lease(tx: Prisma.TransactionClient, lanes: Lane[], now: Date): Promise<void> {
