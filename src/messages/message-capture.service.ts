@@ -68,9 +68,14 @@ const MAX_BATCH_BYTES = 2 ** 20;
 /**
  * The bound of the in-memory queue: jobs queued or in batches not yet written. Past it, and whenever
  * a batch fails with the database unreachable or takes longer than SLOW_BATCH_MS, the capture
- * switches to its journal (see the class comment): nothing more waits in memory.
+ * switches to its journal (see the class comment): nothing more waits in memory. A database answer
+ * is read only on the event loop's next turn, and under a flood at 50 sessions on a busy machine one
+ * turn (seconds long) hands over more than 5,000 messages, all sent and most already committed: with
+ * a bound of 5,000 such floods went to the journal (and were replayed) while the database answered
+ * (docs/benchmarks.md, issue 22). Estimated at 2-3 KiB a message (its row, `raw`, its part of the
+ * batch's JSON), the bound is about 50 MiB.
  */
-const MAX_IN_MEMORY = 5_000;
+const MAX_IN_MEMORY = 20_000;
 const SLOW_BATCH_MS = 2_000;
 /** While journaling, the database is probed this often; the backlog drains as soon as it answers. */
 const PROBE_EVERY_MS = 1_000;
