@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { AuthStateStore } from './auth-state.store';
 import type { GroupSocketHooks } from './group-notices';
 import type { PresenceUpdate } from './presence-reporter';
+import { keepInboundMessageOrder } from './inbound-order';
 import {
   Browsers,
   makeWASocket,
@@ -96,6 +97,7 @@ export class SessionConnection {
       ...socketOverrides,
     });
     this.socket = socket;
+    keepInboundMessageOrder(socket);
     this.options.groups?.attach(socket);
 
     socket.ev.on('creds.update', () => {
