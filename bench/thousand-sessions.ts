@@ -15,7 +15,8 @@
  * Writes bench/results/thousand-sessions.json. Creates and drops its own database.
  * BENCH_SESSIONS (default 1000), BENCH_LOG_LEVEL, BENCH_RESTORE_CONCURRENCY (the gateway's
  * SESSION_RESTORE_CONCURRENCY), BENCH_CPU_PROFILE=<file> (a CPU profile of the restarted gateway, from
- * its start to the last session connected).
+ * its start to the last session connected), BENCH_COUNT_QUERIES=1 (the SQL statements of each phase,
+ * by statement, in the results).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -130,6 +131,7 @@ async function main(): Promise<void> {
       simulator: endpoint,
       env: GATEWAY_ENV,
       cpuProfile,
+      countQueries: Boolean(cpuProfile === undefined && process.env.BENCH_COUNT_QUERIES),
     });
     return gateway;
   };
@@ -155,7 +157,9 @@ async function main(): Promise<void> {
       count: SESSIONS,
       timeoutMs: 300_000,
     });
-    log(`first logins: ${SESSIONS} connected in ${firstLogin.secondsFromStart} s`);
+    log(
+      `first logins: ${SESSIONS} connected in ${firstLogin.secondsFromStart} s (gateway CPU ${firstLogin.cpuSeconds} s)`,
+    );
     await sleep(5000);
     const loaded = await first.call<MemoryReport>({ cmd: 'memory' });
     await first.call({ cmd: 'close' });
@@ -220,7 +224,7 @@ async function main(): Promise<void> {
         `\n${SESSIONS} idle connected sessions, RSS per session (gross / after GC / heap after GC):`,
         `  after their first login: ${a.rssKiB} / ${a.rssAfterGcKiB} / ${a.heapAfterGcKiB} KiB`,
         `  after a restart:         ${b.rssKiB} / ${b.rssAfterGcKiB} / ${b.heapAfterGcKiB} KiB`,
-        `restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s (peak ${restart.peakConnecting} connecting at once${Object.keys(restart.otherStatuses).length ? `, other statuses ${JSON.stringify(restart.otherStatuses)}` : ''})`,
+        `restart: ${SESSIONS} saved sessions connected again in ${restartSeconds} s, gateway CPU ${restart.cpuSeconds} s (peak ${restart.peakConnecting} connecting at once${Object.keys(restart.otherStatuses).length ? `, other statuses ${JSON.stringify(restart.otherStatuses)}` : ''})`,
         `load average ${result.loadAverage.join(' ')}`,
         'written to bench/results/thousand-sessions.json\n',
       ].join('\n'),
