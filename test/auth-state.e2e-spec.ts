@@ -1,9 +1,9 @@
+import { proto } from '@whiskeysockets/baileys';
 import { SealedData } from '../src/crypto/sealed-data';
 import { SecretBox } from '../src/crypto/secret-box';
 import { PrismaService } from '../src/prisma/prisma.service';
 import { AuthKeyWriter } from '../src/whatsapp/auth-key-writer';
 import { AuthStateStore, type SessionAuthState } from '../src/whatsapp/auth-state.store';
-import { proto } from '../src/whatsapp/baileys';
 import { eventually } from './support/gateway-fixture';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
 import { testConfig } from './support/test-app';

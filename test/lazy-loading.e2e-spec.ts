@@ -27,7 +27,7 @@ describe('Lazy loading: a gateway outside sandbox mode', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('never loads the simulator nor the sandbox module', async () => {
+  it('with no session, loads neither the simulator, the sandbox module, Baileys nor the NATS client', async () => {
     const file = join(dir, 'loaded.json');
     gateway = new GatewayProcess({
       NODE_ENV: 'development',
@@ -50,6 +50,10 @@ describe('Lazy loading: a gateway outside sandbox mode', () => {
     expect(loaded.some((f) => f.endsWith('/src/app.module.ts'))).toBe(true);
     expect(loaded.some((f) => f.endsWith('/src/sessions/sessions.module.ts'))).toBe(true);
     expect(loaded.filter((f) => f.includes('/src/sandbox/'))).toEqual([]);
+    // Baileys waits for the first session (require.cache lists an ES module loaded through require).
+    expect(loaded.filter((f) => f.includes('/node_modules/@whiskeysockets/baileys/'))).toEqual([]);
+    // The NATS client waits for the first publish to a NATS output.
+    expect(loaded.filter((f) => f.includes('/node_modules/nats/'))).toEqual([]);
   });
 });
 

@@ -6,9 +6,9 @@ import type { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { AuthKeyWriter, keyOf } from './auth-key-writer';
 import {
+  baileys,
   BufferJSON,
   initAuthCreds,
-  proto,
   type AuthenticationCreds,
   type SignalDataSet,
   type SignalDataTypeMap,
@@ -184,7 +184,7 @@ export class AuthStateStore {
         // Baileys expects this one key type as a protobuf object, as its own file store returns it.
         value =
           type === 'app-state-sync-key'
-            ? (proto.Message.AppStateSyncKeyData.fromObject(
+            ? (baileys().proto.Message.AppStateSyncKeyData.fromObject(
                 opened as object,
               ) as unknown as SignalDataTypeMap[T])
             : opened;

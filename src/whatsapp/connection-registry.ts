@@ -104,7 +104,6 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   ) {
     super();
     this.baileysLogger = createBaileysLogger(config);
-    rememberSignatureChecks();
   }
 
   heldSessionIds(): string[] {
@@ -348,6 +347,8 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
   }
 
   private async openSocket(sessionId: string, runtime: Runtime): Promise<void> {
+    // Here rather than at start: it loads Baileys, which a gateway with no session does without.
+    rememberSignatureChecks();
     const logger = this.baileysLogger.child({ sessionId });
     runtime.connection = new SessionConnection({
       sessionId,

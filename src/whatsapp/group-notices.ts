@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { GroupMember } from '../common/domain-events';
 import {
+  baileys,
   isJidGroup,
-  WAMessageStubType,
   type GroupMetadata,
   type GroupParticipant,
   type WAMessage,
@@ -23,15 +23,22 @@ export interface GroupSocketHooks {
   attach(socket: WASocket): void;
 }
 
-const S = WAMessageStubType;
-const PARTICIPANT_ACTIONS: Partial<Record<number, GroupParticipantsAction>> = {
-  [S.GROUP_PARTICIPANT_ADD]: 'added',
-  [S.GROUP_PARTICIPANT_INVITE]: 'added',
-  [S.GROUP_PARTICIPANT_ADD_REQUEST_JOIN]: 'added',
-  [S.GROUP_PARTICIPANT_REMOVE]: 'removed',
-  [S.GROUP_PARTICIPANT_LEAVE]: 'removed',
-  [S.GROUP_PARTICIPANT_PROMOTE]: 'promoted',
-  [S.GROUP_PARTICIPANT_DEMOTE]: 'demoted',
+let participantActions: Partial<Record<number, GroupParticipantsAction>> | undefined;
+/** The membership change a stub message reports (the table is made at first use: Baileys loads late). */
+const participantActionOf = (stub: number): GroupParticipantsAction | undefined => {
+  if (!participantActions) {
+    const S = baileys().WAMessageStubType;
+    participantActions = {
+      [S.GROUP_PARTICIPANT_ADD]: 'added',
+      [S.GROUP_PARTICIPANT_INVITE]: 'added',
+      [S.GROUP_PARTICIPANT_ADD_REQUEST_JOIN]: 'added',
+      [S.GROUP_PARTICIPANT_REMOVE]: 'removed',
+      [S.GROUP_PARTICIPANT_LEAVE]: 'removed',
+      [S.GROUP_PARTICIPANT_PROMOTE]: 'promoted',
+      [S.GROUP_PARTICIPANT_DEMOTE]: 'demoted',
+    };
+  }
+  return participantActions[stub];
 };
 type GroupParticipantsAction = 'added' | 'removed' | 'promoted' | 'demoted';
 
@@ -181,6 +188,7 @@ export class GroupNotices {
   ): Promise<GroupEventToReport[]> {
     const { key, messageStubType: stub } = notice;
     if (!key.id || !key.remoteJid || !stub) return [];
+    const S = baileys().WAMessageStubType;
     const known = (lid: string) => this.lids.phoneOf(sessionId, lid);
     const params: string[] = (notice.messageStubParameters ?? []).map(String);
     const me = socket.authState.creds.me;
@@ -199,7 +207,7 @@ export class GroupNotices {
       const how = authorIsMe ? 'created' : 'added';
       return [{ name: 'group.joined', event: { ...base, subject: params[0] ?? null, how } }];
     }
-    const action = PARTICIPANT_ACTIONS[stub];
+    const action = participantActionOf(stub);
     if (action) {
       const raw = params.map((p: string) => JSON.parse(p) as GroupParticipant);
       const participants = (await Promise.all(raw.map((p) => participantMember(socket, p, known)))).filter(

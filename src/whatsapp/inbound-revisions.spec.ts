@@ -1,4 +1,5 @@
-import { proto, type WAMessage } from './baileys';
+import { proto } from '@whiskeysockets/baileys';
+import type { WAMessage } from './baileys';
 import { revisionOf } from './inbound-revisions';
 
 const PHONE = '6281316088377';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MessageRevisions, type RevisionResult } from '../messages/message-revisions';
-import { normalizeMessageContent, proto, type WAMessage } from './baileys';
+import { baileys, normalizeMessageContent, type proto, type WAMessage } from './baileys';
 import { chatAddressOf, type PhoneOfLid } from './chat-addressing';
 
 /** An edit or a delete-for-everyone carried by a protocol message, in the gateway's words. */
@@ -19,8 +19,6 @@ export interface ParsedRevision {
   text?: string;
   at: Date;
 }
-
-const Type = proto.Message.ProtocolMessage.Type;
 
 /** The text of an edited message: a text, or the caption of a media message. */
 function editedText(m: proto.IMessage | null | undefined): string | undefined {
@@ -49,6 +47,7 @@ export function revisionOf(msg: WAMessage, phoneOfLid: PhoneOfLid, ownNumber = '
   const p = normalizeMessageContent(msg.message)?.protocolMessage;
   const key = msg.key;
   if (!p?.key?.id || !key?.id || !key.remoteJid) return null;
+  const Type = baileys().proto.Message.ProtocolMessage.Type;
   if (p.type !== Type.MESSAGE_EDIT && p.type !== Type.REVOKE) return null;
   const address = chatAddressOf(key, phoneOfLid);
   const sentAt = (numberOf(msg.messageTimestamp) ?? Date.now() / 1000) * 1000;

@@ -1,4 +1,5 @@
-import { proto, type WAMessage } from './baileys';
+import { proto } from '@whiskeysockets/baileys';
+import type { WAMessage } from './baileys';
 import { lidPairsOf } from './chat-addressing';
 import { normalizeMessage } from './message-normalizer';
 

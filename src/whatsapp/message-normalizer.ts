@@ -1,4 +1,4 @@
-import { getContentType, jidDecode, normalizeMessageContent, proto, type WAMessage } from './baileys';
+import { getContentType, jidDecode, normalizeMessageContent, type proto, type WAMessage } from './baileys';
 import { chatAddressOf, type ChatKind, type PhoneOfLid } from './chat-addressing';
 
 export type MessageType =

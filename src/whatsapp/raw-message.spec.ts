@@ -1,4 +1,5 @@
-import { BufferJSON, proto, type WAMessage } from './baileys';
+import { BufferJSON, proto } from '@whiskeysockets/baileys';
+import type { WAMessage } from './baileys';
 import { decodeRawMessage, encodeRawMessage } from './raw-message';
 
 const message = (): WAMessage =>

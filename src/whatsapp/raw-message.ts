@@ -1,4 +1,4 @@
-import { BufferJSON, proto, type WAMessage } from './baileys';
+import { baileys, BufferJSON, type WAMessage } from './baileys';
 
 /**
  * Baileys' message as kept in the `raw` column (JSON): its protobuf bytes as one base64 string,
@@ -7,7 +7,7 @@ import { BufferJSON, proto, type WAMessage } from './baileys';
  */
 export function encodeRawMessage(message: WAMessage): string {
   try {
-    const bytes = proto.WebMessageInfo.encode(message).finish();
+    const bytes = baileys().proto.WebMessageInfo.encode(message).finish();
     return `"${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}"`;
   } catch {
     // A message protobuf cannot encode is still kept, as JSON.
@@ -20,7 +20,7 @@ export function decodeRawMessage(value: unknown): WAMessage | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') {
     try {
-      const decoded = proto.WebMessageInfo.decode(Buffer.from(value, 'base64'));
+      const decoded = baileys().proto.WebMessageInfo.decode(Buffer.from(value, 'base64'));
       return decoded.key ? (decoded as WAMessage) : null;
     } catch {
       return null; // not a message this gateway wrote

@@ -1,4 +1,4 @@
-import { DisconnectReason } from './baileys';
+import { baileys } from './baileys';
 
 export type CloseDecision =
   | { action: 'reconnect'; delayMs: number; reason: string }
@@ -26,6 +26,7 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
  * that the gateway never loops against WhatsApp.
  */
 export function decideOnClose(code: number | undefined, ctx: CloseContext): CloseDecision {
+  const { DisconnectReason } = baileys();
   switch (code) {
     case DisconnectReason.restartRequired:
       return { action: 'reconnect', delayMs: 0, reason: 'restart required' };

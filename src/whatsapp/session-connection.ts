@@ -4,9 +4,9 @@ import type { GroupSocketHooks } from './group-notices';
 import type { PresenceUpdate } from './presence-reporter';
 import { keepInboundMessageOrder } from './inbound-order';
 import {
-  Browsers,
+  baileys,
   makeWASocket,
-  proto,
+  type proto,
   type ConnectionState,
   type Contact,
   type UserFacingSocketConfig,
@@ -87,7 +87,7 @@ export class SessionConnection {
     const socket = makeWASocket({
       auth: { creds: auth.creds, keys: auth.keys },
       logger,
-      browser: Browsers.ubuntu('WA Gateway'),
+      browser: baileys().Browsers.ubuntu('WA Gateway'),
       markOnlineOnConnect: false,
       syncFullHistory: false,
       shouldSyncHistoryMessage: () => false,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Curve } from '@whiskeysockets/baileys';
+import { baileys } from './baileys';
 
 /** Distinct successful checks remembered; the server's certificate chain needs two. */
 const REMEMBERED = 64;
@@ -15,6 +15,7 @@ const REMEMBERED = 64;
  * answer, but computes it all the same.)
  */
 export function rememberSignatureChecks(): void {
+  const { Curve } = baileys();
   const curve = Curve as typeof Curve & { verifyOnce?: typeof Curve.verify };
   if (curve.verifyOnce) return;
   const verifyOnce = curve.verify.bind(curve);

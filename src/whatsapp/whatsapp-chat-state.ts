@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { proto } from './baileys';
+import type { proto } from './baileys';
 import { ConnectionRegistry } from './connection-registry';
 import { ChatStatePort, type PresenceState, type ReadKey } from './whatsapp.port';
 

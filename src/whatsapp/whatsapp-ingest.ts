@@ -4,7 +4,7 @@ import { AppConfig } from '../config/app-config';
 import type { StoredMedia } from '../media/media-store';
 import { MessageCapture } from '../messages/message-capture.service';
 import { MessageQueries } from '../messages/message-queries.service';
-import { proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
+import { baileys, type proto, type WAMessage, type WAMessageKey, type WAMessageUpdate } from './baileys';
 import { lidPairsOf } from './chat-addressing';
 import { InboundMediaQueue } from './inbound-media-queue';
 import { InboundRevisions } from './inbound-revisions';
@@ -16,13 +16,21 @@ import { SessionRepository } from './session.repository';
 import { WhatsAppPolls } from './whatsapp-polls';
 import type { SendReceipt } from './whatsapp.port';
 
-const STATUS: Record<number, MessageStatusValue> = {
-  [proto.WebMessageInfo.Status.ERROR]: 'failed',
-  [proto.WebMessageInfo.Status.PENDING]: 'pending',
-  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
-  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
-  [proto.WebMessageInfo.Status.READ]: 'read',
-  [proto.WebMessageInfo.Status.PLAYED]: 'played',
+let statuses: Record<number, MessageStatusValue> | undefined;
+/** A Baileys message status in the gateway's words (the table is made at first use: Baileys loads late). */
+const statusOf = (status: number): MessageStatusValue | undefined => {
+  if (!statuses) {
+    const S = baileys().proto.WebMessageInfo.Status;
+    statuses = {
+      [S.ERROR]: 'failed',
+      [S.PENDING]: 'pending',
+      [S.SERVER_ACK]: 'sent',
+      [S.DELIVERY_ACK]: 'delivered',
+      [S.READ]: 'read',
+      [S.PLAYED]: 'played',
+    };
+  }
+  return statuses[status];
 };
 
 /** The statuses that prove a send reached WhatsApp. */
@@ -99,7 +107,7 @@ export class WhatsappIngest {
   acceptUpdates(sessionId: string, updates: WAMessageUpdate[]): void {
     for (const { key, update } of updates) {
       const status =
-        update.status === undefined || update.status === null ? undefined : STATUS[update.status];
+        update.status === undefined || update.status === null ? undefined : statusOf(update.status);
       if (!key.id || !key.fromMe || !status) continue;
       const receipt = RECEIPT[status];
       if (receipt) this.outboundReceipts.accept(sessionId, key.id, receipt);
@@ -124,7 +132,7 @@ export class WhatsappIngest {
   async findSentContent(sessionId: string, key: WAMessageKey): Promise<proto.IMessage | undefined> {
     if (!key.id) return undefined;
     const raw = decodeRawMessage(await this.messages.rawOf(sessionId, key.id, 'outbound'));
-    return raw?.message ? proto.Message.fromObject(raw.message) : undefined;
+    return raw?.message ? baileys().proto.Message.fromObject(raw.message) : undefined;
   }
 
   /**
@@ -146,7 +154,7 @@ export class WhatsappIngest {
         .catch(failed);
     else this.capture.store(item).catch(failed);
     // Baileys merges a receipt that arrives within its event buffer window into the upsert itself.
-    const merged = msg.status === undefined || msg.status === null ? undefined : STATUS[msg.status];
+    const merged = msg.status === undefined || msg.status === null ? undefined : statusOf(msg.status);
     if (normalized.direction === 'outbound' && merged && merged !== 'pending') {
       this.capture
         .updateStatus({

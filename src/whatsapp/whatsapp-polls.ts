@@ -8,7 +8,7 @@ import {
   isPnUser,
   jidNormalizedUser,
   normalizeMessageContent,
-  proto,
+  type proto,
   type WAMessage,
   type WAMessageKey,
 } from './baileys';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { connect, headers as natsHeaders, type JetStreamClient, type NatsConnection } from 'nats';
+import type * as Nats from 'nats';
+import type { JetStreamClient, NatsConnection } from 'nats';
 import type { PostOutcome } from '../retry-policy';
 import type { BrokerLinkState } from './amqp-publisher';
 import {
@@ -11,6 +12,11 @@ import {
   UNREACHABLE_MS,
   withDeadline,
 } from './broker-outcome';
+
+let nats: typeof Nats | undefined;
+/** The NATS client, loaded at the first publish: most gateways have no NATS output (docs/benchmarks.md, Idle memory). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const natsClient = (): typeof Nats => (nats ??= require('nats') as typeof Nats);
 
 /** One connection per server URL, kept open (the client reconnects by itself) and opened again if closed. */
 interface Link {
@@ -63,7 +69,7 @@ export class NatsPublisher implements OnApplicationShutdown {
     try {
       await withDeadline(timeoutMs, async () => {
         const jetstream = await this.jetstreamFor(url, message, timeoutMs);
-        const h = natsHeaders();
+        const h = natsClient().headers();
         for (const [name, value] of Object.entries(message.headers)) h.set(name, value);
         h.set('content-type', 'application/json');
         await jetstream.publish(message.subject, Buffer.from(message.body), {
@@ -117,7 +123,7 @@ export class NatsPublisher implements OnApplicationShutdown {
   }
 
   private async open(url: string, link: Link, timeoutMs: number): Promise<JetStreamClient> {
-    const connection = await connect({
+    const connection = await natsClient().connect({
       ...natsOptions(url),
       name: 'wa-gateway broker output',
       timeout: timeoutMs,
