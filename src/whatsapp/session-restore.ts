@@ -19,8 +19,6 @@ export class SessionRestore implements OnModuleDestroy {
   /** Waiting or opening. */
   private readonly queued = new Set<string>();
   private opening = 0;
-  private idle: Promise<void> = Promise.resolve();
-  private becameIdle: (() => void) | null = null;
 
   constructor(
     private readonly config: AppConfig,
@@ -37,24 +35,12 @@ export class SessionRestore implements OnModuleDestroy {
     this.pump();
   }
 
-  /** Whether a session waits or is being opened here. */
-  has(sessionId: string): boolean {
-    return this.queued.has(sessionId);
-  }
-
-  /** Resolves once nothing waits or opens. */
-  whenIdle(): Promise<void> {
-    return this.idle;
-  }
-
+  /** Sessions still waiting are left for the next start (or another process). */
   onModuleDestroy(): void {
     for (const id of this.waiting.splice(0)) this.queued.delete(id);
-    this.pump();
   }
 
   private pump(): void {
-    if (this.queued.size > 0 && !this.becameIdle)
-      this.idle = new Promise((resolve) => (this.becameIdle = resolve));
     while (this.opening < this.config.SESSION_RESTORE_CONCURRENCY && this.waiting.length > 0) {
       const id = this.waiting.shift()!;
       this.opening++;
@@ -63,10 +49,6 @@ export class SessionRestore implements OnModuleDestroy {
         this.queued.delete(id);
         this.pump();
       });
-    }
-    if (this.queued.size === 0 && this.becameIdle) {
-      this.becameIdle();
-      this.becameIdle = null;
     }
   }
 
