@@ -16,7 +16,7 @@ import { SessionConnection } from './session-connection';
 import { SessionLeases } from './session-leases';
 import { SessionStateWrites } from './session-state-writes';
 import { SessionRepository, type StatusChange } from './session.repository';
-import { rememberSignatureChecks } from './signature-checks';
+import { installSignatureChecks } from './signature-checks';
 import { SessionProxies } from './session-proxies';
 import { WhatsappIngest } from './whatsapp-ingest';
 import {
@@ -348,7 +348,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
 
   private async openSocket(sessionId: string, runtime: Runtime): Promise<void> {
     // Here rather than at start: it loads Baileys, which a gateway with no session does without.
-    rememberSignatureChecks();
+    installSignatureChecks();
     const logger = this.baileysLogger.child({ sessionId });
     runtime.connection = new SessionConnection({
       sessionId,
@@ -402,8 +402,8 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
             },
           );
         },
-        onClose: (code, registered) => {
-          void this.handleClose(sessionId, runtime, code, registered).catch((error: unknown) =>
+        onClose: (code, registered, message) => {
+          void this.handleClose(sessionId, runtime, code, registered, message).catch((error: unknown) =>
             this.logger.error({ err: error, sessionId }, 'Could not handle a closed WhatsApp socket'),
           );
         },
@@ -443,9 +443,10 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
     runtime: Runtime,
     code: number | undefined,
     registered: boolean,
+    error: string | undefined,
   ): Promise<void> {
     if (runtime.stopped) return;
-    const decision = decideOnClose(code, { attempt: runtime.attempt, registered });
+    const decision = decideOnClose(code, { attempt: runtime.attempt, registered, error });
     if (decision.action === 'stop') {
       await this.teardown(sessionId, runtime, async () => undefined, 'unwanted');
       if (decision.clearAuth)

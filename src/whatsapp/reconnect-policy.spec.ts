@@ -40,6 +40,22 @@ describe('decideOnClose', () => {
     expect(decision.action).toBe('reconnect');
     if (decision.action === 'reconnect') expect(decision.delayMs).toBeGreaterThanOrEqual(4000);
   });
+
+  it.each(['noise intermediate certificate signature invalid', 'noise certificate signature invalid'])(
+    'stops, naming the cause, when the server certificate chain was refused: %s',
+    (error) => {
+      expect(decideOnClose(400, { ...registered, error })).toEqual({
+        action: 'stop',
+        status: 'disconnected',
+        clearAuth: false,
+        reason: `WhatsApp server certificate not trusted (${error})`,
+      });
+    },
+  );
+
+  it('still reconnects after another 400', () => {
+    expect(decideOnClose(400, { ...registered, error: 'Connection Terminated' }).action).toBe('reconnect');
+  });
 });
 
 describe('backoffDelay', () => {

@@ -1,4 +1,5 @@
 import { baileys } from './baileys';
+import { isCertificateRejection, UNTRUSTED_SERVER_REASON } from './signature-checks';
 
 export type CloseDecision =
   | { action: 'reconnect'; delayMs: number; reason: string }
@@ -9,6 +10,8 @@ export interface CloseContext {
   attempt: number;
   /** Whether this socket ever got past the QR (had credentials when the close came). */
   registered: boolean;
+  /** Baileys' message for the close, when it gave one. */
+  error?: string;
 }
 
 const BASE_DELAY_MS = 1_000;
@@ -23,10 +26,18 @@ export function backoffDelay(attempt: number, random: () => number = Math.random
 /**
  * What to do when WhatsApp closes a session's socket, by close code. Only transient failures are
  * retried; a logout, a replacement by another client or broken session data stop the session so
- * that the gateway never loops against WhatsApp.
+ * that the gateway never loops against WhatsApp. A server whose certificate chain fails the checks
+ * (400 from Baileys' handshake) is not WhatsApp: the session stops rather than keep knocking.
  */
 export function decideOnClose(code: number | undefined, ctx: CloseContext): CloseDecision {
   const { DisconnectReason } = baileys();
+  if (isCertificateRejection(ctx.error))
+    return {
+      action: 'stop',
+      status: 'disconnected',
+      clearAuth: false,
+      reason: `${UNTRUSTED_SERVER_REASON} (${ctx.error})`,
+    };
   switch (code) {
     case DisconnectReason.restartRequired:
       return { action: 'reconnect', delayMs: 0, reason: 'restart required' };

@@ -20,7 +20,8 @@ import {
 export interface ConnectionListener {
   onQr(qr: string): void;
   onOpen(me: { jid: string; lid: string | null; phoneNumber: string; pushName: string | null }): void;
-  onClose(code: number | undefined, registered: boolean): void;
+  /** `error`: Baileys' message for the close, when it gave one. */
+  onClose(code: number | undefined, registered: boolean, error?: string): void;
   onMessages(messages: WAMessage[], ownNumber: string): void;
   onMessageUpdates(updates: WAMessageUpdate[]): void;
   /** Baileys learned the phone number of a LID (JIDs). */
@@ -177,12 +178,13 @@ export class SessionConnection {
       });
     }
     if (update.connection === 'close') {
-      const error = update.lastDisconnect?.error as { output?: { statusCode?: number } } | undefined;
+      const error = update.lastDisconnect?.error as
+        { message?: string; output?: { statusCode?: number } } | undefined;
       const registered = this.registered || Boolean(this.socket && isLinked(this.socket.authState.creds));
       this.closedByUs = true;
       this.socket?.ev.removeAllListeners(undefined as never);
       this.socket = null;
-      listener.onClose(error?.output?.statusCode, registered);
+      listener.onClose(error?.output?.statusCode, registered, error?.message);
     }
   }
 }

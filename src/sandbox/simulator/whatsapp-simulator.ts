@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Agent } from 'node:https';
 import type * as B from '@whiskeysockets/baileys';
+import { certChainFromAnotherRoot } from './cert-chain';
 import { Delivery } from './delivery';
 import { Directory, type CompanionDevice, type WhatsAppUser } from './directory';
 import { FaultPlan } from './faults';
@@ -59,6 +60,7 @@ const DEFAULTS: ResolvedSimulatorOptions = {
 export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   readonly faults = new FaultPlan();
   private readonly options: ResolvedSimulatorOptions;
+  private genuineCertChain: Uint8Array | undefined;
   private readonly directory = new Directory();
   private readonly media = new MediaHost();
   private readonly server: SimulatorServer;
@@ -109,6 +111,16 @@ export class WhatsAppSimulator extends EventEmitter<SimulatorEventMap> {
   /** The root key Baileys must trust (`WA_CERT_DETAILS.PUBLIC_KEY`); fresh for every simulator. */
   get rootPublicKey(): Buffer {
     return Buffer.from(this.server.identity.rootPublicKey);
+  }
+
+  /**
+   * From now on, handshakes get a certificate chain for this server's own static key but signed by a
+   * root key nobody trusts, as an impostor would serve; `false` serves the genuine chain again.
+   */
+  serveUntrustedCertChain(untrusted = true): void {
+    const identity = this.server.identity;
+    this.genuineCertChain ??= identity.certChain;
+    identity.certChain = untrusted ? certChainFromAnotherRoot(identity) : this.genuineCertChain;
   }
 
   async start(): Promise<SimulatorEndpoints> {
