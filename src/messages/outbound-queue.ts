@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DomainEvents } from '../common/domain-events';
+import { DomainError } from '../common/errors';
 import { Prisma, type OutboundMessage } from '../generated/prisma/client';
 import { OutboxWriter } from '../outbox/outbox-writer';
 import { PrismaService } from '../prisma/prisma.service';
@@ -19,16 +20,54 @@ export interface NewOutbound {
   expiresAt: Date;
 }
 
-/** What a claim found at the head of a session's queue. */
-export type Claim =
-  | { kind: 'claimed'; row: OutboundRow }
-  /** The head is a send already claimed (in flight here, or left by a process that died). */
-  | { kind: 'in_flight'; row: OutboundRow }
-  | { kind: 'none' };
-
 /** Why a send failed, as the API and the `message.status` event show it. */
 export const EXPIRED = 'expired';
 export const UNKNOWN_AFTER_CRASH = 'unknown_after_crash';
+
+/** outbound_messages as raw SQL reads it (the run of a session, the row an INSERT returns). */
+interface OutboundRecord {
+  id: bigint;
+  session_id: string;
+  wa_message_id: string;
+  to_jid: string;
+  content: unknown;
+  idempotency_key: string | null;
+  fingerprint: string;
+  status: OutboundState;
+  attempts: number;
+  last_error: string | null;
+  expires_at: Date;
+  claimed_by: string | null;
+  claimed_at: Date | null;
+  sent_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = Prisma.sql`id, session_id, wa_message_id, to_jid, content, idempotency_key, fingerprint, status, attempts, last_error, expires_at, claimed_by, claimed_at, sent_at, created_at, updated_at`;
+
+const rowOf = (r: OutboundRecord): OutboundRow => ({
+  id: BigInt(r.id),
+  sessionId: r.session_id,
+  waMessageId: r.wa_message_id,
+  toJid: r.to_jid,
+  content: (typeof r.content === 'string' ? JSON.parse(r.content) : r.content) as OutboundRow['content'],
+  idempotencyKey: r.idempotency_key,
+  fingerprint: r.fingerprint,
+  status: r.status,
+  attempts: Number(r.attempts),
+  lastError: r.last_error,
+  expiresAt: r.expires_at,
+  claimedBy: r.claimed_by,
+  claimedAt: r.claimed_at,
+  sentAt: r.sent_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** The session's row is gone (deleted after the request read it): the foreign key refuses the row. */
+const isMissingSession = (error: unknown): boolean =>
+  error instanceof Error && /ER_NO_REFERENCED_ROW|foreign key constraint fails|\b1452\b/.test(error.message);
 
 const isDuplicateKey = (error: unknown): boolean =>
   (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') ||
@@ -36,9 +75,9 @@ const isDuplicateKey = (error: unknown): boolean =>
 
 /**
  * The outbound_messages table: sends any gateway process accepted, drained in id order per session
- * by the process holding the session. A claim takes only the oldest unsettled row of a session and
- * only while the claimer holds the session's lease, so sends leave one at a time and in order. A
- * failure is written with its `message.status` (failed) outbox row in one transaction.
+ * by the process holding the session. Its holder reads a run of the session's oldest unsettled rows
+ * and claims them one at a time, each only while it is still queued and the claimer holds the
+ * session's lease, so sends leave one at a time and in order. A failure is written with its `message.status` (failed) outbox row in one transaction.
  */
 @Injectable()
 export class OutboundQueue {
@@ -54,8 +93,17 @@ export class OutboundQueue {
    */
   async insert(send: NewOutbound): Promise<{ row: OutboundRow; created: boolean }> {
     try {
-      return { row: await this.prisma.outboundMessage.create({ data: send }), created: true };
+      // One statement (RETURNING), where Prisma's create is a transaction of an INSERT and a SELECT.
+      const now = new Date();
+      const [row] = await this.prisma.$queryRaw<OutboundRecord[]>`
+        INSERT INTO outbound_messages
+          (session_id, wa_message_id, to_jid, content, idempotency_key, fingerprint, expires_at, created_at, updated_at)
+        VALUES (${send.sessionId}, ${send.waMessageId}, ${send.toJid}, ${JSON.stringify(send.content)},
+          ${send.idempotencyKey}, ${send.fingerprint}, ${send.expiresAt}, ${now}, ${now})
+        RETURNING ${COLUMNS}`;
+      return { row: rowOf(row), created: true };
     } catch (error) {
+      if (isMissingSession(error)) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
       if (!isDuplicateKey(error) || send.idempotencyKey === null) throw error;
       const existing = await this.byKey(send.sessionId, send.idempotencyKey);
       if (!existing) throw error;
@@ -94,34 +142,46 @@ export class OutboundQueue {
   }
 
   /**
-   * Claims the session's oldest unsettled send for `owner`, only while `owner` holds the session's
-   * lease. A head already `sending` is answered as in flight (nothing behind it is taken).
+   * The session's next unsettled sends, oldest first (at most `limit`), only while `owner` holds the
+   * session's lease; nothing is locked or claimed. Each is claimed by `claim` when its turn comes, so
+   * a send read here but never claimed stays `queued`: a crash or a lost lease leaves nothing to undo,
+   * and only a `sending` row (the head) can be one that was in flight.
    */
-  async claimNext(sessionId: string, owner: string): Promise<Claim> {
-    return this.prisma.$transaction(async (tx) => {
-      const [lease] = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM whatsapp_sessions
-        WHERE id = ${sessionId} AND lease_owner = ${owner} AND lease_expires_at > NOW(3)`;
-      if (!lease) return { kind: 'none' };
-      const [head] = await tx.$queryRaw<{ id: bigint }[]>`
-        SELECT id FROM outbound_messages
-        WHERE session_id = ${sessionId} AND status IN ('queued', 'sending')
-        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED`;
-      if (!head) return { kind: 'none' };
-      // SKIP LOCKED may have passed over an older row someone holds locked: never overtake it.
-      const [oldest] = await tx.$queryRaw<{ id: bigint | null }[]>`
-        SELECT MIN(id) AS id FROM outbound_messages
-        WHERE session_id = ${sessionId} AND status IN ('queued', 'sending')`;
-      if (oldest?.id !== null && oldest?.id !== undefined && BigInt(oldest.id) !== BigInt(head.id))
-        return { kind: 'none' };
-      const row = await tx.outboundMessage.findUniqueOrThrow({ where: { id: head.id } });
-      if (row.status === 'sending') return { kind: 'in_flight', row };
-      const claimed = await tx.outboundMessage.update({
-        where: { id: row.id },
-        data: { status: 'sending', attempts: { increment: 1 }, claimedBy: owner, claimedAt: new Date() },
-      });
-      return { kind: 'claimed', row: claimed };
-    });
+  async nextRun(sessionId: string, owner: string, limit: number): Promise<OutboundRow[]> {
+    // One statement: the (session_id, status, id) index, the lease checked in the same read.
+    const rows = await this.prisma.$queryRaw<OutboundRecord[]>`
+      SELECT ${COLUMNS} FROM outbound_messages
+      WHERE session_id = ${sessionId} AND status IN ('queued', 'sending')
+        AND EXISTS (SELECT 1 FROM whatsapp_sessions
+          WHERE id = ${sessionId} AND lease_owner = ${owner} AND lease_expires_at > NOW(3))
+      ORDER BY id LIMIT ${limit}`;
+    return rows.map(rowOf);
+  }
+
+  /**
+   * Claims a queued send for `owner`: one conditional UPDATE by primary key, only while it is still
+   * `queued` and `owner` holds the session's lease. The caller claims a session's sends one at a
+   * time, in id order, each once the one before it was settled here. Null when it was not claimed
+   * (settled or claimed meanwhile, or the lease moved).
+   */
+  async claim(row: OutboundRow, owner: string): Promise<OutboundRow | null> {
+    const claimedAt = new Date();
+    const count = await this.prisma.$executeRaw`
+      UPDATE outbound_messages
+      SET status = 'sending', attempts = attempts + 1, claimed_by = ${owner}, claimed_at = ${claimedAt},
+        updated_at = ${claimedAt}
+      WHERE id = ${row.id} AND session_id = ${row.sessionId} AND status = 'queued'
+        AND EXISTS (SELECT 1 FROM whatsapp_sessions
+          WHERE id = ${row.sessionId} AND lease_owner = ${owner} AND lease_expires_at > NOW(3))`;
+    if (count !== 1) return null;
+    return {
+      ...row,
+      status: 'sending',
+      attempts: row.attempts + 1,
+      claimedBy: owner,
+      claimedAt,
+      updatedAt: claimedAt,
+    };
   }
 
   /** WhatsApp took it (or answered for it). False when it was settled already. */

@@ -13,6 +13,8 @@ import { isUncertainSendError, outcomeOfSendError } from './send-outcome';
 
 /** How often queued sends past their time to live are failed (by any process). */
 const EXPIRE_EVERY_MS = 1_000;
+/** How many of a session's queued sends are read at once (each is still claimed and sent on its own). */
+const RUN_SIZE = 20;
 /** How often the poll tries while the database does not answer. */
 const FAILING_POLL_MS = 2_000;
 
@@ -138,17 +140,36 @@ export class OutboundDispatcher implements OnApplicationBootstrap, OnModuleDestr
   }
 
   private async drain(sessionId: string): Promise<void> {
-    while (!this.stopping && this.registry.statusOf(sessionId) === 'connected') {
-      const claim = await this.queue.claimNext(sessionId, this.leases.owner);
-      if (claim.kind === 'none') return;
-      if (claim.kind === 'in_flight') {
+    while (this.canSend(sessionId)) {
+      const run = await this.queue.nextRun(sessionId, this.leases.owner, RUN_SIZE);
+      const [head] = run;
+      if (!head) return;
+      if (head.status === 'sending') {
         // Our own send under way wakes the queue when it is done.
-        if (this.sendingHere.has(claim.row.waMessageId)) return;
-        if (!(await this.settleLeftover(claim.row))) return;
+        if (this.sendingHere.has(head.waMessageId)) return;
+        if (!(await this.settleLeftover(head))) return;
         continue;
       }
-      if (!(await this.sendOne(claim.row))) return;
+      // One after another, each claimed once the one before it is settled; a send that cannot be
+      // claimed (expired, or the lease moved) ends the run and the queue is read again.
+      let sentAll = true;
+      for (const row of run) {
+        if (!this.canSend(sessionId)) return;
+        const claimed = await this.queue.claim(row, this.leases.owner);
+        if (!claimed) {
+          sentAll = false;
+          break;
+        }
+        if (!(await this.sendOne(claimed))) return;
+      }
+      // The whole queue was in this run: a send accepted here since then woke the queue again
+      // (`again`), and one accepted by another process is found by the poll; no read to find nothing.
+      if (sentAll && run.length < RUN_SIZE) return;
     }
+  }
+
+  private canSend(sessionId: string): boolean {
+    return !this.stopping && this.registry.statusOf(sessionId) === 'connected';
   }
 
   /** True when the send was settled (the queue moves on); false when it is still waiting for an answer. */

@@ -10,7 +10,7 @@ import { GroupMetadataStore } from './group-metadata-store';
 import { fingerprintOf, toQueued } from './outbound-content';
 import { OutboundDispatcher } from './outbound-dispatcher';
 import { OutboundMessages } from './outbound-messages';
-import { SessionRepository, type SessionRecord } from './session.repository';
+import type { SessionRecord } from './session.repository';
 import {
   SendQueuePort,
   type OutboundContent,
@@ -57,7 +57,6 @@ export function viewOf(row: OutboundRow): QueuedSendView {
 export class OutboundSends extends SendQueuePort {
   constructor(
     private readonly config: AppConfig,
-    private readonly sessions: SessionRepository,
     private readonly queue: OutboundQueue,
     private readonly outbound: OutboundMessages,
     private readonly media: MediaStore,
@@ -68,17 +67,18 @@ export class OutboundSends extends SendQueuePort {
     super();
   }
 
-  async requireSendable(sessionId: string): Promise<void> {
-    await this.sendable(sessionId);
+  requireSendable(session: SessionRecord): void {
+    this.sendable(session);
   }
 
   async enqueue(
-    sessionId: string,
+    session: SessionRecord,
     jid: string,
     content: OutboundContent,
     options: SendRequestOptions,
   ): Promise<QueuedSendView> {
-    const session = await this.sendable(sessionId);
+    const sessionId = session.id;
+    this.sendable(session);
     const key = options.idempotencyKey ?? null;
     const fingerprint = fingerprintOf(jid, content, options.quotedMessageId);
     if (key) {
@@ -112,11 +112,13 @@ export class OutboundSends extends SendQueuePort {
     return this.answer(row, options);
   }
 
-  private async sendable(sessionId: string): Promise<SessionRecord> {
-    const row = await this.sessions.find(sessionId);
-    if (!row) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
-    if (this.registry.statusOf(sessionId) === 'connected' || acceptsSends(row)) return row;
-    throw new DomainError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
+  /**
+   * From the row the request read (no second read): the live status here is asked now, and a session
+   * deleted since then is refused by the insert (SESSION_NOT_FOUND).
+   */
+  private sendable(session: SessionRecord): void {
+    if (this.registry.statusOf(session.id) === 'connected' || acceptsSends(session)) return;
+    throw new DomainError('SESSION_NOT_CONNECTED', `Session ${session.id} is not connected`);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { StoredMedia } from '../media/media-store';
+import type { SessionRecord } from './session.repository';
 
 /** A file to send: its bytes and type; `stored` when the media store already keeps it (else a copy is kept). */
 export interface OutboundMedia {
@@ -332,9 +333,10 @@ export abstract class SendReceiptsPort {
  */
 export abstract class SendQueuePort {
   /** Refuses at once a send to a session that cannot send (before any media is fetched). */
-  abstract requireSendable(sessionId: string): Promise<void>;
+  abstract requireSendable(session: SessionRecord): void;
+  /** `session` as the request read it (its route's `:id`): not read again. */
   abstract enqueue(
-    sessionId: string,
+    session: SessionRecord,
     jid: string,
     content: OutboundContent,
     options: SendRequestOptions,
