@@ -57,7 +57,43 @@ export interface MessageView {
   createdAt: Date;
 }
 
-export const toMessageView = (m: Message): MessageView => ({
+/**
+ * The columns a MessageView is made of: never `raw` (Baileys' whole message, often kilobytes) nor
+ * `updatedAt`, so a page of 50 reads and parses only what it answers.
+ */
+const VIEW_COLUMNS = {
+  id: true,
+  sessionId: true,
+  waMessageId: true,
+  chatJid: true,
+  chatKind: true,
+  fromNumber: true,
+  toNumber: true,
+  participant: true,
+  participantLid: true,
+  chatLid: true,
+  direction: true,
+  type: true,
+  text: true,
+  fileName: true,
+  mediaMime: true,
+  ptt: true,
+  mediaPath: true,
+  mediaSize: true,
+  mediaState: true,
+  mediaError: true,
+  quotedId: true,
+  pushName: true,
+  status: true,
+  waTimestamp: true,
+  editedAt: true,
+  revokedAt: true,
+  createdAt: true,
+} as const satisfies Prisma.MessageSelect;
+
+type MessageViewRow = Prisma.MessageGetPayload<{ select: typeof VIEW_COLUMNS }>;
+
+export const toMessageView = (m: MessageViewRow): MessageView => ({
   id: Number(m.id),
   sessionId: m.sessionId,
   messageId: m.waMessageId,
@@ -131,6 +167,7 @@ export class MessageQueries {
       orderBy: { id: 'desc' },
       take: page.limit + 1,
       skip: page.cursor ? 0 : (page.offset ?? 0),
+      select: VIEW_COLUMNS,
     });
     const more = rows.length > page.limit;
     const messages = rows.slice(0, page.limit).map(toMessageView);
@@ -154,6 +191,7 @@ export class MessageQueries {
     const row = await this.prisma.message.findFirst({
       where: { sessionId, waMessageId },
       orderBy: { direction: 'desc' },
+      select: VIEW_COLUMNS,
     });
     return row ? toMessageView(row) : null;
   }
