@@ -20,4 +20,4 @@ COPY package.json ./
 RUN mkdir -p media && chown -R node:node media
 USER node
 EXPOSE 3000
-CMD ["node", "dist/main.js"]
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

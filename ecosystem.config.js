@@ -21,8 +21,9 @@ module.exports = {
       cwd: __dirname,
       exec_mode: 'cluster',
       instances: workers,
-      // The seed's heap cap (--max-old-space-size=1024), and a restart before the machine swaps.
-      node_args: `--max-old-space-size=${heapMb}`,
+      // The seed's heap cap (--max-old-space-size=1024), and a restart before the machine swaps; the
+      // young generation capped as in `npm start` (docs/benchmarks.md, Idle memory).
+      node_args: `--max-old-space-size=${heapMb} --max-semi-space-size=8`,
       max_memory_restart: `${heapMb + 512}M`,
       // A worker that keeps crashing at start is not restarted forever: 10 tries, 2 s apart, growing.
       min_uptime: '30s',

@@ -1,7 +1,7 @@
 /**
  * Memory of an idle gateway (`npm run bench:memory`): the gateway as it ships (compiled with
- * tsconfig.build.json and started as `node dist/main.js`, NODE_ENV=production, as the Dockerfile
- * does), with no session, on its own database. Each of BENCH_MEMORY_RUNS runs (default 5) starts the
+ * tsconfig.build.json and started with `npm start`'s Node flags as `node <flags> dist/main.js`,
+ * NODE_ENV=production, as the Dockerfile does), with no session, on its own database. Each of BENCH_MEMORY_RUNS runs (default 5) starts the
  * process, reads its RSS (/proc/<pid>/status) and heap used (GET /metrics) as soon as
  * /health answers and again after BENCH_MEMORY_SETTLE_MS (default 5,000), then once more after a
  * first request for the OpenAPI document, and stops it. A warm-up start first creates the first
@@ -11,7 +11,7 @@
  * Swagger package, the Prisma client, Baileys, the simulator, the app's own modules) and reads its
  * RSS and heap after a full GC at each step; BENCH_MEMORY_BREAKDOWN_RUNS (default 3) times, medians.
  *
- * BENCH_MEMORY_NODE_FLAGS adds Node flags to the gateway's command (e.g. `--max-semi-space-size=4`).
+ * BENCH_MEMORY_NODE_FLAGS adds Node flags to the gateway's command (e.g. `--liftoff-only`).
  * The build goes to a temporary directory (never the shared dist/). Writes
  * bench/results/idle-memory.json. Creates and drops its own database.
  */
@@ -35,12 +35,21 @@ import { freePort } from '../test/support/gateway-process';
 const RUNS = Number(process.env.BENCH_MEMORY_RUNS ?? 5);
 const BREAKDOWN_RUNS = Number(process.env.BENCH_MEMORY_BREAKDOWN_RUNS ?? 3);
 const SETTLE_MS = Number(process.env.BENCH_MEMORY_SETTLE_MS ?? 5_000);
-const NODE_FLAGS = (process.env.BENCH_MEMORY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const SERVER = process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/';
 const DATABASE_URL = withDatabase(SERVER, `wagw_bench_idle_${process.pid}`);
 const MASTER_KEY = 'bench-idle-memory-master-key-0123456789';
 const METRICS_TOKEN = 'bench-idle-memory-metrics-token-0123456789';
 const root = join(__dirname, '..');
+/** The Node flags of `npm start` (the Dockerfile and ecosystem.config.js give the same), then BENCH_MEMORY_NODE_FLAGS. */
+const START_FLAGS = (
+  JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+const NODE_FLAGS = [
+  ...START_FLAGS,
+  ...(process.env.BENCH_MEMORY_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean),
+];
 
 const log = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
