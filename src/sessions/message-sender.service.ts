@@ -24,7 +24,6 @@ import type {
 } from './dto/send-message.dto';
 import type { SendPollDto } from './dto/poll.dto';
 import { SessionProxies } from '../whatsapp/session-proxies';
-import type { SessionRecord } from '../whatsapp/session.repository';
 import type { SendRequest } from './send-request';
 
 /** What `messages/:kind` sends: a media kind, or `voice` (an audio sent as a voice note). */
@@ -72,22 +71,18 @@ export class MessageSender {
     return group;
   }
 
-  sendText(session: SessionRecord, dto: SendTextDto, request: SendRequest = {}): Promise<SentMessageView> {
+  sendText(sessionId: string, dto: SendTextDto, request: SendRequest = {}): Promise<SentMessageView> {
     return this.send(
-      session,
+      sessionId,
       dto,
       { kind: 'text', text: dto.text, ...this.mentionsOf(dto.mentions) },
       request,
     );
   }
 
-  sendLocation(
-    session: SessionRecord,
-    dto: SendLocationDto,
-    request: SendRequest = {},
-  ): Promise<SentMessageView> {
+  sendLocation(sessionId: string, dto: SendLocationDto, request: SendRequest = {}): Promise<SentMessageView> {
     return this.send(
-      session,
+      sessionId,
       dto,
       {
         kind: 'location',
@@ -100,24 +95,20 @@ export class MessageSender {
     );
   }
 
-  sendContact(
-    session: SessionRecord,
-    dto: SendContactDto,
-    request: SendRequest = {},
-  ): Promise<SentMessageView> {
+  sendContact(sessionId: string, dto: SendContactDto, request: SendRequest = {}): Promise<SentMessageView> {
     const phone = this.jidOf(dto.contactPhone, 'contactPhone').split('@')[0];
-    return this.send(session, dto, { kind: 'contact', name: dto.contactName, phone }, request);
+    return this.send(sessionId, dto, { kind: 'contact', name: dto.contactName, phone }, request);
   }
 
   /** A poll; blank options (only spaces) are refused like empty ones. */
-  sendPoll(session: SessionRecord, dto: SendPollDto, request: SendRequest = {}): Promise<SentMessageView> {
+  sendPoll(sessionId: string, dto: SendPollDto, request: SendRequest = {}): Promise<SentMessageView> {
     const blank = dto.options.findIndex((o) => !o.trim());
     if (blank >= 0 || !dto.question.trim()) {
       const field = blank >= 0 ? `options.${blank}` : 'question';
       throw validationFailed([{ field, errors: [`${field} must not be blank`] }]);
     }
     return this.send(
-      session,
+      sessionId,
       dto,
       {
         kind: 'poll',
@@ -129,13 +120,9 @@ export class MessageSender {
     );
   }
 
-  sendReaction(
-    session: SessionRecord,
-    dto: SendReactionDto,
-    request: SendRequest = {},
-  ): Promise<SentMessageView> {
+  sendReaction(sessionId: string, dto: SendReactionDto, request: SendRequest = {}): Promise<SentMessageView> {
     return this.send(
-      session,
+      sessionId,
       { to: dto.to },
       { kind: 'reaction', emoji: dto.emoji, messageId: dto.messageId },
       request,
@@ -143,7 +130,7 @@ export class MessageSender {
   }
 
   async sendMedia(
-    session: SessionRecord,
+    sessionId: string,
     sendKind: SendMediaKind,
     dto: SendMediaDto,
     upload?: Express.Multer.File,
@@ -156,8 +143,8 @@ export class MessageSender {
     // Checked before anything is fetched: a URL is fetched only for a send that can happen.
     this.recipientJid(dto.to);
     const mentions = this.mentionsOf(dto.mentions);
-    this.queue.requireSendable(session);
-    const input = await this.mediaInput(session.id, dto, upload);
+    await this.queue.requireSendable(sessionId);
+    const input = await this.mediaInput(sessionId, dto, upload);
     let mimetype = dto.mimetype ?? input.mimetype;
     checkMediaType(kind, mimetype);
     // A voice note plays as one when it is ogg/opus, the type WhatsApp records them in.
@@ -172,7 +159,7 @@ export class MessageSender {
           : kind === 'audio'
             ? { kind, media, ...(ptt ? { ptt } : {}) }
             : { kind, media };
-    return this.send(session, dto, content, request);
+    return this.send(sessionId, dto, content, request);
   }
 
   /** Which numbers are on WhatsApp, asked where the session is held (409 SESSION_NOT_CONNECTED unless connected). */
@@ -222,13 +209,13 @@ export class MessageSender {
 
   /** Into the outbound queue (any process; the session's holder sends it). */
   private send(
-    session: SessionRecord,
+    sessionId: string,
     recipient: RecipientDto,
     content: OutboundContent,
     request: SendRequest,
   ): Promise<SentMessageView> {
     const jid = this.recipientJid(recipient.to);
-    return this.queue.enqueue(session, jid, content, {
+    return this.queue.enqueue(sessionId, jid, content, {
       quotedMessageId: recipient.quotedMessageId,
       idempotencyKey: request.idempotencyKey,
       wait: request.wait,

@@ -62,7 +62,7 @@ export class SessionMessagesController {
     @Body() dto: SendTextDto,
     @SendRequestParam() request: SendRequest,
   ) {
-    return this.sender.sendText(session, dto, request);
+    return this.sender.sendText(session.id, dto, request);
   }
 
   /** Before `messages/:kind`, which would take `poll` for a media kind. */
@@ -77,7 +77,7 @@ export class SessionMessagesController {
     @Body() dto: SendPollDto,
     @SendRequestParam() request: SendRequest,
   ) {
-    return this.sender.sendPoll(session, dto, request);
+    return this.sender.sendPoll(session.id, dto, request);
   }
 
   @Get('messages/:messageId/poll')
@@ -111,7 +111,7 @@ export class SessionMessagesController {
     @SendRequestParam() request: SendRequest,
     @UploadedFile() file?: Express.Multer.File,
   ) {
-    return this.sender.sendMedia(session, kind, dto, file, request);
+    return this.sender.sendMedia(session.id, kind, dto, file, request);
   }
 
   @Post('location')
@@ -125,7 +125,7 @@ export class SessionMessagesController {
     @Body() dto: SendLocationDto,
     @SendRequestParam() request: SendRequest,
   ) {
-    return this.sender.sendLocation(session, dto, request);
+    return this.sender.sendLocation(session.id, dto, request);
   }
 
   @Post('contact')
@@ -139,7 +139,7 @@ export class SessionMessagesController {
     @Body() dto: SendContactDto,
     @SendRequestParam() request: SendRequest,
   ) {
-    return this.sender.sendContact(session, dto, request);
+    return this.sender.sendContact(session.id, dto, request);
   }
 
   @Post('reaction')
@@ -153,7 +153,7 @@ export class SessionMessagesController {
     @Body() dto: SendReactionDto,
     @SendRequestParam() request: SendRequest,
   ) {
-    return this.sender.sendReaction(session, dto, request);
+    return this.sender.sendReaction(session.id, dto, request);
   }
 
   @Post('check-numbers')

@@ -10,7 +10,7 @@ import { GroupMetadataStore } from './group-metadata-store';
 import { fingerprintOf, toQueued } from './outbound-content';
 import { OutboundDispatcher } from './outbound-dispatcher';
 import { OutboundMessages } from './outbound-messages';
-import type { SessionRecord } from './session.repository';
+import { SessionRepository, type SessionRecord } from './session.repository';
 import {
   SendQueuePort,
   type OutboundContent,
@@ -57,6 +57,7 @@ export function viewOf(row: OutboundRow): QueuedSendView {
 export class OutboundSends extends SendQueuePort {
   constructor(
     private readonly config: AppConfig,
+    private readonly sessions: SessionRepository,
     private readonly queue: OutboundQueue,
     private readonly outbound: OutboundMessages,
     private readonly media: MediaStore,
@@ -67,18 +68,17 @@ export class OutboundSends extends SendQueuePort {
     super();
   }
 
-  requireSendable(session: SessionRecord): void {
-    this.sendable(session);
+  async requireSendable(sessionId: string): Promise<void> {
+    await this.sendable(sessionId);
   }
 
   async enqueue(
-    session: SessionRecord,
+    sessionId: string,
     jid: string,
     content: OutboundContent,
     options: SendRequestOptions,
   ): Promise<QueuedSendView> {
-    const sessionId = session.id;
-    this.sendable(session);
+    const session = await this.sendable(sessionId);
     const key = options.idempotencyKey ?? null;
     const fingerprint = fingerprintOf(jid, content, options.quotedMessageId);
     if (key) {
@@ -112,13 +112,11 @@ export class OutboundSends extends SendQueuePort {
     return this.answer(row, options);
   }
 
-  /**
-   * From the row the request read (no second read): the live status here is asked now, and a session
-   * deleted since then is refused by the insert (SESSION_NOT_FOUND).
-   */
-  private sendable(session: SessionRecord): void {
-    if (this.registry.statusOf(session.id) === 'connected' || acceptsSends(session)) return;
-    throw new DomainError('SESSION_NOT_CONNECTED', `Session ${session.id} is not connected`);
+  private async sendable(sessionId: string): Promise<SessionRecord> {
+    const row = await this.sessions.find(sessionId);
+    if (!row) throw new DomainError('SESSION_NOT_FOUND', 'Session not found');
+    if (this.registry.statusOf(sessionId) === 'connected' || acceptsSends(row)) return row;
+    throw new DomainError('SESSION_NOT_CONNECTED', `Session ${sessionId} is not connected`);
   }
 
   /**

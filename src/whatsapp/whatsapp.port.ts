@@ -1,5 +1,4 @@
 import type { StoredMedia } from '../media/media-store';
-import type { SessionRecord } from './session.repository';
 
 /** A file to send: its bytes and type; `stored` when the media store already keeps it (else a copy is kept). */
 export interface OutboundMedia {
@@ -333,10 +332,9 @@ export abstract class SendReceiptsPort {
  */
 export abstract class SendQueuePort {
   /** Refuses at once a send to a session that cannot send (before any media is fetched). */
-  abstract requireSendable(session: SessionRecord): void;
-  /** `session` as the request read it (its route's `:id`): not read again. */
+  abstract requireSendable(sessionId: string): Promise<void>;
   abstract enqueue(
-    session: SessionRecord,
+    sessionId: string,
     jid: string,
     content: OutboundContent,
     options: SendRequestOptions,
