@@ -206,6 +206,14 @@ describe('cluster: balanced sessions, fast restart, takeover', () => {
     await eventually(() => inbound.length >= N + onA.length * 2, 30_000, 10);
     await b.kill();
     const killedAt = Date.now();
+    // The simulator keeps a message for a device only while it is offline (it does not redeliver one
+    // written to a connection that died before the device acked it, as WhatsApp's server would), so
+    // the contact writes to B's sessions once the simulator has seen B's connections close.
+    await eventually(
+      () => onB.every((id) => simulator.devices(phoneOf(ids.indexOf(id))).every((d) => !d.online)),
+      10_000,
+      20,
+    );
     for (const id of onB) await send(id, 'after kill');
     for (const id of onB) await accept(id, 'after kill');
     await eventually(
