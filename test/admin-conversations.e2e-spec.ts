@@ -40,6 +40,8 @@ function solidPng(width: number, height: number, [r, g, b]: [number, number, num
   ]);
 }
 const OUR_PICTURE = solidPng(160, 90, [25, 135, 84]);
+/** Enough of an ogg/opus file for WhatsApp's media path (it is uploaded and sent, never played). */
+const VOICE_NOTE = Buffer.concat([Buffer.from('OggS\0\x02', 'latin1'), Buffer.alloc(2048, 7)]);
 const THEIR_PICTURE = solidPng(120, 120, [13, 110, 253]);
 
 interface Received {
@@ -346,6 +348,84 @@ describe('admin SPA: conversations of a session, in Chromium, against the gatewa
       );
       return got.some((m) => m.from === SESSION_PHONE && m.text === 'Count me in');
     });
+  });
+
+  it('sends an attached audio as a voice note when "Send as voice note" is ticked', async () => {
+    await page.goto(`${gateway.base}/admin/sessions/${SESSION}/chats/${DEWI}`);
+    await page.waitForSelector(bubbleWith('Hello from Dewi'));
+    await page.setInputFiles('#conversation-composer input[type=file]', {
+      name: 'note.ogg',
+      mimeType: 'audio/ogg',
+      buffer: VOICE_NOTE,
+    });
+    await page.check('#conversation-composer [data-attachment="note.ogg"] input[name=ptt]');
+    await page.click('#conversation-composer button[type=submit]');
+    const bubble = await page.waitForSelector('.bubble-row[data-type=audio][data-direction=outbound]', {
+      timeout: 20_000,
+    });
+    const id = (await bubble.getAttribute('data-message-id'))!;
+    const got = await gateway.runtime.simulator.waitForMessage(DEWI, {
+      match: (m) => m.id === id,
+      sinceIndex: 0,
+      timeoutMs: 20_000,
+    });
+    expect(got.message.audioMessage).toMatchObject({ ptt: true });
+    expect(await page.$$('#conversation-composer input[name=ptt]')).toHaveLength(0);
+  });
+
+  it('contacts: Dewi is listed by her push name with her picture and about; an operator blocks and unblocks her; a viewer gets no button', async () => {
+    const dewiRow = `#contact-list tr[data-contact-phone="${DEWI}"]`;
+    const blocklist = () => gateway.runtime.simulator.blocklistOf(SESSION_PHONE);
+    // A picture the page may load (same origin); WhatsApp's own are on its CDN.
+    await gateway.call('PUT', `/api/v1/sandbox/contacts/${DEWI}/profile`, admin, {
+      pictureUrl: `${gateway.base}/admin/favicon.svg`,
+      about: 'At the market',
+    });
+    await page.goto(`${gateway.base}/admin/sessions/${SESSION}`);
+    await page.click('a:text-is("Contacts")');
+    await page.waitForURL(new RegExp(`/admin/sessions/${SESSION}/contacts$`));
+    await page.waitForSelector(`${dewiRow} [data-blocked=false]`, { timeout: 20_000 });
+    expect(await page.textContent(`${dewiRow} [data-contact-name]`)).toBe('Dewi');
+    expect(await page.textContent(dewiRow)).toContain(`+${DEWI}`);
+    // The filter asks the gateway.
+    await page.fill('input[name=contact-search]', 'nobody-here');
+    await page.waitForSelector('text=No contact matches this search.');
+    await page.fill('input[name=contact-search]', 'Dew');
+    await page.waitForSelector(dewiRow);
+
+    await page.click(`${dewiRow} [data-contact-profile]`);
+    const picture = await page.waitForSelector(`${dewiRow} img[data-profile-picture]`, { timeout: 20_000 });
+    expect(await picture.getAttribute('src')).toBe(`${gateway.base}/admin/favicon.svg`);
+    await eventually(() =>
+      picture.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0),
+    );
+    expect(await page.textContent(`${dewiRow} [data-about]`)).toContain('About: At the market');
+
+    await page.click(`${dewiRow} [data-contact-block=block]`);
+    await page.click('.modal button:text-is("Block")');
+    await page.waitForSelector(`${dewiRow} [data-blocked=true]`, { timeout: 20_000 });
+    expect(blocklist()).toEqual([DEWI]);
+    const listed = await gateway.call<{ blocked: { phoneNumber: string }[] }>(
+      'GET',
+      `/api/v1/sessions/${SESSION}/blocklist`,
+      admin,
+    );
+    expect(listed.blocked.map((b) => b.phoneNumber)).toEqual([DEWI]);
+    await page.click(`${dewiRow} [data-contact-block=unblock]`);
+    await page.waitForSelector(`${dewiRow} [data-blocked=false]`, { timeout: 20_000 });
+    expect(blocklist()).toEqual([]);
+
+    await page.click(`${dewiRow} a:text-is("Message")`);
+    await page.waitForURL(new RegExp(`/admin/sessions/${SESSION}/chats/${DEWI}$`));
+    await page.waitForSelector(bubbleWith('Hello from Dewi'));
+
+    const viewer = await newPage(browser);
+    await loginThroughForm(viewer, gateway.base, VIEWER.email, VIEWER.password);
+    await viewer.goto(`${gateway.base}/admin/sessions/${SESSION}/contacts`);
+    await viewer.waitForSelector(`${dewiRow} [data-blocked=false]`, { timeout: 20_000 });
+    expect(await viewer.textContent(`${dewiRow} [data-contact-name]`)).toBe('Dewi');
+    expect(await viewer.$$('[data-contact-block]')).toHaveLength(0);
+    await viewer.close();
   });
 
   it('a viewer reads the conversation with no send box and no message actions', async () => {

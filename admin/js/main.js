@@ -18,6 +18,7 @@ const ROUTES = [
   { path: '/sessions/:id/messages', title: 'Messages', load: () => import('./views/messages.js') },
   { path: '/sessions/:id/chats', title: 'Conversations', load: () => import('./views/conversations.js') },
   { path: '/sessions/:id/chats/:jid', title: 'Conversation', load: () => import('./views/conversations.js') },
+  { path: '/sessions/:id/contacts', title: 'Contacts', load: () => import('./views/session-contacts.js') },
   { path: '/recipients', title: 'Recipients', load: () => import('./views/recipient-lists.js') },
   { path: '/recipients/:id', title: 'Recipient list', load: () => import('./views/recipient-list.js') },
   { path: '/campaigns', title: 'Campaigns', load: () => import('./views/campaigns.js') },

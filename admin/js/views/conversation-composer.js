@@ -1,7 +1,8 @@
 /*
  * The send box of a conversation: a text (Enter sends, Shift+Enter is a new line), an attachment
- * (uploaded as multipart to messages/<kind>), a reply to a chosen message, a poll; while the user
- * types, the contact sees "typing…" (composing, then paused after a pause in typing).
+ * (uploaded as multipart to messages/<kind>; an audio optionally as a voice note), a reply to a
+ * chosen message, a poll; while the user types, the contact sees "typing…" (composing, then paused
+ * after a pause in typing).
  */
 import { post, upload } from '../api.js';
 import { errorBox, field, h, modal, replace } from '../dom.js';
@@ -28,6 +29,8 @@ export function mediaKindOf(file) {
 export function createComposer({ sessionId, chat, onSent }) {
   const base = `/api/v1/sessions/${encodeURIComponent(sessionId)}`;
   let replying = null;
+  /** Send the attached audio as a voice note (ptt): WhatsApp plays it in the chat with a waveform. */
+  let asVoiceNote = false;
   let composingSentAt = 0;
   let pauseTimer = null;
 
@@ -71,7 +74,7 @@ export function createComposer({ sessionId, chat, onSent }) {
     name: 'file',
     class: 'visually-hidden',
     id: 'composer-file',
-    on: { change: () => drawExtras() },
+    on: { change: () => ((asVoiceNote = false), drawExtras()) },
   });
   const extras = h('div', { class: 'composer-extras' });
   const problem = h('div');
@@ -107,6 +110,7 @@ export function createComposer({ sessionId, chat, onSent }) {
             { class: 'flex-grow-1 text-truncate' },
             `Attachment (${mediaKindOf(chosen)}): ${chosen.name}`,
           ),
+          mediaKindOf(chosen) === 'audio' && voiceNoteChoice(),
           h('button', {
             type: 'button',
             class: 'btn-close',
@@ -114,6 +118,23 @@ export function createComposer({ sessionId, chat, onSent }) {
             on: { click: () => ((file.value = ''), drawExtras()) },
           }),
         ),
+    );
+  }
+
+  function voiceNoteChoice() {
+    const box = h('input', {
+      type: 'checkbox',
+      class: 'form-check-input',
+      name: 'ptt',
+      id: 'composer-ptt',
+      checked: asVoiceNote,
+      on: { change: () => (asVoiceNote = box.checked) },
+    });
+    return h(
+      'div',
+      { class: 'form-check mb-0 text-nowrap', title: 'WhatsApp records its voice notes as ogg/opus' },
+      box,
+      h('label', { class: 'form-check-label', for: 'composer-ptt' }, 'Send as voice note'),
     );
   }
 
@@ -134,6 +155,7 @@ export function createComposer({ sessionId, chat, onSent }) {
       if (replying) form.set('quotedMessageId', replying.messageId);
       if (body.trim() && kind !== 'audio' && kind !== 'sticker') form.set('caption', body);
       if (kind === 'document') form.set('fileName', chosen.name);
+      if (kind === 'audio' && asVoiceNote) form.set('ptt', 'true');
       form.set('file', chosen);
       await upload(`${base}/messages/${kind}`, form);
     } else {
@@ -147,6 +169,7 @@ export function createComposer({ sessionId, chat, onSent }) {
     composingSentAt = 0;
     text.value = '';
     file.value = '';
+    asVoiceNote = false;
     replyTo(null);
   }
 

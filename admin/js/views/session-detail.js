@@ -175,6 +175,14 @@ export async function render(root, ctx) {
           'a',
           {
             class: 'btn btn-outline-secondary btn-sm',
+            href: link(`/sessions/${encodeURIComponent(session.id)}/contacts`),
+          },
+          'Contacts',
+        ),
+        h(
+          'a',
+          {
+            class: 'btn btn-outline-secondary btn-sm',
             href: link(`/sessions/${encodeURIComponent(session.id)}/messages`),
           },
           'Messages',
