@@ -293,6 +293,31 @@ describe('admin SPA at /admin, in Chromium, against the gateway in sandbox mode'
     await page.selectOption('#message-filters select[name=kind]', 'group');
     await page.click('#message-filters button[type=submit]');
     await page.waitForSelector('text=No messages match these filters.');
+    // Text search: only the message with those words; its time has the seconds in its title.
+    await page.selectOption('#message-filters select[name=kind]', '');
+    await page.selectOption('#message-filters select[name=direction]', 'outbound');
+    await page.fill('#message-filters input[name=search]', 'code is C-35.');
+    await page.click('#message-filters button[type=submit]');
+    await page.waitForURL(/[?&]search=code/);
+    const rows = '#messages-table tbody tr';
+    await eventually(async () => (await page.$$(rows)).length === 1);
+    expect(await page.textContent(`${rows} .message-text`)).toBe(`Hi ${XSS_NAME}, your code is C-35.`);
+    const [found] = (
+      await gateway.call<{ messages: { timestamp: string }[] }>(
+        'GET',
+        '/api/v1/sessions/sales/messages?search=code%20is%20C-35.',
+        adminToken,
+      )
+    ).messages;
+    const seconds = String(new Date(Number(found.timestamp) * 1000).getUTCSeconds()).padStart(2, '0');
+    await page.hover(`${rows} time`);
+    expect(await page.getAttribute(`${rows} time`, 'title')).toMatch(new RegExp(`\\d:\\d\\d:${seconds}\\b`));
+    // Reset: every filter cleared, the URL without a query, the newest page of all messages again.
+    await page.click('#message-filters button:text-is("Reset filters")');
+    await page.waitForURL(`${gateway.base}/admin/sessions/sales/messages`);
+    await eventually(async () => (await page.$$(rows)).length === 50);
+    expect(await page.inputValue('#message-filters input[name=search]')).toBe('');
+    expect(await page.inputValue('#message-filters select[name=direction]')).toBe('');
 
     await page.click('nav >> a:text-is("Campaigns")');
     await page.waitForSelector(`#campaigns-table tr[data-campaign-id="${campaignId}"]`);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatKind, Message, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { mediaUrlOf } from './message-payloads';
+import { likeLiteral } from './page-cursor';
 
 export interface MessageFilter {
   chatJid?: string;
@@ -11,7 +12,19 @@ export interface MessageFilter {
   type?: string;
   from?: Date;
   to?: Date;
+  /** Words the text (or caption, or a document's name) contains, each in any case and any order. */
+  search?: string;
 }
+
+/**
+ * A search's conditions, one LIKE '%word%' per word. No index serves them: they are added only when
+ * asked, and the scan stays within the session's rows in id order, stopped by LIMIT.
+ */
+const textContainsEach = (search: string): Prisma.MessageWhereInput[] =>
+  search
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((word) => ({ text: { contains: likeLiteral(word) } }));
 
 export interface MessageView {
   id: number;
@@ -160,6 +173,7 @@ export class MessageQueries {
       ...(filter.direction ? { direction: filter.direction } : {}),
       ...(filter.type ? { type: filter.type } : {}),
       ...(filter.from || filter.to ? { waTimestamp: { gte: filter.from, lte: filter.to } } : {}),
+      ...(filter.search ? { AND: textContainsEach(filter.search) } : {}),
       ...(page.cursor ? { id: { lt: BigInt(page.cursor) } } : {}),
     };
     const rows = await this.prisma.message.findMany({

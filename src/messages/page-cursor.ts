@@ -22,5 +22,8 @@ export function decodeCursor<T extends (string | number)[]>(
   return key;
 }
 
+/** `text` with LIKE's wildcards and escape character escaped, for Prisma's `contains` (which leaves them live). */
+export const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 /** A LIKE pattern matching `text` anywhere, its wildcards taken literally. */
-export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export const containsPattern = (text: string): string => `%${likeLiteral(text)}%`;

@@ -186,6 +186,7 @@ export class SessionMessagesController {
         type: query.type,
         from: query.from,
         to: query.to,
+        search: query.search,
       },
       { limit: query.limit ?? 50, cursor, offset: query.offset },
     );

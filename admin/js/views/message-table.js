@@ -1,6 +1,7 @@
 /* The message log's table: a row per message (a compact card on phones), media fetched with the login. */
 import { fetchBlob, get } from '../api.js';
 import { badge, formatDate, h } from '../dom.js';
+import { fullTime, messageDate } from './conversation-bubble.js';
 
 /** The chat a message belongs to: its kind, and for a group its name when the groups list has it. */
 function chatCell(m, groupNames) {
@@ -76,6 +77,11 @@ function mediaCell(message, urls) {
   return box;
 }
 
+function timeOf(message) {
+  const date = messageDate(message);
+  return h('time', { datetime: date.toISOString(), title: fullTime(date) }, formatDate(date));
+}
+
 /** A page of messages as a table; `groupNames` names the groups, `urls` keeps the media's blob URLs. */
 export function messageTable(messages, { groupNames, urls }) {
   return h(
@@ -104,7 +110,8 @@ export function messageTable(messages, { groupNames, urls }) {
             'tr',
             { dataset: { messageId: m.messageId } },
             // On a phone: time, direction, type and status on one line, then who, the text, the media.
-            h('td', { class: 'text-nowrap small card-inline' }, formatDate(Number(m.timestamp) * 1000)),
+            // To the minute; the title has the full date with seconds, as in a conversation's bubbles.
+            h('td', { class: 'text-nowrap small card-inline' }, timeOf(m)),
             h(
               'td',
               { class: 'card-inline' },

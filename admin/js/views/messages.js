@@ -86,6 +86,12 @@ export async function render(root, { params, query, navigate, onCleanup }) {
       sessions.map((s) => [s.id, `${s.name} (${s.id})`]),
       sessionId,
     ),
+    search: h('input', {
+      type: 'search',
+      name: 'search',
+      value: query.get('search') ?? '',
+      maxlength: 200,
+    }),
     chat: h('input', {
       name: 'chat',
       value: query.get('chat') ?? '',
@@ -120,7 +126,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
         submit: (event) => {
           event.preventDefault();
           const q = new URLSearchParams();
-          for (const key of ['chat', 'kind', 'direction', 'type', 'limit'])
+          for (const key of ['search', 'chat', 'kind', 'direction', 'type', 'limit'])
             if (filters[key].value) q.set(key, filters[key].value.trim());
           for (const key of ['from', 'to'])
             if (filters[key].value) q.set(key, fromLocalInput(filters[key].value));
@@ -135,6 +141,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
       'div',
       { class: 'row g-2 align-items-end' },
       h('div', { class: 'col-sm-6 col-lg-3' }, field('Session', filters.session)),
+      h('div', { class: 'col-sm-6 col-lg-3' }, field('Search text', filters.search)),
       h('div', { class: 'col-sm-6 col-lg-3' }, field('Chat (phone or jid)', filters.chat)),
       h('div', { class: 'col-6 col-lg-2' }, field('Chat kind', filters.kind)),
       h('div', { class: 'col-6 col-lg-2' }, field('Direction', filters.direction)),
@@ -144,14 +151,28 @@ export async function render(root, { params, query, navigate, onCleanup }) {
       h('div', { class: 'col-sm-6 col-lg-3' }, field('To', filters.to)),
       h(
         'div',
-        { class: 'col-lg-3 mb-3' },
+        { class: 'col-lg-3 mb-3 d-flex flex-wrap gap-2' },
         h('button', { type: 'submit', class: 'btn btn-primary' }, 'Apply filters'),
+        // Back to this session's newest messages: every filter cleared, the URL without a query.
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn btn-outline-secondary',
+            on: {
+              click: () =>
+                navigate(`/sessions/${encodeURIComponent(sessionId)}/messages`, { state: { focus: false } }),
+            },
+          },
+          'Reset filters',
+        ),
       ),
     ),
   );
   const results = h('div', {}, spinner());
   const newer = h('div');
-  const inUse = () => ['chat', 'kind', 'direction', 'type', 'from', 'to'].filter((k) => query.get(k)).length;
+  const inUse = () =>
+    ['search', 'chat', 'kind', 'direction', 'type', 'from', 'to'].filter((k) => query.get(k)).length;
   append(root, foldingFilters(form, { active: inUse }), newer, results);
 
   const urls = [];
@@ -165,6 +186,7 @@ export async function render(root, { params, query, navigate, onCleanup }) {
       const { messages, pagination } = await get(
         `/api/v1/sessions/${encodeURIComponent(sessionId)}/messages`,
         {
+          search: query.get('search'),
           chat: query.get('chat'),
           kind: query.get('kind'),
           direction: query.get('direction'),

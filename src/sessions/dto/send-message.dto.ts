@@ -241,6 +241,18 @@ export class ListMessagesQuery {
   @IsDate()
   to?: Date;
 
+  @ApiPropertyOptional({
+    description:
+      'Words the text, caption or document name contains: every word, in any case and any order; % and _ are plain characters',
+    minLength: 1,
+    maxLength: 200,
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(1, 200)
+  search?: string;
+
   @ApiPropertyOptional({ default: 50, maximum: 500 })
   @IsOptional()
   @Type(() => Number)
