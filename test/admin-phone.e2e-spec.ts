@@ -280,6 +280,44 @@ describe('admin SPA on a 390x844 phone, in Chromium', () => {
     expect(await phone.locator('td[data-label="Type"]', { hasText: /Message$/ }).count()).toBe(0);
   });
 
+  it('the sandbox shows a contact typing to the session, and the contact reads what the session sent it', async () => {
+    const { messageId } = await gateway.call<{ messageId: string }>(
+      'POST',
+      `/api/v1/sessions/${DEMO_SESSION_ID}/messages/text`,
+      adminToken,
+      { to: `+${BUDI}`, text: 'Read me from the sandbox page' },
+    );
+    const statusOf = async () => {
+      const { messages } = await gateway.call<{ messages: { messageId: string; status: string }[] }>(
+        'GET',
+        `/api/v1/sessions/${DEMO_SESSION_ID}/messages?direction=outbound&limit=50`,
+        adminToken,
+      );
+      return messages.find((m) => m.messageId === messageId)?.status;
+    };
+    await eventually(async () => (await statusOf()) === 'delivered' || undefined);
+
+    await phone.goto(`${gateway.base}/admin/sandbox`);
+    await phone.waitForSelector('#sandbox-presence-form');
+    await phone.selectOption('select[name=presence-contact]', BUDI);
+    await phone.selectOption('select[name=presence-session]', DEMO_SESSION_ID);
+    await phone.selectOption('select[name=presence-state]', 'composing');
+    await phone.click('#sandbox-presence-form button[type=submit]');
+    await phone
+      .locator('#sandbox-presence-form .alert-success', {
+        hasText: 'Typing: the session gets a presence.update',
+      })
+      .waitFor();
+
+    await phone.click('#sandbox-read-all');
+    const outcome = phone.locator('#sandbox-presence-form [aria-live] .alert', { hasNotText: 'Typing' });
+    await outcome.waitFor();
+    // The demo session may have written to the contact too: all of it is read.
+    expect(await outcome.textContent()).toMatch(/^Read \d+ messages?: their status becomes read/);
+    await eventually(async () => (await statusOf()) === 'read' || undefined);
+    expect((await sideways(phone)).excess).toBeLessThanOrEqual(0);
+  });
+
   it('no page logged an error or threw', () => {
     expect(browser.pageErrors).toEqual([]);
     expect(browser.consoleErrors).toEqual([]);

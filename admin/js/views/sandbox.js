@@ -1,4 +1,4 @@
-/* Sandbox mode (admins): simulated contacts write to a session, and what each contact received. */
+/* Sandbox mode (admins): simulated contacts write to a session, show presence, read, and what each received. */
 import { get, post } from '../api.js';
 import {
   alertBox,
@@ -15,6 +15,7 @@ import {
   table,
   toast,
 } from '../dom.js';
+import { contactActionsCard } from './sandbox-contact-actions.js';
 
 export async function render(root) {
   append(
@@ -29,6 +30,7 @@ export async function render(root) {
   const [contacts, sessions] = await Promise.all([get('/api/v1/sandbox/contacts'), get('/api/v1/sessions')]);
   root.lastChild.remove();
   const linked = sessions.filter((s) => s.phoneNumber);
+  const actions = contactActionsCard({ contacts, linked });
 
   const contact = select(
     { name: 'contact' },
@@ -135,6 +137,7 @@ export async function render(root) {
             ),
           ),
         ),
+        actions.card,
         h(
           'section',
           { class: 'card mb-4', 'aria-labelledby': 'contact-title' },
@@ -158,6 +161,7 @@ export async function render(root) {
                       contact.append(
                         h('option', { value: c.phoneNumber }, `${c.pushName} (${c.phoneNumber})`),
                       );
+                      actions.addContact(c);
                       e.target.reset();
                       toast('Contact added');
                     });

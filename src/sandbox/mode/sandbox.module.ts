@@ -9,6 +9,8 @@ import { SandboxGroupsController } from './sandbox-groups.controller';
 import { SandboxGroupsService } from './sandbox-groups.service';
 import { SandboxPollsController } from './sandbox-polls.controller';
 import { SandboxPollsService } from './sandbox-polls.service';
+import { SandboxPresenceController } from './sandbox-presence.controller';
+import { SandboxPresenceService } from './sandbox-presence.service';
 import { SandboxProfilesController } from './sandbox-profiles.controller';
 import { SandboxProfilesService } from './sandbox-profiles.service';
 import { SandboxRevisionsController } from './sandbox-revisions.controller';
@@ -32,6 +34,7 @@ export class SandboxModule implements OnModuleInit {
         SandboxController,
         SandboxGroupsController,
         SandboxPollsController,
+        SandboxPresenceController,
         SandboxProfilesController,
         SandboxRevisionsController,
       ],
@@ -41,6 +44,7 @@ export class SandboxModule implements OnModuleInit {
         SandboxGroupsService,
         SandboxRevisionsService,
         SandboxPollsService,
+        SandboxPresenceService,
         SandboxProfilesService,
         ...(options.demo ? [SandboxDemo] : []),
       ],
