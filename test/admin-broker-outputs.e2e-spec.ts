@@ -36,15 +36,25 @@ describe('admin SPA broker outputs, in Chromium', () => {
     await amqp.close();
   });
 
-  it('refuses a URL that is not amqp:// and names the field', async () => {
+  it('refuses a URL that is not amqp:// beside the URL field, in words', async () => {
     await page.fill(`${form} input[name=rabbitmq-url]`, 'http://127.0.0.1:5672');
     await page.fill(`${form} input[name=rabbitmq-exchange]`, EXCHANGE);
     await page.click(`${form} button[type=submit]`);
-    await page.waitForSelector('#brokers-title >> xpath=.. >> text=rabbitmq.url');
+    await page.waitForSelector(`${form} input[name=rabbitmq-url].is-invalid`);
+    expect(await page.textContent(`${form} .invalid-feedback[data-error-for=rabbitmq-url]`)).toBe(
+      'Must be an amqp:// or amqps:// URL.',
+    );
+    expect(await page.$$(`${form} input[name=rabbitmq-exchange].is-invalid`)).toHaveLength(0);
+    expect(await page.$$(`${form} [data-form-summary] .alert`)).toHaveLength(0);
+    expect(await page.textContent('#brokers-title >> xpath=..')).not.toContain('rabbitmq.url');
   });
 
   it('saves an output, shows its URL masked after a reload, and the test button reports the confirm', async () => {
     await page.fill(`${form} input[name=rabbitmq-url]`, 'amqp://guest:guest@127.0.0.1:5672');
+    // The field's message goes as soon as it is corrected.
+    await page.waitForSelector(`${form} .invalid-feedback[data-error-for=rabbitmq-url]`, {
+      state: 'detached',
+    });
     await page.click(`${form} button[type=submit]`);
     await page.waitForSelector('text=RabbitMQ output saved.');
     await page.reload();

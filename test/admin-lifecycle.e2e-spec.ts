@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { AdminBrowser, loginThroughForm, SandboxGateway } from './support/admin-browser';
 import { ADMIN } from './support/gateway-fixture';
 
@@ -221,6 +221,62 @@ describe('admin SPA: session lifecycle and field errors, in Chromium', () => {
       adminToken,
     );
     expect(done.counts?.skipped ?? done.skippedCount).toBe(1);
+  });
+
+  it('an empty campaign form says what each field lacks beside it, all at once, and creates nothing', async () => {
+    const campaigns = async () => {
+      const found = await gateway.call<{ items?: unknown[] } | unknown[]>(
+        'GET',
+        '/api/v1/campaigns',
+        adminToken,
+      );
+      return (Array.isArray(found) ? found : (found.items ?? [])).length;
+    };
+    const before = await campaigns();
+    const creates: string[] = [];
+    const onRequest = (request: Request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/v1/campaigns')
+        creates.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      await page.goto(`${gateway.base}/admin/campaigns/new`);
+      const form = '#campaign-form';
+      await page.waitForSelector(form);
+      await page.click(`${form} button[type=submit]`);
+      await page.waitForSelector(`${form} input[name=name].is-invalid`);
+      expect(await feedbackOf(page, form, 'name')).toBe('Name is required.');
+      expect(await feedbackOf(page, form, 'template')).toBe('Template is required.');
+      expect(await feedbackOf(page, form, 'lists')).toBe('Choose at least one recipient list.');
+      // Each message stands right under its own field, not in a box at the bottom of the page.
+      const under = (selector: string) =>
+        page.$eval(
+          selector,
+          (el) =>
+            (el as unknown as { nextElementSibling: { textContent: string } | null }).nextElementSibling
+              ?.textContent,
+        );
+      expect(await under(`${form} input[name=name]`)).toBe('Name is required.');
+      expect(await under(`${form} textarea[name=template]`)).toBe('Template is required.');
+      expect(await page.$$(`${form} [data-form-summary] .alert`)).toHaveLength(0);
+      expect(await page.textContent(form)).not.toMatch(/must be longer|name:/);
+      expect(
+        await page.evaluate(() =>
+          (globalThis as unknown as { document: PageDocument }).document.activeElement?.getAttribute('name'),
+        ),
+      ).toBe('name');
+      // As you type: the name's message goes, the others stay until their fields are filled.
+      await page.fill(`${form} input[name=name]`, 'Half done');
+      await page.waitForSelector(`${form} .invalid-feedback[data-error-for=name]`, { state: 'detached' });
+      expect(await feedbackOf(page, form, 'template')).toBe('Template is required.');
+      await page.click(`${form} button[type=submit]`);
+      await page.waitForSelector(`${form} textarea[name=template].is-invalid`);
+      expect(await page.$$(`${form} input[name=name].is-invalid`)).toHaveLength(0);
+    } finally {
+      page.off('request', onRequest);
+    }
+    expect(creates).toEqual([]);
+    expect(await campaigns()).toBe(before);
   });
 
   it("a start refused on a draft's page for missing variables says what to do here, not which REST route to call", async () => {

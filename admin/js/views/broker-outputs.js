@@ -1,6 +1,7 @@
 /* The global broker outputs (RabbitMQ, NATS JetStream) beside the global webhook: admins change and test them. */
 import { post, put } from '../api.js';
 import { alertBox, busy, errorBox, field, h, replace } from '../dom.js';
+import { clearFieldErrors, fieldErrors, liveFieldChecks } from '../form-errors.js';
 import { eventChoices } from './webhook-parts.js';
 
 const KINDS = [
@@ -106,7 +107,15 @@ function outputForm(spec, current, canEdit, out) {
       (error) => replace(out, errorBox(error)),
     ),
   );
-  return h(
+  // The API names fields `rabbitmq.url`, `nats.subjectPrefix`…: each refusal goes beside its input.
+  const names = {
+    [`${spec.kind}.url`]: url,
+    [`${spec.kind}.${destinationKey}`]: destination,
+    [`${spec.kind}.events`]: events.querySelector('input'),
+    [`${spec.kind}.signed`]: signed,
+    ...(prefix ? { [`${spec.kind}.subjectPrefix`]: prefix } : {}),
+  };
+  const form = h(
     'form',
     {
       id: `${spec.kind}-output-form`,
@@ -116,15 +125,20 @@ function outputForm(spec, current, canEdit, out) {
           event.preventDefault();
           void busy(
             save,
-            () =>
-              send({
+            async () => {
+              await send({
                 ...(url.value.trim() ? { url: url.value.trim() } : {}),
                 [destinationKey]: destination.value.trim(),
                 ...(prefix ? { subjectPrefix: prefix.value.trim() || 'wa' } : {}),
                 events: events.selected(),
                 signed: signed.checked,
-              }),
-            (error) => replace(out, errorBox(error)),
+              });
+              clearFieldErrors(form);
+            },
+            (error) => {
+              replace(out);
+              fieldErrors(form, error, { names });
+            },
           );
         },
       },
@@ -151,6 +165,7 @@ function outputForm(spec, current, canEdit, out) {
     ),
     h('div', { class: 'd-flex flex-wrap gap-2' }, save, test, remove),
   );
+  return liveFieldChecks(form);
 }
 
 /** The card: one form per kind; only admins may change or test (broker hosts are not egress-checked). */

@@ -8,7 +8,8 @@ import { checkFields, fieldErrors, liveFieldChecks, markField } from '../form-er
 import { missingVariablesCheck } from './campaign-check.js';
 import { startRefusal } from './campaign-parts.js';
 import { templatePreview } from './campaign-template-preview.js';
-import { timeZonePicker } from './time-zone-picker.js';
+import { throttleCard } from './campaign-throttle.js';
+import { whenCard } from './campaign-when.js';
 
 /** API field names that differ from the form's input names. */
 const FIELD_NAMES = {
@@ -19,10 +20,6 @@ const FIELD_NAMES = {
   typingMinMs: 'typingMin',
   typingMaxMs: 'typingMax',
 };
-
-const seconds = (props) => h('input', { type: 'number', min: '0', max: '3600', step: '0.1', ...props });
-const msOf = (input) => Math.round(Number(input.value) * 1000);
-const optionalInt = (input) => (input.value === '' ? null : Number(input.value));
 
 export async function render(root, { navigate, query }) {
   append(root, pageHeader('New campaign'), spinner());
@@ -77,41 +74,12 @@ export async function render(root, { navigate, query }) {
     accept: 'image/*,video/*,audio/*,application/pdf,.doc,.docx,.xls,.xlsx,.txt,.zip',
   });
 
-  const when = { draft: uid('when'), now: uid('when'), later: uid('when') };
-  const whenRadio = (key, label, checked) =>
-    h(
-      'div',
-      { class: 'form-check' },
-      h('input', {
-        type: 'radio',
-        class: 'form-check-input',
-        name: 'when',
-        id: when[key],
-        value: key,
-        checked,
-      }),
-      h('label', { class: 'form-check-label', for: when[key] }, label),
-    );
-  const scheduledAt = h('input', { type: 'datetime-local', name: 'scheduledAt', disabled: true });
-  const { input: timeZone, list: timeZoneList } = timeZonePicker();
+  const when = whenCard();
+  const { scheduledAt, timeZone } = when;
+  const throttle = throttleCard();
   const check = missingVariablesCheck({
     template: () => template.value,
     lists: () => listBoxes.filter((b) => b.input.checked).map((b) => b.list),
-  });
-  const minDelay = seconds({ name: 'minDelay', value: '3' });
-  const maxDelay = seconds({ name: 'maxDelay', value: '8' });
-  const perMinute = h('input', { type: 'number', name: 'perMinuteCap', min: '1', max: '1000' });
-  const perDay = h('input', { type: 'number', name: 'perDayCap', min: '1', max: '1000000' });
-  const quietStart = h('input', { type: 'time', name: 'quietHoursStart' });
-  const quietEnd = h('input', { type: 'time', name: 'quietHoursEnd' });
-  // Typing: "typing…" shown to each recipient before its message, for a random time in the range.
-  const typing = h('input', { type: 'checkbox', name: 'typing' });
-  const typingSeconds = (props) => seconds({ max: '30', disabled: true, ...props });
-  const typingMin = typingSeconds({ name: 'typingMin', value: '1' });
-  const typingMax = typingSeconds({ name: 'typingMax', value: '3' });
-  typing.addEventListener('change', () => {
-    typingMin.disabled = !typing.checked;
-    typingMax.disabled = !typing.checked;
   });
 
   const { sample, preview, variableChips, loadSamples, drawPreview } = templatePreview(template, () =>
@@ -140,13 +108,16 @@ export async function render(root, { navigate, query }) {
           event.preventDefault();
           replace(status);
           const listIds = listBoxes.filter((b) => b.input.checked).map((b) => b.list.id);
-          const mode = form.querySelector('input[name=when]:checked').value;
-          if (!checkFields(form)) return;
-          if (listIds.length === 0)
-            return markField(listBoxes[0].input, 'Choose at least one recipient list.');
-          if (mode === 'later' && !scheduledAt.value) {
-            markField(scheduledAt, 'Choose the date and time to send it.');
-            return scheduledAt.focus();
+          const mode = when.mode();
+          // Every field in error says so at once, not one at a time; the cursor goes to the first.
+          const fieldsValid = checkFields(form);
+          const listChosen = listIds.length > 0;
+          if (!listChosen) markField(listBoxes[0].input, 'Choose at least one recipient list.');
+          const timeChosen = mode !== 'later' || Boolean(scheduledAt.value);
+          if (!timeChosen) markField(scheduledAt, 'Choose the date and time to send it.');
+          if (!fieldsValid || !listChosen || !timeChosen) {
+            form.querySelector('[aria-invalid]')?.focus();
+            return;
           }
           submit.disabled = true;
           // Who lacks a variable is asked before anything is created; a start needs a choice then.
@@ -162,14 +133,7 @@ export async function render(root, { navigate, query }) {
               template: template.value,
               listIds,
               timeZone: timeZone.value,
-              minDelayMs: msOf(minDelay),
-              maxDelayMs: msOf(maxDelay),
-              perMinuteCap: optionalInt(perMinute),
-              perDayCap: optionalInt(perDay),
-              quietHoursStart: quietStart.value || null,
-              quietHoursEnd: quietEnd.value || null,
-              typing: typing.checked,
-              ...(typing.checked ? { typingMinMs: msOf(typingMin), typingMaxMs: msOf(typingMax) } : {}),
+              ...throttle.values(),
             });
             if (media.files?.[0]) {
               const body = new FormData();
@@ -254,72 +218,8 @@ export async function render(root, { navigate, query }) {
             preview,
           ),
         ),
-        h(
-          'section',
-          { class: 'card mb-4' },
-          h(
-            'div',
-            { class: 'card-body' },
-            h('h2', { class: 'h5' }, 'When'),
-            h(
-              'fieldset',
-              { class: 'mb-3' },
-              h('legend', { class: 'visually-hidden' }, 'When to send'),
-              whenRadio('draft', 'Save as a draft', true),
-              whenRadio('now', 'Start now', false),
-              whenRadio('later', 'Schedule', false),
-            ),
-            h(
-              'div',
-              { class: 'row g-2' },
-              h('div', { class: 'col-sm-6' }, field('Date and time', scheduledAt)),
-              h(
-                'div',
-                { class: 'col-sm-6' },
-                field('Time zone', timeZone, 'Type to search. Also used for quiet hours and the daily cap.'),
-                timeZoneList,
-              ),
-            ),
-          ),
-        ),
-        h(
-          'section',
-          { class: 'card mb-4' },
-          h(
-            'div',
-            { class: 'card-body' },
-            h('h2', { class: 'h5' }, 'Throttle'),
-            h(
-              'div',
-              { class: 'row g-2' },
-              h('div', { class: 'col-6' }, field('Shortest pause (s)', minDelay)),
-              h('div', { class: 'col-6' }, field('Longest pause (s)', maxDelay)),
-            ),
-            h(
-              'div',
-              { class: 'row g-2' },
-              h('div', { class: 'col-6' }, field('At most per minute', perMinute)),
-              h('div', { class: 'col-6' }, field('At most per day', perDay)),
-            ),
-            h(
-              'div',
-              { class: 'row g-2' },
-              h('div', { class: 'col-6' }, field('Quiet from', quietStart)),
-              h('div', { class: 'col-6' }, field('Quiet until', quietEnd)),
-            ),
-            field('Show “typing…” before each message', typing),
-            h(
-              'div',
-              { class: 'row g-2' },
-              h('div', { class: 'col-6' }, field('Typing at least (s)', typingMin)),
-              h(
-                'div',
-                { class: 'col-6' },
-                field('Typing at most (s)', typingMax, 'Counted inside the pause.'),
-              ),
-            ),
-          ),
-        ),
+        when.el,
+        throttle.el,
       ),
     ),
     check.el,
@@ -328,12 +228,7 @@ export async function render(root, { navigate, query }) {
   );
   liveFieldChecks(form);
   append(root, form);
-  // The date and time matter only for "Schedule".
   form.addEventListener('change', (event) => {
-    if (event.target.name === 'when') {
-      scheduledAt.disabled = event.target.value !== 'later';
-      if (scheduledAt.disabled) markField(scheduledAt, null);
-    }
     if (event.target.name === 'lists') markField(listBoxes[0].input, null);
     if (event.target.name === 'missingVariables') markField(event.target, null);
   });

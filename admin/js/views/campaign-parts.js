@@ -1,5 +1,20 @@
-/* Shared by the campaign views: template rendering for previews, and the progress bar. */
+/* Shared by the campaign views: their API paths, template rendering for previews, and the progress bar. */
 import { h } from '../dom.js';
+
+/** A recipient's status in a campaign, in the order the campaign's page shows them. */
+export const RECIPIENT_STATUSES = [
+  'pending',
+  'sending',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'skipped',
+  'review',
+];
+
+/** A campaign's API path: `campaignPath(7, '/start')` is /api/v1/campaigns/7/start. */
+export const campaignPath = (id, rest = '') => `/api/v1/campaigns/${id}${rest}`;
 
 /**
  * Why a start was refused, in the app's words: a refusal for missing variables names what to do
