@@ -47,7 +47,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): IN
     helmet({
       contentSecurityPolicy: {
         directives: {
-          'img-src': ["'self'", 'data:', 'blob:'],
+          // Contacts' profile pictures are links to WhatsApp's picture server, shown as they are.
+          'img-src': ["'self'", 'data:', 'blob:', 'https://pps.whatsapp.net'],
           // The admin SPA plays stored audio and video from blob: URLs (fetched with the user's JWT).
           'media-src': ["'self'", 'blob:'],
           'connect-src': ["'self'"],
