@@ -256,8 +256,27 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
     expect(details.body.data.participants).toEqual(
       expect.arrayContaining([expect.objectContaining({ phoneNumber: CAROL, role: 'admin' })]),
     );
+    const demoted = await as(token, api().post(`${base}/${gid}/participants`))
+      .send({ action: 'demote', participants: [CAROL] })
+      .expect(200);
+    expect(demoted.body.data).toEqual([{ phoneNumber: CAROL, status: 'ok', code: 200 }]);
+    expect(
+      sim()
+        .groups.info(gid)
+        .participants.find((p) => p.phoneNumber === CAROL)?.role,
+    ).toBe('member');
+    await as(token, api().patch(`${base}/${gid}`))
+      .send({ restrict: true })
+      .expect(200);
+    expect(sim().groups.info(gid)).toMatchObject({ restrict: true });
     const list = await as(viewer, api().get(base)).expect(200);
-    expect(list.body.data.map((g: { id: string }) => g.id)).toContain(gid);
+    expect(list.body.data.find((g: { id: string }) => g.id === gid)).toMatchObject({
+      subject: 'Renamed',
+      size: 4,
+      announce: true,
+      restrict: true,
+      myRole: 'superadmin',
+    });
 
     await as(token, api().post(`${base}/${gid}/leave`)).expect(200, /"groupId"/);
     expect(
@@ -277,7 +296,12 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
       }),
     ]);
     const updated = hooksOf('group.updated', gid).map((h) => h.changes);
-    expect(updated).toEqual([{ subject: 'Renamed' }, { description: 'About us' }, { announce: true }]);
+    expect(updated).toEqual([
+      { subject: 'Renamed' },
+      { description: 'About us' },
+      { announce: true },
+      { restrict: true },
+    ]);
     const participants = hooksOf('group.participants', gid).map((h) => ({
       action: h.action,
       who: (h.participants as { phoneNumber: string }[]).map((p) => p.phoneNumber),
@@ -288,6 +312,7 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
       { action: 'added', who: [CAROL, DAVE], left: false, author: ACCOUNT },
       { action: 'promoted', who: [CAROL], left: false, author: ACCOUNT },
       { action: 'removed', who: [DAVE], left: false, author: ACCOUNT },
+      { action: 'demoted', who: [CAROL], left: false, author: ACCOUNT },
       { action: 'removed', who: [ACCOUNT], left: true, author: ACCOUNT },
     ]);
     const ids = receiver.hooks.filter((h) => h.body.groupId === gid).map((h) => h.body.deliveryId);
@@ -306,6 +331,8 @@ describe('groups: send with mentions, manage, cache metadata, rotate sender keys
       'group.participants',
       'group.participants',
       'group.invite_revoked',
+      'group.participants',
+      'group.updated',
       'group.left',
     ]);
     expect(JSON.stringify(mine.map((a) => a.metadata))).not.toContain(DAVE);
