@@ -132,6 +132,7 @@ describe('activity log: writing, listing, CSV export', () => {
     expect(await actions('action=test.master')).toEqual(['test.master']);
     expect((await actions('action=test.*')).sort()).toEqual(['test.master', 'test.sanitised', 'test.system']);
     expect(await actions('actor=session-token')).toEqual(['test.sanitised']);
+    expect(await actions('actor=session_token')).toEqual([]); // _ is a plain character, not LIKE's wildcard
     const adminRow = await prisma.user.findUniqueOrThrow({ where: { email: TEST_ADMIN.email } });
     expect((await actions(`actorId=${adminRow.id}`)).sort()).toEqual(['auth.login', 'user.created']);
     expect(await actions('targetType=session&targetId=s1')).toEqual(['test.sanitised']);

@@ -177,6 +177,11 @@ describe('chats and contacts', () => {
     expect(list.contacts.some((c: { phoneNumber: string }) => c.phoneNumber === ACCOUNT)).toBe(false);
     const searched = await as(viewer, api().get(path('contacts?search=Bob'))).expect(200);
     expect(searched.body.data.contacts.map((c: { phoneNumber: string }) => c.phoneNumber)).toEqual([BOB]);
+    // LIKE's wildcards typed in a search are plain characters: no name holds them.
+    for (const wildcard of ['%25', '_', 'B_b'])
+      expect(
+        (await as(viewer, api().get(path(`contacts?search=${wildcard}`))).expect(200)).body.data.contacts,
+      ).toEqual([]);
     const paged = await as(token, api().get(path('contacts?limit=1'))).expect(200);
     expect(paged.body.data.pagination).toMatchObject({ limit: 1, count: 1, nextCursor: expect.any(String) });
     const next = await as(

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ActivityLog, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import type { ActivityFilterDto } from './dto/activity-query.dto';
+import { likeLiteral } from '../common/like-literal';
 
 /** One row of the audit log as the API shows it. */
 export interface ActivityView {
@@ -39,7 +40,7 @@ function whereOf(filter: ActivityFilterDto): Prisma.ActivityLogWhereInput {
   const action = filter.action?.endsWith('.*') ? { startsWith: filter.action.slice(0, -1) } : filter.action;
   return {
     actorId: filter.actorId,
-    actorLabel: filter.actor ? { contains: filter.actor } : undefined,
+    actorLabel: filter.actor ? { contains: likeLiteral(filter.actor) } : undefined,
     action,
     targetType: filter.targetType,
     targetId: filter.targetId,

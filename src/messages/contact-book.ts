@@ -3,6 +3,8 @@ import { LRUCache } from 'lru-cache';
 import { Prisma, type Contact } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { decodeCursor, encodeCursor } from './page-cursor';
+import { likeLiteral } from '../common/like-literal';
+import { shutdownWait } from '../common/process-faults';
 
 /** What the session learned about one person; a name left undefined keeps the stored one. */
 export interface ContactEntry {
@@ -98,10 +100,7 @@ export class ContactBook implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
-    await Promise.race([this.flush(), deadline]);
-    clearTimeout(timer);
+    await Promise.race([this.flush(), shutdownWait(SHUTDOWN_WAIT_MS)]);
   }
 
   async list(
@@ -117,10 +116,10 @@ export class ContactBook implements OnModuleDestroy {
         ...(search
           ? {
               OR: [
-                { jid: { contains: search } },
-                { pushName: { contains: search } },
-                { savedName: { contains: search } },
-                { verifiedName: { contains: search } },
+                { jid: { contains: likeLiteral(search) } },
+                { pushName: { contains: likeLiteral(search) } },
+                { savedName: { contains: likeLiteral(search) } },
+                { verifiedName: { contains: likeLiteral(search) } },
               ],
             }
           : {}),

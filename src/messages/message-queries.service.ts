@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { ChatKind, Message, Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { mediaUrlOf } from './message-payloads';
-import { likeLiteral } from './page-cursor';
+import { likeLiteral } from '../common/like-literal';
 
 export interface MessageFilter {
   chatJid?: string;

@@ -1,4 +1,5 @@
 import { validationFailed } from '../common/errors';
+import { likeLiteral } from '../common/like-literal';
 
 /**
  * Opaque keyset cursors: the sort key of a page's last row as base64url JSON. A cursor that is not
@@ -21,9 +22,6 @@ export function decodeCursor<T extends (string | number)[]>(
     throw validationFailed([{ field: 'cursor', errors: ['not a cursor of this list (use nextCursor)'] }]);
   return key;
 }
-
-/** `text` with LIKE's wildcards and escape character escaped, for Prisma's `contains` (which leaves them live). */
-export const likeLiteral = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** A LIKE pattern matching `text` anywhere, its wildcards taken literally. */
 export const containsPattern = (text: string): string => `%${likeLiteral(text)}%`;
