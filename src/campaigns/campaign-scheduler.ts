@@ -8,6 +8,7 @@ import { CampaignLifecycle } from './campaign-lifecycle.service';
 import { CampaignTransitions, PAUSE_SESSION } from './campaign-transitions';
 import { CampaignRepository } from './campaign.repository';
 import { errorText } from './send-errors';
+import { shutdownWait } from '../common/process-faults';
 
 const INTERVAL_NAME = 'campaign-scheduler';
 const BATCH = 20;
@@ -47,10 +48,7 @@ export class CampaignScheduler implements OnApplicationBootstrap, OnModuleDestro
   async onModuleDestroy(): Promise<void> {
     if (this.schedule.doesExist('interval', INTERVAL_NAME)) this.schedule.deleteInterval(INTERVAL_NAME);
     // A check waits for the database; while it is down, shutdown waits 1 s at most.
-    await Promise.race([
-      this.checking?.catch(() => undefined),
-      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
-    ]);
+    await Promise.race([this.checking?.catch(() => undefined), shutdownWait(1_000)]);
   }
 
   /** Starts every due scheduled campaign now; concurrent calls share the check in progress. */

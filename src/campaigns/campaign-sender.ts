@@ -10,6 +10,7 @@ import { CampaignRecovery } from './campaign-recovery';
 import { CampaignRun, type RunContext } from './campaign-run';
 import { CampaignTransitions } from './campaign-transitions';
 import { CampaignRepository } from './campaign.repository';
+import { shutdownWait } from '../common/process-faults';
 
 /**
  * Runs the campaigns of the sessions this process holds: on every tick it settles rows a crash
@@ -88,7 +89,7 @@ export class CampaignSender implements OnApplicationBootstrap, OnModuleDestroy {
     this.off?.();
     if (this.timer) clearInterval(this.timer);
     // A pass waits for the database; while it is down, shutdown waits 1 s at most (a database outage).
-    await Promise.race([this.ticking, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    await Promise.race([this.ticking, shutdownWait(1_000)]);
     for (const { run } of this.runs.values()) run.stop();
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
   }

@@ -9,6 +9,13 @@ import { Logger } from '@nestjs/common';
  * gone mid-shutdown) the process exits anyway.
  */
 const SHUTDOWN_DEADLINE_MS = 4_500;
+/**
+ * What the shutdown hooks may spend waiting for the database, all together, counted from the signal.
+ * Nest runs the modules' hooks one module after another: waits of 1-1.5 s each, harmless alone, added
+ * up past the deadline during a database outage. The rest of the deadline is for closing the pools.
+ */
+const SHUTDOWN_WAITS_MS = 3_300;
+let signalledAt: number | null = null;
 
 const logger = new Logger('Process');
 let unhandled = 0;
@@ -39,9 +46,19 @@ export function installProcessGuards(): void {
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => {
+      signalledAt ??= Date.now();
       setTimeout(() => {
         logger.error(`Shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS).unref();
     });
+}
+
+/**
+ * A shutdown hook's bounded wait for the database: `ms`, or less once the process's shared budget
+ * since SIGTERM/SIGINT runs out. Without a signal (an app closed by a test or a script) it is `ms`.
+ */
+export function shutdownWait(ms: number): Promise<void> {
+  const left = signalledAt === null ? ms : Math.max(0, signalledAt + SHUTDOWN_WAITS_MS - Date.now());
+  return new Promise((resolve) => setTimeout(resolve, Math.min(ms, left)));
 }

@@ -14,6 +14,7 @@ import { CaptureConnection } from './capture-connection';
 import { CaptureJournal } from './capture-journal';
 import { chatsStatement } from './chat-touches';
 import { messageEventOf, messagePayload, statusPayload } from './message-payloads';
+import { shutdownWait } from '../common/process-faults';
 
 export interface MessageToStore extends StoredMessageEvent {
   pushName: string | null;
@@ -294,15 +295,11 @@ export class MessageCapture implements OnModuleInit, OnModuleDestroy, BeforeAppl
     // Journaling already (the database is down): no batch is worth waiting for.
     if (this.journaling) this.toJournal(this.queue);
     else this.takeBatch();
-    let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<false>(
-      (resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_GRACE_MS)),
-    );
+    const grace = shutdownWait(SHUTDOWN_GRACE_MS).then(() => false);
     const written = !this.journaling && (await Promise.race([this.settled.then(() => true), grace]));
-    clearTimeout(timer);
     if (!written || this.journaling) this.toJournal([...this.queue, ...[...this.unsettled].flat()]);
     this.queue = [];
-    await Promise.race([this.replaying, new Promise((resolve) => setTimeout(resolve, 300).unref())]);
+    await Promise.race([this.replaying, shutdownWait(300)]);
     await this.journal.close();
   }
 

@@ -5,6 +5,7 @@ import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
 import { ClusterPort } from '../whatsapp/whatsapp.port';
 import { RelayCursor } from './relay-cursor';
+import { shutdownWait } from '../common/process-faults';
 
 /** Events published within this many ms go to the table in one INSERT. */
 const FLUSH_MS = 10;
@@ -100,7 +101,7 @@ export class RealtimeRelay implements OnApplicationBootstrap, OnModuleDestroy {
     this.pruneJob.stop();
     // What was published last still goes out, unless the database keeps it waiting.
     const done = Promise.all([this.reading, this.writing ?? this.write()]);
-    await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    await Promise.race([done, shutdownWait(1_000)]);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
   }

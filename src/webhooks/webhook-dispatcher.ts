@@ -12,6 +12,7 @@ import { BrokerDelivery } from './brokers/broker-delivery';
 import { judge, type PostOutcome } from './retry-policy';
 import { WebhookHttp } from './webhook-http';
 import { signatureHeaders, WebhookSecrets } from './webhook-secrets';
+import { shutdownWait } from '../common/process-faults';
 
 /** Rows of one session claimed at once; they are posted one after another, in order. */
 export const LANE_SIZE = 100;
@@ -111,10 +112,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.timers.clear();
     // Running lanes stop before their next POST and record what they did; while the database is
     // down they cannot, and shutdown waits 1 s at most (their rows are claimed again after the lease).
-    await Promise.race([
-      Promise.allSettled([...this.lanes]),
-      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
-    ]);
+    await Promise.race([Promise.allSettled([...this.lanes]), shutdownWait(1_000)]);
   }
 
   private async pump(): Promise<void> {

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client';
 import { PrismaService } from '../prisma/prisma.service';
+import { shutdownWait } from '../common/process-faults';
 
 const FLUSH_EVERY_MS = 100;
 const SHUTDOWN_FLUSH_MS = 1_000;
@@ -63,12 +64,7 @@ export class AuthKeyWriter implements BeforeApplicationShutdown {
 
   /** A last write; while the database is down it gets SHUTDOWN_FLUSH_MS (the keys are then lost, as at a crash). */
   async beforeApplicationShutdown(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.flush(),
-      new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_FLUSH_MS))),
-    ]);
-    clearTimeout(timer);
+    await Promise.race([this.flush(), shutdownWait(SHUTDOWN_FLUSH_MS)]);
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

@@ -18,6 +18,7 @@ import {
   type PairingCode,
   type WhatsAppPort,
 } from './whatsapp.port';
+import { shutdownWait } from '../common/process-faults';
 
 /** The work on a session's live socket any process may be asked for: each port, by the name a command carries. */
 export interface RelayedPorts {
@@ -143,7 +144,7 @@ export class CommandRelay extends LiveSessionPort implements OnApplicationBootst
     if (this.timer) clearInterval(this.timer);
     // Commands under way get a second to write their answers (their sockets close after this).
     if (this.running.size === 0) return;
-    await Promise.race([Promise.allSettled(this.running), sleep(1_000)]);
+    await Promise.race([Promise.allSettled(this.running), shutdownWait(1_000)]);
   }
 
   private async runWhereHeld(sessionId: string, target: RelayTarget, method: string, args: unknown[]) {

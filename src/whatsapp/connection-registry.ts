@@ -27,6 +27,7 @@ import {
   type SendOptions,
   type SentMessage,
 } from './whatsapp.port';
+import { shutdownWait } from '../common/process-faults';
 
 export class SessionNotConnectedError extends DomainError {
   constructor(sessionId: string) {
@@ -325,7 +326,7 @@ export class ConnectionRegistry extends WhatsAppPort implements OnModuleDestroy 
         () => true,
         () => true,
       ),
-      sleep(SHUTDOWN_WRITES_MS).then(() => false),
+      shutdownWait(SHUTDOWN_WRITES_MS).then(() => false),
     ]);
     this.writes.stop();
     if (!done)

@@ -5,6 +5,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { AppConfig } from '../config/app-config';
 import { PrismaService } from '../prisma/prisma.service';
 import type { ClusterPort } from './whatsapp.port';
+import { shutdownWait } from '../common/process-faults';
 
 /**
  * Where a pid means something: the kernel's boot id and the PID namespace (Linux). Two processes
@@ -78,7 +79,7 @@ export class GatewayInstances implements ClusterPort, OnModuleInit, OnModuleDest
     // Leases are released by the registry; without this row the others' share grows at once.
     await Promise.race([
       this.prisma.gatewayInstance.deleteMany({ where: { id: this.id, bootId: this.bootId } }),
-      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
+      shutdownWait(1_000),
     ]).catch(() => undefined);
   }
 

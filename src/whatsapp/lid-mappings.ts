@@ -5,6 +5,7 @@ import { PrismaService } from '../prisma/prisma.service';
 import { sqlDateTime } from '../prisma/statement';
 import { jidDecode } from './baileys';
 import type { LidPair } from './chat-addressing';
+import { shutdownWait } from '../common/process-faults';
 
 /** New pairs are written this long after the first of them arrived, together. */
 const FLUSH_MS = 200;
@@ -100,10 +101,7 @@ export class LidMappings implements OnModuleDestroy {
 
   /** Pairs learned in the last moments are written; a database that does not answer is not waited for. */
   async onModuleDestroy(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, SHUTDOWN_WAIT_MS)));
-    await Promise.race([this.flush(), deadline]);
-    clearTimeout(timer);
+    await Promise.race([this.flush(), shutdownWait(SHUTDOWN_WAIT_MS)]);
   }
 
   private sessionMap(sessionId: string): Map<string, string> {

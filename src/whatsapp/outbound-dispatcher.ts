@@ -10,6 +10,7 @@ import { fromQueued } from './outbound-content';
 import { OutboundReceipts } from './outbound-receipts';
 import { SessionLeases } from './session-leases';
 import { isUncertainSendError, outcomeOfSendError } from './send-outcome';
+import { shutdownWait } from '../common/process-faults';
 
 /** How often queued sends past their time to live are failed (by any process). */
 const EXPIRE_EVERY_MS = 1_000;
@@ -83,10 +84,7 @@ export class OutboundDispatcher implements OnApplicationBootstrap, OnModuleDestr
     // Only a send being handed to WhatsApp is worth waiting for (a claim waiting for a database that
     // is down is not): it gets a second to finish and be recorded.
     if (this.sendingHere.size === 0) return;
-    await Promise.race([
-      Promise.allSettled(this.draining.values()),
-      new Promise((resolve) => setTimeout(resolve, 1_000).unref()),
-    ]);
+    await Promise.race([Promise.allSettled(this.draining.values()), shutdownWait(1_000)]);
   }
 
   /** Called when one of this process's sends settles (sent or failed). */

@@ -6,6 +6,7 @@ import { SessionBalancer } from './session-balancer';
 import { SessionLeases } from './session-leases';
 import { SessionRestore } from './session-restore';
 import { SessionRepository } from './session.repository';
+import { shutdownWait } from '../common/process-faults';
 
 /**
  * Keeps the registry in step with the database: on start and then on every tick it renews this
@@ -42,7 +43,7 @@ export class SessionSupervisor implements OnApplicationBootstrap, OnModuleDestro
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     // A pass waits for the database; while it is down, shutdown does not wait for it.
-    await Promise.race([this.running, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    await Promise.race([this.running, shutdownWait(1_000)]);
   }
 
   /** One pass; concurrent calls share the pass in progress. */
