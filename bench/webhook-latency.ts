@@ -3,7 +3,7 @@
  * process) send texts to linked gateway sessions at a steady rate; a local keep-alive receiver
  * (worker thread) notes when each POST arrives. Two cases by default, one after the other on the
  * same gateway: 200 messages/s over 4 sessions, then 500 messages/s over 50 sessions, 15 s each
- * (`BENCH_CASES=rate x sessions,...`, `BENCH_SECONDS`, `BENCH_RUNS` repeats the cases).
+ * (`BENCH_CASES=rate x sessions,...`, `BENCH_SECONDS`, `BENCH_RUNS` repeats the cases; `BENCH_WEBHOOK_CONCURRENCY` sets WEBHOOK_CONCURRENCY).
  *
  * Latency = POST arrival - the moment the message was stored (its transaction committed: the
  * 'message.stored' domain event), split into stored -> claimed (the dispatcher leased its outbox row,
@@ -132,6 +132,9 @@ async function main(): Promise<void> {
       WEBHOOK_URL: receiver.url,
       MAX_SESSIONS: String(maxSessions),
       METRICS_TOKEN,
+      ...(process.env.BENCH_WEBHOOK_CONCURRENCY
+        ? { WEBHOOK_CONCURRENCY: process.env.BENCH_WEBHOOK_CONCURRENCY }
+        : {}),
     });
     const app = await startGateway(config, {
       baileys: {

@@ -5,6 +5,7 @@
  * counts until the database has every row marked delivered. Runs the backlog spread over 50
  * sessions, over 1,000 sessions, and all in one session (strict order: one lane at a time).
  * Checks that every row arrived exactly once. Writes bench/results/webhook-throughput.json.
+ * BENCH_ROWS, BENCH_SESSIONS (comma separated), BENCH_WEBHOOK_CONCURRENCY (instead of the default).
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
@@ -19,6 +20,8 @@ import {
   startReceiver,
   writeResult,
 } from './webhook-bench-support';
+import { AppConfig } from '../src/config/app-config';
+import { LANE_SIZE } from '../src/webhooks/webhook-dispatcher';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 20_000);
 const SCENARIOS = (process.env.BENCH_SESSIONS ?? '50,1000,1').split(',').map(Number);
@@ -62,7 +65,14 @@ async function scenario(sessions: number) {
   try {
     await insertBacklog(prisma, sessions, receiver.url);
     const started = performance.timeOrigin + performance.now();
-    const app = await startGateway(benchConfig(db.url, { WEBHOOK_URL: receiver.url }));
+    const app = await startGateway(
+      benchConfig(db.url, {
+        WEBHOOK_URL: receiver.url,
+        ...(process.env.BENCH_WEBHOOK_CONCURRENCY
+          ? { WEBHOOK_CONCURRENCY: process.env.BENCH_WEBHOOK_CONCURRENCY }
+          : {}),
+      }),
+    );
     let drainedAt = 0;
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
@@ -102,7 +112,13 @@ async function main(): Promise<void> {
   const file = writeResult('webhook-throughput', {
     benchmark: 'webhook deliveries per second from a backlog, local keep-alive receiver',
     goalPerSecond: GOAL_PER_SECOND,
-    config: { WEBHOOK_CONCURRENCY: 32, laneSize: 50, connectionLimit: 10 },
+    config: {
+      WEBHOOK_CONCURRENCY: Number(
+        process.env.BENCH_WEBHOOK_CONCURRENCY ?? new AppConfig().WEBHOOK_CONCURRENCY,
+      ),
+      laneSize: LANE_SIZE,
+      connectionLimit: 10,
+    },
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model,

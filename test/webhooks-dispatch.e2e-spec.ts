@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppConfig } from '../src/config/app-config';
 import { Prisma } from '../src/generated/prisma/client';
 import { PrismaService } from '../src/prisma/prisma.service';
 import type { OutboxEvent } from '../src/outbox/event-names';
@@ -250,11 +251,14 @@ describe('webhook dispatcher: retries, dead letters, ordering, two dispatchers',
     const second = await startTestApp(config());
     const posts = [jest.spyOn(app.get(WebhookHttp), 'post'), jest.spyOn(second.get(WebhookHttp), 'post')];
     try {
-      // 64 sessions: more lanes than one process runs at once (WEBHOOK_CONCURRENCY 32), written by
+      // More sessions than one process runs lanes at once (twice WEBHOOK_CONCURRENCY), written by
       // both, then both started at the same moment.
       const held = [app, second].map((a) => jest.spyOn(a.get(OutboxClaims), 'claim').mockResolvedValue([]));
-      const sessions = Array.from({ length: 64 }, (_, i) => `pair-${i}`);
-      const ids = (await Promise.all(sessions.map((s, i) => emit(i % 2 ? second : app, s, 20)))).flat();
+      const sessions = Array.from(
+        { length: 2 * app.get(AppConfig).WEBHOOK_CONCURRENCY },
+        (_, i) => `pair-${i}`,
+      );
+      const ids = (await Promise.all(sessions.map((s, i) => emit(i % 2 ? second : app, s, 10)))).flat();
       held.forEach((h) => h.mockRestore());
       app.get(WebhookDispatcher).wake();
       second.get(WebhookDispatcher).wake();

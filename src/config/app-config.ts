@@ -181,7 +181,7 @@ export class AppConfig {
   @IsInt()
   @Min(1)
   @Max(256)
-  WEBHOOK_CONCURRENCY = 32;
+  WEBHOOK_CONCURRENCY = 64;
 
   @Type(() => Number)
   @IsInt()
