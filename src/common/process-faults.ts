@@ -57,8 +57,10 @@ export function installProcessGuards(): void {
 /**
  * A shutdown hook's bounded wait for the database: `ms`, or less once the process's shared budget
  * since SIGTERM/SIGINT runs out. Without a signal (an app closed by a test or a script) it is `ms`.
+ * The timer does not hold the process open once the work it bounds is done (a script that closed
+ * its app exits at once).
  */
 export function shutdownWait(ms: number): Promise<void> {
   const left = signalledAt === null ? ms : Math.max(0, signalledAt + SHUTDOWN_WAITS_MS - Date.now());
-  return new Promise((resolve) => setTimeout(resolve, Math.min(ms, left)));
+  return new Promise((resolve) => setTimeout(resolve, Math.min(ms, left)).unref());
 }
